@@ -1,0 +1,38 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'dist', 'dist-electron', 'release', 'tests/output', 'test-results', 'playwright-report'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // The renderer never imports Node code or the core (DESIGN.md: imports point one way).
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', '**/core/**', '**/server/**', '**/electron/**'], message: 'The renderer talks only to window.api and shared/.' }] }],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', 'react', '**/core/**', '**/server/**', '**/renderer/**'], message: 'shared/ is pure TypeScript: no Node, no DOM.' }] }],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**', '**/renderer/**', '**/electron/**', '**/cli/**'], message: 'core/ depends only on shared/.' }] }],
+    },
+  },
+);

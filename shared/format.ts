@@ -1,0 +1,72 @@
+/** Vietnamese number and date formats: 1.234.567 · 12,5 · 97,85% · 14/06/2026. */
+
+const intFmt = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 0 });
+const decFmts = new Map<number, Intl.NumberFormat>();
+
+export function formatNumber(v: number | null | undefined, maxDecimals = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  if (maxDecimals === 0) return intFmt.format(v);
+  let f = decFmts.get(maxDecimals);
+  if (!f) {
+    f = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: maxDecimals });
+    decFmts.set(maxDecimals, f);
+  }
+  return f.format(v);
+}
+
+/** A fraction as a Vietnamese percentage with two decimals: 0.9785 → "97,85%". */
+export function formatRate(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  return `${formatNumber(Math.round(v * 10000) / 100, 2)}%`;
+}
+
+export type ParsedNumber = { ok: true; value: number | null } | { ok: false; reason: 'not_a_number' };
+
+/**
+ * Parse a number typed the Vietnamese way. "1.234.567" → 1234567, "12,5" → 12.5,
+ * "1.234,5" → 1234.5. A lone dot that is not a thousands separator ("3.2") is read as a
+ * decimal point, since people also type that. Empty text is null.
+ */
+export function parseNumber(text: string): ParsedNumber {
+  const s = text.replace(/[\s\u00a0]/g, '');
+  if (s === '') return { ok: true, value: null };
+  let normal: string;
+  if (/^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(s)) normal = s.replace(/\./g, '').replace(',', '.');
+  else if (/^[+-]?\d+(,\d+)?$/.test(s)) normal = s.replace(',', '.');
+  else if (/^[+-]?\d*\.\d+$/.test(s) || /^[+-]?\d+\.?$/.test(s)) normal = s;
+  else return { ok: false, reason: 'not_a_number' };
+  const value = Number(normal);
+  return Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: 'not_a_number' };
+}
+
+/** ISO date (YYYY-MM-DD) → dd/mm/yyyy. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
+}
+
+/** ISO timestamp → "dd/mm/yyyy HH:mm" in the given time zone (default Asia/Ho_Chi_Minh). */
+export function formatDateTime(iso: string | null | undefined, timeZone = 'Asia/Ho_Chi_Minh'): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  }).formatToParts(d);
+  const g = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${g('day')}/${g('month')}/${g('year')} ${g('hour')}:${g('minute')}`;
+}
+
+/** dd/mm/yyyy → ISO, or null when it is not a valid date. */
+export function parseDate(text: string): string | null {
+  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);
+  if (!m) return /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) && isValidIso(text.trim()) ? text.trim() : null;
+  const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
+  return isValidIso(iso) ? iso : null;
+}
+
+function isValidIso(iso: string): boolean {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
+}

@@ -1,0 +1,278 @@
+import type { Lang } from '../i18n.js';
+import { fill, tx } from '../i18n.js';
+import { formatNumber, formatRate } from '../format.js';
+import type { Period } from '../periods.js';
+import { periodWindow } from '../periods.js';
+import type { Column, Expr, FieldItem, Rule, Template } from './schema.js';
+import type { Row, Values } from './model.js';
+import { cellLabel, getPath } from './model.js';
+import { computeView, evaluate, num } from './compute.js';
+
+export type Severity = 'error' | 'warning';
+export interface Issue {
+  /** Stable key of this finding; the key of its explanation in `explanations`. */
+  id: string;
+  severity: Severity;
+  /** Where it is: a field, a table row (procedures.fields.ho_tich) or a repeat row (hq.sites.0). */
+  path: string;
+  /** The exact cell to jump to, when there is one. */
+  cell: string;
+  section: string;
+  message: string;
+}
+export interface ValidationResult {
+  errors: Issue[];
+  warnings: Issue[];
+}
+export interface ValidationContext {
+  period: Period;
+  unitType?: string; // xã, phường, đặc khu
+  /** The computed view of the same unit's previous return, for the change rule. */
+  previous?: Values;
+  asOf?: Record<string, string>;
+  lang?: Lang;
+}
+
+const MSG = {
+  required: { vi: '{cell}: chưa nhập. Hãy nhập giá trị cho ô này.', en: '{cell}: missing. Enter a value.' },
+  not_a_number: { vi: '{cell}: "{value}" không phải là số. Hãy nhập một số, ví dụ 1.234 hoặc 12,5.', en: '{cell}: "{value}" is not a number. Enter a number such as 1,234 or 12.5.' },
+  not_integer: { vi: '{cell}: phải là số nguyên (không có phần thập phân). Hãy nhập lại, ví dụ 12.', en: '{cell}: must be a whole number. Enter e.g. 12.' },
+  negative: { vi: '{cell}: không được là số âm. Hãy nhập số từ 0 trở lên.', en: '{cell}: cannot be negative. Enter 0 or more.' },
+  not_positive: { vi: '{cell}: phải lớn hơn {min}. Hãy nhập lại.', en: '{cell}: must be greater than {min}.' },
+  below_min: { vi: '{cell}: phải từ {min} trở lên. Hãy nhập lại.', en: '{cell}: must be at least {min}.' },
+  too_many_decimals: { vi: '{cell}: chỉ được tối đa {decimals} chữ số thập phân. Hãy làm tròn, ví dụ 12,25.', en: '{cell}: at most {decimals} decimals. Round it, e.g. 12.25.' },
+  bad_option: { vi: '{cell}: "{value}" không có trong danh sách. Hãy chọn một trong: {options}.', en: '{cell}: "{value}" is not in the list. Choose one of: {options}.' },
+  bad_boolean: { vi: '{cell}: hãy chọn Có hoặc Không.', en: '{cell}: choose Yes or No.' },
+  too_long: { vi: '{cell}: dài quá {max} ký tự. Hãy viết ngắn lại.', en: '{cell}: longer than {max} characters. Shorten it.' },
+  too_many_rows: { vi: '{cell}: nhiều nhất {max} dòng. Hãy bỏ bớt dòng.', en: '{cell}: at most {max} rows.' },
+  as_of_outside: { vi: '{section}: ngày "số liệu tính đến" {date} nằm ngoài kỳ báo cáo ({start} – {end}). Hãy chọn một ngày trong kỳ.', en: '{section}: the as-of date {date} is outside the period ({start} – {end}). Choose a date within the period.' },
+};
+
+function fmtDate(iso: string): string {
+  return iso.split('-').reverse().join('/');
+}
+
+function showValue(v: unknown, col?: { type: string }): string {
+  if (typeof v === 'number') return col?.type === 'rate' ? formatRate(v) : formatNumber(v, 2);
+  if (v === null || v === undefined) return '';
+  return String(v);
+}
+
+/** Check one input cell against its declared type. */
+function checkCell(
+  spec: Pick<Column, 'type' | 'required' | 'min' | 'minExclusive' | 'decimals' | 'options' | 'maxLength'>,
+  value: unknown,
+  lang: Lang,
+): { key: keyof typeof MSG; params: Record<string, string | number> } | null {
+  const empty = value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  if (empty) return spec.required ? { key: 'required', params: {} } : null;
+  switch (spec.type) {
+    case 'integer':
+    case 'decimal': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { key: 'not_a_number', params: { value: String(value) } };
+      if (spec.type === 'integer' && !Number.isInteger(value)) return { key: 'not_integer', params: {} };
+      const min = spec.min ?? 0;
+      if (spec.minExclusive && value <= min) return { key: 'not_positive', params: { min: formatNumber(min) } };
+      if (value < min) return min === 0 ? { key: 'negative', params: {} } : { key: 'below_min', params: { min: String(min) } };
+      if (spec.type === 'decimal') {
+        const d = spec.decimals ?? 2;
+        if (Math.abs(Math.round(value * 10 ** d) - value * 10 ** d) > 1e-6) return { key: 'too_many_decimals', params: { decimals: d } };
+      }
+      return null;
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? null : { key: 'bad_boolean', params: {} };
+    case 'enum':
+    case 'multi': {
+      const opts = spec.options ?? [];
+      const list = spec.type === 'multi' ? (Array.isArray(value) ? value : [value]) : [value];
+      const bad = list.find((v) => !opts.some((o) => o.value === v));
+      if (bad !== undefined || (spec.type === 'enum' && Array.isArray(value)))
+        return { key: 'bad_option', params: { value: String(bad ?? value), options: opts.map((o) => tx(o.label, lang)).join(', ') } };
+      return null;
+    }
+    case 'text':
+      if (typeof value !== 'string') return { key: 'not_a_number', params: { value: String(value) } };
+      if (spec.maxLength && value.length > spec.maxLength) return { key: 'too_long', params: { max: spec.maxLength } };
+      return null;
+    default:
+      return null;
+  }
+}
+
+function compare(a: number, op: string, b: number): boolean {
+  const eps = 1e-9;
+  switch (op) {
+    case '<=': return a <= b + eps;
+    case '<': return a < b - eps;
+    case '=': return Math.abs(a - b) <= eps;
+    case '>=': return a >= b - eps;
+    case '>': return a > b + eps;
+    default: return true;
+  }
+}
+
+/** True when an expression reads at least one cell that is empty or not a number (the rule is then left to the type checks). */
+function readsEmpty(e: Expr, view: Values, row?: Row): boolean {
+  if (typeof e === 'number') return false;
+  if ('ref' in e) return num(getPath(view, e.ref)) === null;
+  if ('col' in e) return num(row?.[e.col]) === null;
+  if ('sub' in e) return e.sub.some((x) => readsEmpty(x, view, row));
+  if ('div' in e) return e.div.some((x) => readsEmpty(x, view, row));
+  return false; // sums, counts, max/min treat empty as 0 (omitted cells count as 0)
+}
+
+export function plateKey(s: string): string {
+  return s.toUpperCase().replace(/[\s.\-]/g, '');
+}
+
+/** Validate a return's values against its template: type checks from the template, then its rules. */
+export function validate(t: Template, values: Values, ctx: ValidationContext): ValidationResult {
+  const lang = ctx.lang ?? 'vi';
+  const view = computeView(t, values, ctx.period.year);
+  const errors: Issue[] = [];
+  const warnings: Issue[] = [];
+  const push = (severity: Severity, id: string, path: string, cell: string, message: string) =>
+    (severity === 'error' ? errors : warnings).push({ id, severity, path, cell, section: path.split('.')[0]!, message });
+  const typeIssue = (path: string, spec: Parameters<typeof checkCell>[0], value: unknown) => {
+    const bad = checkCell(spec, value, lang);
+    if (bad) push('error', `cell:${path}`, path, path, fill(tx(MSG[bad.key], lang), { cell: cellLabel(t, path, lang), ...bad.params }));
+  };
+
+  // 1. Types, required cells, row limits — all derived from the template.
+  for (const s of t.sections) {
+    const sv = values[s.key] ?? {};
+    for (const item of s.items) {
+      const base = `${s.key}.${item.key}`;
+      if (item.kind === 'field') typeIssue(base, { ...item, min: item.min } as FieldItem, sv[item.key]);
+      else if (item.kind === 'table') {
+        const tv = (sv[item.key] ?? {}) as Record<string, Row | undefined>;
+        for (const r of item.rows)
+          for (const c of item.columns) if (!c.expr) typeIssue(`${base}.${r.key}.${c.key}`, c, tv[r.key]?.[c.key]);
+      } else if (item.kind === 'repeat') {
+        const rows = Array.isArray(sv[item.key]) ? (sv[item.key] as Row[]) : [];
+        if (rows.length > item.maxRows)
+          push('error', `cell:${base}`, base, base, fill(tx(MSG.too_many_rows, lang), { cell: cellLabel(t, base, lang), max: item.maxRows }));
+        rows.forEach((row, i) => {
+          for (const c of item.columns) if (!c.expr) typeIssue(`${base}.${i}.${c.key}`, c, row?.[c.key]);
+        });
+      }
+    }
+  }
+  // As-of dates within the period's window.
+  const win = periodWindow(ctx.period);
+  for (const [sk, date] of Object.entries(ctx.asOf ?? {})) {
+    const section = t.sections.find((s) => s.key === sk);
+    if (section && (date < win.start || date > win.end))
+      push('error', `asof:${sk}`, sk, sk, fill(tx(MSG.as_of_outside, lang), {
+        section: `${section.code} ${tx(section.title, lang)}`, date: fmtDate(date), start: fmtDate(win.start), end: fmtDate(win.end),
+      }));
+  }
+
+  // 2. The template's rules.
+  for (const rule of t.rules) applyRule(rule);
+
+  function applyRule(rule: Rule): void {
+    const msg = tx(rule.message, lang);
+    switch (rule.check) {
+      case 'compare': {
+        if (rule.forEachRow) {
+          const [sk, ik] = rule.forEachRow.split('.') as [string, string];
+          const item = t.sections.find((s) => s.key === sk)?.items.find((i) => i.key === ik);
+          if (!item || (item.kind !== 'table' && item.kind !== 'repeat')) return;
+          const keys = item.kind === 'table' ? item.rows.map((r) => r.key) : ((view[sk]![ik] as Row[]) ?? []).map((_, i) => String(i));
+          const container = view[sk]![ik] as Record<string, Row> | Row[];
+          for (const key of keys) {
+            const row = (Array.isArray(container) ? container[Number(key)] : container[key]) ?? {};
+            if (readsEmpty(rule.left, view, row) || readsEmpty(rule.right, view, row)) continue;
+            const l = evaluate(rule.left, { view, row, periodYear: ctx.period.year });
+            const r = evaluate(rule.right, { view, row, periodYear: ctx.period.year });
+            if (typeof l !== 'number' || typeof r !== 'number' || compare(l, rule.op, r)) continue;
+            const rowPath = `${rule.forEachRow}.${key}`;
+            const rowName = item.kind === 'table'
+              ? tx(item.rows.find((x) => x.key === key)!.label, lang)
+              : `${tx(item.rowLabel, lang)} ${Number(key) + 1}`;
+            const year = 'year' in (item.columns.find((c) => c.key === rule.target) ?? {});
+            const show = (v: number) => (year ? String(v) : formatNumber(v, 2));
+            push(rule.severity, `${rule.id}:${item.kind === 'table' ? key : Number(key) + 1}`, rowPath, `${rowPath}.${rule.target}`,
+              `${t.sections.find((s) => s.key === sk)!.code}, ` + fill(msg, { row: rowName, left: show(l), right: show(r) }));
+          }
+        } else {
+          if (readsEmpty(rule.left, view) || readsEmpty(rule.right, view)) return;
+          const l = evaluate(rule.left, { view, periodYear: ctx.period.year });
+          const r = evaluate(rule.right, { view, periodYear: ctx.period.year });
+          if (typeof l !== 'number' || typeof r !== 'number' || compare(l, rule.op, r)) return;
+          const section = t.sections.find((s) => s.key === rule.target.split('.')[0])!;
+          push(rule.severity, rule.id, rule.target, rule.target, `${section.code}, ` + fill(msg, { left: formatNumber(l, 2), right: formatNumber(r, 2) }));
+        }
+        return;
+      }
+      case 'unique':
+      case 'pattern': {
+        const rows = (getPath(view, rule.table) as Row[] | undefined) ?? [];
+        const [sk] = rule.table.split('.') as [string];
+        const code = t.sections.find((s) => s.key === sk)!.code;
+        const rowLabel = (() => {
+          const f = t.sections.find((s) => s.key === sk)!.items.find((i) => `${sk}.${i.key}` === rule.table);
+          return f && f.kind === 'repeat' ? tx(f.rowLabel, lang) : '';
+        })();
+        if (rule.check === 'unique') {
+          const seen = new Map<string, number[]>();
+          rows.forEach((r, i) => {
+            const v = r?.[rule.column];
+            if (typeof v === 'string' && v.trim()) seen.set(plateKey(v), [...(seen.get(plateKey(v)) ?? []), i]);
+          });
+          for (const [, idx] of seen)
+            if (idx.length > 1) {
+              const value = String(rows[idx[0]!]![rule.column]);
+              for (const i of idx.slice(1))
+                push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}`, `${rule.table}.${i}.${rule.column}`,
+                  `${code}, ` + fill(msg, { value, rows: idx.map((x) => x + 1).join(', ') }));
+            }
+        } else {
+          const re = new RegExp(rule.pattern);
+          rows.forEach((r, i) => {
+            const v = r?.[rule.column];
+            if (typeof v === 'string' && v.trim() && !re.test(v.trim().toUpperCase()))
+              push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}`, `${rule.table}.${i}.${rule.column}`,
+                `${code}, ` + fill(msg, { row: `${rowLabel} ${i + 1}`, value: v }));
+          });
+        }
+        return;
+      }
+      case 'rangeByUnitType': {
+        const range = ctx.unitType ? rule.ranges[ctx.unitType] : undefined;
+        const v = num(getPath(view, rule.target));
+        if (!range || v === null || (v >= range[0] && v <= range[1])) return;
+        const code = t.sections.find((s) => s.key === rule.target.split('.')[0])!.code;
+        push(rule.severity, rule.id, rule.target, rule.target, `${code}, ` + fill(msg, {
+          value: formatNumber(v, 2), type: ctx.unitType!, min: formatNumber(range[0]), max: formatNumber(range[1]),
+        }));
+        return;
+      }
+      case 'changeFromPrevious': {
+        if (!ctx.previous) return;
+        for (const p of rule.paths) {
+          const now = num(getPath(view, p));
+          const before = num(getPath(ctx.previous, p));
+          if (now === null || before === null || before === 0) continue;
+          const change = (now - before) / before;
+          if (Math.abs(change) <= rule.threshold) continue;
+          push(rule.severity, `${rule.id}:${p}`, p, p, fill(msg, {
+            label: cellLabel(t, p, lang), value: formatNumber(now, 2), previous: formatNumber(before, 2),
+            change: `${change > 0 ? '+' : ''}${formatRate(change)}`,
+          }));
+        }
+        return;
+      }
+    }
+  }
+  return { errors, warnings };
+}
+
+/** Warnings that still lack an explanation (giải trình). */
+export function unexplained(warnings: Issue[], explanations: Record<string, string> | undefined): Issue[] {
+  return warnings.filter((w) => !explanations?.[w.id]?.trim());
+}
+
+export { showValue };

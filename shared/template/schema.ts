@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+export const LocalTextSchema = z.object({ vi: z.string().min(1), en: z.string().optional() });
+
+/**
+ * Expressions for computed cells. A small, closed set of operations so that the same
+ * expression can be evaluated in JavaScript and written to Excel as a formula.
+ */
+export type Expr =
+  | number
+  | { ref: string }
+  | { col: string }
+  | { sum: Expr[] }
+  | { sub: [Expr, Expr] }
+  | { div: [Expr, Expr] }
+  | { max: Expr[] }
+  | { min: Expr[] }
+  | { count: string; where?: { column: string; equals: string } }
+  | { band: Expr; bands: { atLeast: number; value: string }[]; else: string }
+  | { periodYear: true };
+
+export const ExprSchema: z.ZodType<Expr> = z.lazy(() =>
+  z.union([
+    z.number(),
+    z.object({ ref: z.string() }).strict(),
+    z.object({ col: z.string() }).strict(),
+    z.object({ sum: z.array(ExprSchema).min(1) }).strict(),
+    z.object({ sub: z.tuple([ExprSchema, ExprSchema]) }).strict(),
+    z.object({ div: z.tuple([ExprSchema, ExprSchema]) }).strict(),
+    z.object({ max: z.array(ExprSchema).min(1) }).strict(),
+    z.object({ min: z.array(ExprSchema).min(1) }).strict(),
+    z
+      .object({ count: z.string(), where: z.object({ column: z.string(), equals: z.string() }).optional() })
+      .strict(),
+    z
+      .object({
+        band: ExprSchema,
+        bands: z.array(z.object({ atLeast: z.number(), value: z.string() })).min(1),
+        else: z.string(),
+      })
+      .strict(),
+    z.object({ periodYear: z.literal(true) }).strict(),
+  ]),
+);
+
+export const ValueTypeSchema = z.enum(['integer', 'decimal', 'rate', 'text', 'boolean', 'enum', 'multi']);
+export type ValueType = z.infer<typeof ValueTypeSchema>;
+
+export const OptionSchema = z.object({ value: z.string().min(1), label: LocalTextSchema });
+
+const cellProps = {
+  key: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  label: LocalTextSchema,
+  type: ValueTypeSchema,
+  required: z.boolean().optional(),
+  min: z.number().optional(),
+  minExclusive: z.boolean().optional(),
+  decimals: z.number().int().min(0).max(6).optional(),
+  maxLength: z.number().int().positive().optional(),
+  options: z.array(OptionSchema).optional(),
+  signed: z.boolean().optional(),
+  year: z.boolean().optional(),
+  placeholder: z.string().optional(),
+  width: z.number().positive().optional(),
+  expr: ExprSchema.optional(),
+};
+
+export const ColumnSchema = z.object(cellProps).strict();
+export type Column = z.infer<typeof ColumnSchema>;
+
+export const FieldItemSchema = z.object({ kind: z.literal('field'), ...cellProps }).strict();
+export const ComputedItemSchema = z
+  .object({ kind: z.literal('computed'), ...cellProps, expr: ExprSchema })
+  .strict();
+export const TableItemSchema = z
+  .object({
+    kind: z.literal('table'),
+    key: cellProps.key,
+    label: LocalTextSchema,
+    rowHeader: LocalTextSchema,
+    rows: z.array(z.object({ key: cellProps.key, label: LocalTextSchema })).min(1),
+    totalRow: z.object({ key: cellProps.key, label: LocalTextSchema }).optional(),
+    groups: z.array(z.object({ label: LocalTextSchema, columns: z.array(z.string()).min(1) })).optional(),
+    columns: z.array(ColumnSchema).min(1),
+  })
+  .strict();
+export const RepeatItemSchema = z
+  .object({
+    kind: z.literal('repeat'),
+    key: cellProps.key,
+    label: LocalTextSchema,
+    rowLabel: LocalTextSchema,
+    maxRows: z.number().int().positive(),
+    columns: z.array(ColumnSchema).min(1),
+  })
+  .strict();
+
+export const ItemSchema = z.discriminatedUnion('kind', [
+  FieldItemSchema,
+  ComputedItemSchema,
+  TableItemSchema,
+  RepeatItemSchema,
+]);
+export type FieldItem = z.infer<typeof FieldItemSchema>;
+export type ComputedItem = z.infer<typeof ComputedItemSchema>;
+export type TableItem = z.infer<typeof TableItemSchema>;
+export type RepeatItem = z.infer<typeof RepeatItemSchema>;
+export type Item = z.infer<typeof ItemSchema>;
+
+export const SectionSchema = z
+  .object({
+    key: cellProps.key,
+    code: z.string(),
+    title: LocalTextSchema,
+    items: z.array(ItemSchema).min(1),
+  })
+  .strict();
+export type Section = z.infer<typeof SectionSchema>;
+
+const ruleBase = {
+  id: z.string().regex(/^[a-z][a-z0-9_.]*$/),
+  severity: z.enum(['error', 'warning']),
+  message: LocalTextSchema,
+};
+export const RuleSchema = z.discriminatedUnion('check', [
+  z
+    .object({
+      ...ruleBase,
+      check: z.literal('compare'),
+      forEachRow: z.string().optional(),
+      target: z.string(),
+      left: ExprSchema,
+      op: z.enum(['<=', '<', '=', '>=', '>']),
+      right: ExprSchema,
+    })
+    .strict(),
+  z.object({ ...ruleBase, check: z.literal('unique'), table: z.string(), column: z.string() }).strict(),
+  z
+    .object({ ...ruleBase, check: z.literal('pattern'), table: z.string(), column: z.string(), pattern: z.string() })
+    .strict(),
+  z
+    .object({
+      ...ruleBase,
+      check: z.literal('rangeByUnitType'),
+      target: z.string(),
+      ranges: z.record(z.string(), z.tuple([z.number(), z.number()])),
+    })
+    .strict(),
+  z
+    .object({
+      ...ruleBase,
+      check: z.literal('changeFromPrevious'),
+      threshold: z.number().positive(),
+      paths: z.array(z.string()).min(1),
+    })
+    .strict(),
+]);
+export type Rule = z.infer<typeof RuleSchema>;
+
+export const TemplateSchema = z
+  .object({
+    id: z.string().regex(/^[A-Z0-9-]+$/),
+    version: z.number().int().positive(),
+    title: LocalTextSchema,
+    receivingBody: LocalTextSchema,
+    periodTypes: z.array(z.enum(['month', 'quarter', 'half', 'year'])).min(1),
+    deadlineDay: z.number().int().min(1).max(28),
+    sections: z.array(SectionSchema).min(1),
+    rules: z.array(RuleSchema),
+  })
+  .strict();
+export type Template = z.infer<typeof TemplateSchema>;
