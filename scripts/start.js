@@ -1,0 +1,76 @@
+// `npm start`: the desktop app where Electron's binary is installed, otherwise the browser mode
+// on 127.0.0.1 (the same core behind HTTP), with its address printed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+const root = path.resolve(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+
+function electronBinary() {
+  try {
+    const bin = require('electron'); // the package exports the path of its binary
+    return typeof bin === 'string' && existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureRendererBuilt() {
+  const index = path.join(root, 'dist', 'renderer', 'index.html');
+  const stale = !existsSync(index) || newestMtime(path.join(root, 'renderer')) > statSync(index).mtimeMs;
+  if (!stale) return;
+  console.log('Đang chuẩn bị giao diện (lần đầu có thể mất khoảng một phút)…');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('Không chuẩn bị được giao diện. Hãy chạy lại `npm ci` rồi `npm start`.');
+    process.exit(1);
+  }
+}
+
+function dataDir() {
+  if (process.env.COMMUNE_RETURNS_DATA_DIR) return process.env.COMMUNE_RETURNS_DATA_DIR;
+  const base = process.platform === 'win32' ? process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming')
+    : process.platform === 'darwin' ? path.join(os.homedir(), 'Library', 'Application Support')
+    : process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'commune-returns');
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer().once('error', () => resolve(false)).once('listening', () => s.close(() => resolve(true)));
+    s.listen(port, '127.0.0.1');
+  });
+}
+
+ensureRendererBuilt();
+const electron = electronBinary();
+if (electron) {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-electron.js')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  const child = spawn(electron, [root], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  console.log('Không tìm thấy Electron trên máy này: chạy ở chế độ trình duyệt.');
+  const dir = dataDir();
+  mkdirSync(dir, { recursive: true });
+  const preferred = Number(process.env.PORT ?? 4380);
+  const port = (await portFree(preferred)) ? preferred : 0;
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'commune-returns.js'), 'web', '--db', path.join(dir, 'commune-returns.sqlite'), '--port', String(port)], { cwd: root, stdio: 'inherit' });
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
