@@ -9,3 +9,4 @@ export * from './template/model.js';
 export * from './template/compute.js';
 export * from './template/rules.js';
 export * from './template/normalize.js';
+export * from './consolidate.js';

@@ -2,6 +2,7 @@ import type { Lang } from '../i18n.js';
 import { tx } from '../i18n.js';
 import type { Column, Expr, Item, RepeatItem, Section, TableItem, Template } from './schema.js';
 import { TemplateSchema } from './schema.js';
+import { checkConsolidation } from '../consolidate.js';
 
 /** The values of a return: section → item → value | table rows | repeat rows. */
 export type Values = Record<string, Record<string, unknown>>;
@@ -46,6 +47,7 @@ export function parseTemplate(data: unknown): Template {
     else if ('band' in e) checkExpr(e.band, where, cols);
     else if ('count' in e && !known.has(e.count)) problems.push(`${where}: unknown table ${e.count}`);
   }
+  problems.push(...checkConsolidation(t));
   if (problems.length) throw new Error(`Template ${t.id} v${t.version} is inconsistent:\n` + problems.join('\n'));
   return t;
 }

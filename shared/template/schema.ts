@@ -157,6 +157,44 @@ export const RuleSchema = z.discriminatedUnion('check', [
 ]);
 export type Rule = z.infer<typeof RuleSchema>;
 
+/**
+ * What the city's consolidation (Biểu tổng hợp) adds up, as data: a tree whose inner nodes name
+ * the output keys and whose leaves are one of a few aggregations over the units' computed views
+ * (shared/consolidate.ts evaluates it; paths are section.item[.row[.column]]):
+ * - `{ sum: path }`: a number summed over the units (a field or computed item), or a table /
+ *   table row / table cell of the summed table (input columns summed, computed columns evaluated
+ *   by the template's own expressions on the sums); `columns` picks columns, `totalRow: false`
+ *   leaves a table's total row out;
+ * - `{ fromSums: table.row.column }`: a computed column (a rate) evaluated on the summed row;
+ * - `{ countRows: repeat }`: rows of a repeating table over all units;
+ * - `{ countBy: enum path, byUnitType? }`: units per option value (per unit type, then option);
+ * - `{ distribution: integer path, buckets: ["1", "2", ">5"] }`: units per value ("n" exact, ">n" above);
+ * - `{ countTrue: boolean path }`: units answering yes.
+ */
+export type ConsolidationAggregate =
+  | { sum: string; columns?: string[]; totalRow?: boolean }
+  | { fromSums: string }
+  | { countRows: string }
+  | { countBy: string; byUnitType?: boolean }
+  | { distribution: string; buckets: string[] }
+  | { countTrue: string };
+export interface ConsolidationGroup {
+  [key: string]: ConsolidationAggregate | ConsolidationGroup;
+}
+
+const pathSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/);
+export const ConsolidationAggregateSchema: z.ZodType<ConsolidationAggregate> = z.union([
+  z.object({ sum: pathSchema, columns: z.array(z.string()).min(1).optional(), totalRow: z.boolean().optional() }).strict(),
+  z.object({ fromSums: pathSchema }).strict(),
+  z.object({ countRows: pathSchema }).strict(),
+  z.object({ countBy: pathSchema, byUnitType: z.boolean().optional() }).strict(),
+  z.object({ distribution: pathSchema, buckets: z.array(z.string().regex(/^>?\d+$/)).min(1) }).strict(),
+  z.object({ countTrue: pathSchema }).strict(),
+]);
+export const ConsolidationGroupSchema: z.ZodType<ConsolidationGroup> = z.lazy(() =>
+  z.record(z.string().min(1), z.union([ConsolidationAggregateSchema, ConsolidationGroupSchema])),
+);
+
 export const TemplateSchema = z
   .object({
     id: z.string().regex(/^[A-Z0-9-]+$/),
@@ -167,6 +205,8 @@ export const TemplateSchema = z
     deadlineDay: z.number().int().min(1).max(28),
     sections: z.array(SectionSchema).min(1),
     rules: z.array(RuleSchema),
+    /** What the city's consolidation adds up (optional: a template without it has completeness only). */
+    consolidation: ConsolidationGroupSchema.optional(),
   })
   .strict();
 export type Template = z.infer<typeof TemplateSchema>;

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: speed figures, printed, never asserted.
+ * - package write and read back per return (goal ≤ 50 ms each)
+ * - keystroke to durably saved through the HTTP transport, p50/p95 (goal p95 ≤ 30 ms)
+ * - renderer bundle size gzipped (goal ≤ 400 KB)
+ * - first form shown in Chromium after start (goal ≤ 1 s)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import { chromium } from '@playwright/test';
+import { parseTemplate, parsePeriod, type ReturnJson, type Template } from '../shared/index.js';
+import { writePackage, readPackage } from '../core/xlsx/index.js';
+import { sampleReturn } from '../tests/helpers/sample.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const results: { name: string; value: string; goal: string }[] = [];
+const report = (name: string, value: string, goal: string) => {
+  results.push({ name, value, goal });
+  console.log(`${name}: ${value} (goal ${goal})`);
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+const template: Template = parseTemplate(JSON.parse(readFileSync(path.join(root, 'resources/templates/BC-CX.v1.json'), 'utf8')));
+const unit = { code: '11948', type: 'phường', name: 'Phường Hồng Bàng' };
+
+async function benchPackage(): Promise<void> {
+  const ret: ReturnJson = { ...sampleReturn(), revision: 1 };
+  const meta = () => ({ packageId: randomUUID(), revision: 1, createdAt: new Date().toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'bench', appVersion: 'bench' });
+  // warm up
+  for (let i = 0; i < 3; i++) await readPackage(await writePackage({ template, ret, unit, meta: meta() }), () => template);
+  const w: number[] = [];
+  const r: number[] = [];
+  let buf: Buffer = Buffer.alloc(0);
+  for (let i = 0; i < 30; i++) {
+    let t = performance.now();
+    buf = await writePackage({ template, ret, unit, meta: meta() });
+    w.push(performance.now() - t);
+    t = performance.now();
+    await readPackage(buf, () => template);
+    r.push(performance.now() - t);
+  }
+  report('Package write per return (p50 / p95)', `${ms(pct(w, 50))} / ${ms(pct(w, 95))}; ${(buf.length / 1024).toFixed(1)} KB`, '≤ 50 ms');
+  report('Package read back per return (p50 / p95)', `${ms(pct(r, 50))} / ${ms(pct(r, 95))}`, '≤ 50 ms');
+}
+
+function startWeb(db: string): Promise<{ url: string; stop: () => void; startedAt: number }> {
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [path.join(root, 'bin/commune-returns.js'), 'web', '--db', db, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve({ url: m[1]!, stop: () => child.kill('SIGTERM'), startedAt });
+    });
+    child.on('exit', (c) => reject(new Error(`web exited ${c}: ${out}`)));
+  });
+}
+
+async function rpc(url: string, name: string, input: unknown): Promise<any> {
+  const res = await fetch(`${url}/api/rpc/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const j = (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+  if (!j.ok) throw new Error(j.error?.message);
+  return j.result;
+}
+
+async function benchKeystroke(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cr-bench-'));
+  const web = await startWeb(path.join(dir, 'commune.sqlite'));
+  try {
+    await rpc(web.url, 'app.setup', { role: 'commune', unitCode: unit.code });
+    const state = await rpc(web.url, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
+    const values = structuredClone(sampleReturn().values) as any;
+    const lat: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      values.procedures.fields.ho_tich.new_online = 100 + i; // one keystroke's change
+      const t = performance.now();
+      await rpc(web.url, 'returns.saveDraft', { returnId: state.returnId, values, explanations: {}, asOf: state.asOf });
+      lat.push(performance.now() - t);
+    }
+    report('Keystroke to durably saved over HTTP (p50 / p95, 300 saves)', `${ms(pct(lat, 50))} / ${ms(pct(lat, 95))}`, 'p95 ≤ 30 ms');
+  } finally {
+    web.stop();
+  }
+}
+
+function benchBundle(): void {
+  const dist = path.join(root, 'dist', 'renderer');
+  if (!existsSync(path.join(dist, 'index.html')) || process.env.BENCH_REBUILD) {
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('vite build failed');
+  }
+  let raw = 0;
+  let gz = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|css|html)$/.test(e.name)) {
+        raw += statSync(p).size;
+        gz += gzipSync(readFileSync(p), { level: 9 }).length;
+      }
+    }
+  };
+  walk(dist);
+  report('Renderer bundle (JS + CSS + HTML), gzipped', `${(gz / 1024).toFixed(1)} KB (${(raw / 1024).toFixed(0)} KB raw)`, '≤ 400 KB');
+}
+
+async function benchFirstForm(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cr-bench-'));
+  const db = path.join(dir, 'commune.sqlite');
+  // A commune database with its role chosen, as after the first start.
+  const jsonFile = path.join(dir, 'r.json');
+  writeFileSync(jsonFile, JSON.stringify({ ...sampleReturn(), period: '2025-Q4' }));
+  spawnSync(process.execPath, [path.join(root, 'bin/commune-returns.js'), 'submit', '--db', db, '--from-json', jsonFile], { cwd: root });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const page = await browser.newPage();
+      const web = await startWeb(db);
+      try {
+        await page.goto(`${web.url}/#/return/BC-CX/${parsePeriod('2026-Q2')!.code}`);
+        await page.locator('input').first().waitFor({ state: 'visible', timeout: 30_000 });
+        times.push(performance.now() - web.startedAt);
+      } finally {
+        web.stop();
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  report('First form shown in Chromium after start (server start → inputs visible, median of 3)', ms(pct(times, 50)), '≤ 1 s');
+}
+
+const only = process.argv[2];
+for (const [name, fn] of [
+  ['package', benchPackage],
+  ['keystroke', benchKeystroke],
+  ['bundle', benchBundle],
+  ['first-form', benchFirstForm],
+] as const) {
+  if (only && only !== name) continue;
+  try {
+    await fn();
+  } catch (e) {
+    console.log(`${name}: could not be measured: ${(e as Error).message}`);
+  }
+}
+console.log('\nSummary');
+for (const r of results) console.log(`- ${r.name}: ${r.value} (goal ${r.goal})`);

@@ -1,0 +1,354 @@
+import type { Unit } from './contract.js';
+import { AppError } from './errors.js';
+import { parsePeriod } from './periods.js';
+import type { ConsolidationAggregate, ConsolidationGroup, Item, TableItem, Template } from './template/schema.js';
+import type { Row, Values } from './template/model.js';
+import { findItem, getPath } from './template/model.js';
+import { computeView, evaluate, num } from './template/compute.js';
+
+/**
+ * The city's consolidation (Biểu tổng hợp) of one period: completeness over the expected units,
+ * and the figures the template declares in its `consolidation` (see ConsolidationAggregate in
+ * template/schema.ts), summed over the submitted returns. Pure: the caller (core) picks the
+ * current revision of each unit and passes its input values and review state.
+ */
+
+export type ReviewState = 'received' | 'accepted' | 'returned';
+export type UnitState = ReviewState | 'missing';
+
+export interface ConsolidationReturn {
+  unit: string;
+  /** Input values of the current revision (computed cells are recomputed here). */
+  values: Values;
+  state: ReviewState;
+  submittedAt: string;
+  late: boolean;
+}
+
+export interface ConsolidationInput {
+  period: string;
+  /** The expected units: the unit list the consolidation is made for. */
+  units: Unit[];
+  returns: ConsolidationReturn[];
+}
+
+/** A tree of figures: numbers (null where a rate has a zero denominator), keyed as the template declares. */
+export type Figures = { [key: string]: number | null | Figures };
+
+export type Completeness = {
+  expected: number;
+  submitted: number;
+  on_time: number;
+  late: number;
+  missing: number;
+  accepted: number;
+  returned: number;
+};
+
+export type UnitFigures = Completeness & {
+  /** Submitted units by type (see consolidate). */
+  by_type: Record<string, number>;
+  /** Completeness of each unit type, over the expected units of that type. */
+  completeness_by_type: Record<string, Completeness>;
+} & Figures;
+
+export interface ConsolidationRow {
+  code: string;
+  name: string;
+  type: string;
+  state: UnitState;
+  late: boolean | null;
+  submittedAt: string | null;
+  /** This unit's figures, the same tree as the totals (one-hot counts for distributions); null when missing. */
+  figures: Figures | null;
+}
+
+export interface Consolidation {
+  template: string;
+  templateVersion: number;
+  period: string;
+  units: UnitFigures;
+  /** One row per expected unit, in the unit list's order; the totals are the blocks themselves. */
+  rows: ConsolidationRow[];
+  /** Codes of returns for units that are not in the expected list (left out of every figure). */
+  unlisted: string[];
+  /** The template's other declared blocks (BC-CX: staff, hq, vehicles, procedures, one_stop). */
+  [block: string]: Figures | UnitFigures | ConsolidationRow[] | string[] | string | number;
+}
+
+/** The unit types of the commune level, in the order the city reports them; other types in a list follow. */
+export const UNIT_TYPES = ['xã', 'phường', 'đặc khu'] as const;
+
+export function unitTypes(units: Unit[]): string[] {
+  const out: string[] = [...UNIT_TYPES];
+  for (const u of units) if (!out.includes(u.type)) out.push(u.type);
+  return out;
+}
+
+export function consolidate(t: Template, input: ConsolidationInput): Consolidation {
+  const period = parsePeriod(input.period);
+  if (!period)
+    throw new AppError('invalid_input', `Kỳ báo cáo "${input.period}" không hợp lệ. Hãy chọn một kỳ, ví dụ 2026-Q2.`);
+  const declared = compileConsolidation(t);
+
+  const expected = new Set(input.units.map((u) => u.code));
+  const byUnit = new Map<string, ConsolidationReturn>();
+  const unlisted: string[] = [];
+  for (const r of input.returns) {
+    if (byUnit.has(r.unit))
+      throw new AppError('invalid_input', `Có hai báo cáo của đơn vị ${r.unit} trong cùng kỳ. Hãy chỉ chọn bản hiện hành của mỗi đơn vị.`);
+    byUnit.set(r.unit, r);
+    if (!expected.has(r.unit)) unlisted.push(r.unit);
+  }
+
+  const types = unitTypes(input.units);
+  const zero = (): Completeness => ({ expected: 0, submitted: 0, on_time: 0, late: 0, missing: 0, accepted: 0, returned: 0 });
+  const all = zero();
+  const perType: Record<string, Completeness> = Object.fromEntries(types.map((k) => [k, zero()]));
+  const rows: ConsolidationRow[] = [];
+  const counted: Counted[] = [];
+
+  for (const unit of input.units) {
+    const r = byUnit.get(unit.code);
+    for (const c of [all, perType[unit.type]!]) {
+      c.expected++;
+      if (!r) c.missing++;
+      else {
+        c.submitted++;
+        if (r.late) c.late++;
+        else c.on_time++;
+        if (r.state === 'accepted') c.accepted++;
+        if (r.state === 'returned') c.returned++;
+      }
+    }
+    if (!r) {
+      rows.push({ ...pickUnit(unit), state: 'missing', late: null, submittedAt: null, figures: null });
+      continue;
+    }
+    // Per-unit computed cells (site_count, cars_in_use, shortfall, one_stop_area_band, table totals) come from computeView.
+    const one: Counted = { unit, view: computeView(t, r.values, period.year) };
+    counted.push(one);
+    rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: declared([one], types, period.year) });
+  }
+
+  const totals = declared(counted, types, period.year);
+  const { units: declaredUnits, ...blocks } = totals;
+  // by_type counts the SUBMITTED units by type, so that it describes the same units as every other
+  // figure of the consolidation (area, population, by_type_class, staff… are sums over submitted
+  // returns) and by_type_class adds up to it. The expected units per type are in completeness_by_type.
+  const byType = Object.fromEntries(types.map((k) => [k, perType[k]!.submitted]));
+  const units = {
+    ...all,
+    by_type: byType,
+    completeness_by_type: perType,
+    ...(isFigures(declaredUnits) ? declaredUnits : {}),
+  } as UnitFigures;
+  return {
+    template: t.id,
+    templateVersion: t.version,
+    period: period.code,
+    units,
+    ...blocks,
+    rows,
+    unlisted,
+  } as Consolidation;
+}
+
+function pickUnit(u: Unit): Pick<ConsolidationRow, 'code' | 'name' | 'type'> {
+  return { code: u.code, name: u.name, type: u.type };
+}
+
+function isFigures(v: unknown): v is Figures {
+  return !!v && typeof v === 'object';
+}
+
+/** A number at a path of a tree of figures ("hq.site_count_distribution.>5"), for the workbook and tests. */
+export function figureAt(c: Consolidation | Figures, path: string): number | null {
+  const v = getPath(c, path);
+  return typeof v === 'number' ? v : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine: the template's declaration compiled once into functions over the counted units.
+
+interface Counted {
+  unit: Unit;
+  view: Values;
+}
+
+interface EvalState {
+  counted: Counted[];
+  types: string[];
+  periodYear: number;
+  /** Summed tables of this evaluation, by path (several aggregates read the same one). */
+  tables: Map<string, Record<string, Row>>;
+}
+
+type Node = (s: EvalState) => number | null | Figures;
+
+/** Sum decimals without float noise (0.1 + 0.2 = 0.3), as compute does. */
+function clean(x: number): number {
+  return Math.round(x * 1e10) / 1e10;
+}
+
+const isAggregate = (x: ConsolidationAggregate | ConsolidationGroup): x is ConsolidationAggregate =>
+  ['sum', 'fromSums', 'countRows', 'countBy', 'distribution', 'countTrue'].some((k) => typeof (x as Record<string, unknown>)[k] === 'string');
+
+/**
+ * Compile the template's consolidation declaration. Throws (a packaging bug, like parseTemplate)
+ * with every problem listed when it names something the template does not have.
+ */
+function compileConsolidation(t: Template): (counted: Counted[], types: string[], periodYear: number) => Figures {
+  const problems: string[] = [];
+  const root = compileGroup(t, t.consolidation ?? {}, '', problems);
+  if (problems.length)
+    throw new Error(`Template ${t.id} v${t.version}: the consolidation declaration is inconsistent:\n` + problems.join('\n'));
+  return (counted, types, periodYear) => root({ counted, types, periodYear, tables: new Map() }) as Figures;
+}
+
+/** The problems of a template's consolidation declaration (empty when it is consistent). */
+export function checkConsolidation(t: Template): string[] {
+  const problems: string[] = [];
+  compileGroup(t, t.consolidation ?? {}, '', problems);
+  return problems;
+}
+
+function compileGroup(t: Template, group: ConsolidationGroup, at: string, problems: string[]): Node {
+  const children = Object.entries(group).map(([key, spec]) => {
+    const where = at ? `${at}.${key}` : key;
+    return [key, isAggregate(spec) ? compileAggregate(t, spec, where, problems) : compileGroup(t, spec, where, problems)] as const;
+  });
+  return (s) => {
+    const out: Figures = {};
+    for (const [key, node] of children) out[key] = node(s);
+    return out;
+  };
+}
+
+function compileAggregate(t: Template, spec: ConsolidationAggregate, where: string, problems: string[]): Node {
+  const fail = (msg: string): Node => {
+    problems.push(`${where}: ${msg}`);
+    return () => null;
+  };
+  const path = 'sum' in spec ? spec.sum : 'fromSums' in spec ? spec.fromSums : 'countRows' in spec ? spec.countRows
+    : 'countBy' in spec ? spec.countBy : 'distribution' in spec ? spec.distribution : spec.countTrue;
+  const found = findItem(t, path);
+  if (!found) return fail(`unknown item ${path}`);
+  const item = found.item;
+  const parts = path.split('.');
+  const value = (c: Counted) => getPath(c.view, path);
+
+  if ('sum' in spec) {
+    if (item.kind === 'table') return compileTableSum(item, parts, spec, fail);
+    if (parts.length !== 2 || !isScalar(item, ['integer', 'decimal'])) return fail(`${path} is not a number to sum`);
+    return (s) => s.counted.reduce((a, c) => clean(a + (num(value(c)) ?? 0)), 0);
+  }
+  if ('fromSums' in spec) {
+    if (item.kind !== 'table' || parts.length !== 4) return fail(`${path} is not a table cell`);
+    const col = item.columns.find((c) => c.key === parts[3]);
+    if (!col?.expr) return fail(`${path} is not a computed column`);
+    if (!tableRowKeys(item).includes(parts[2]!)) return fail(`${path}: unknown row ${parts[2]}`);
+    return (s) => num(summedTable(item, parts.slice(0, 2).join('.'), s)[parts[2]!]![col.key]);
+  }
+  if ('countRows' in spec) {
+    if (item.kind !== 'repeat' || parts.length !== 2) return fail(`${path} is not a repeating table`);
+    return (s) => s.counted.reduce((a, c) => a + (Array.isArray(value(c)) ? (value(c) as unknown[]).length : 0), 0);
+  }
+  if ('countBy' in spec) {
+    if (parts.length !== 2 || !isScalar(item, ['enum']) || !('options' in item) || !item.options?.length)
+      return fail(`${path} is not a choice with options`);
+    const options = item.options.map((o) => o.value);
+    const count = (list: Counted[]) => {
+      const out: Record<string, number> = Object.fromEntries(options.map((o) => [o, 0]));
+      for (const c of list) {
+        const v = value(c);
+        if (typeof v === 'string' && v in out) out[v]!++;
+      }
+      return out;
+    };
+    if (!spec.byUnitType) return (s) => count(s.counted);
+    return (s) => Object.fromEntries(s.types.map((ty) => [ty, count(s.counted.filter((c) => c.unit.type === ty))]));
+  }
+  if ('distribution' in spec) {
+    if (parts.length !== 2 || !isScalar(item, ['integer'])) return fail(`${path} is not an integer`);
+    const buckets = spec.buckets.map((b) => ({ key: b, above: b.startsWith('>'), n: Number(b.replace('>', '')) }));
+    // A value that falls in no bucket (BC-CX: a unit with 0 sites, which validation refuses) is not counted.
+    return (s) => {
+      const out: Record<string, number> = Object.fromEntries(buckets.map((b) => [b.key, 0]));
+      for (const c of s.counted) {
+        const v = num(value(c));
+        if (v === null) continue;
+        const b = buckets.find((x) => (x.above ? v > x.n : v === x.n));
+        if (b) out[b.key]!++;
+      }
+      return out;
+    };
+  }
+  if (parts.length !== 2 || !isScalar(item, ['boolean'])) return fail(`${path} is not a yes/no field`);
+  return (s) => s.counted.filter((c) => value(c) === true).length;
+}
+
+function isScalar(item: Item, types: string[]): boolean {
+  return (item.kind === 'field' || item.kind === 'computed') && types.includes(item.type);
+}
+
+function tableRowKeys(item: TableItem): string[] {
+  return [...item.rows.map((r) => r.key), ...(item.totalRow ? [item.totalRow.key] : [])];
+}
+
+/** Sums of table columns: a whole table ({row: {column}}), one row ({column}) or one cell. Rates are never summed. */
+function compileTableSum(
+  item: TableItem,
+  parts: string[],
+  spec: { columns?: string[]; totalRow?: boolean },
+  fail: (msg: string) => Node,
+): Node {
+  const tablePath = parts.slice(0, 2).join('.');
+  const summable = item.columns.filter((c) => c.type === 'integer' || c.type === 'decimal').map((c) => c.key);
+  const columns = spec.columns ?? summable;
+  const bad = columns.filter((c) => !summable.includes(c));
+  if (bad.length) return fail(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a summable column of ${tablePath}`);
+  const pick = (row: Row): Figures => Object.fromEntries(columns.map((c) => [c, num(row[c]) ?? 0]));
+  if (parts.length === 2) {
+    const rows = spec.totalRow === false ? item.rows.map((r) => r.key) : tableRowKeys(item);
+    return (s) => {
+      const table = summedTable(item, tablePath, s);
+      return Object.fromEntries(rows.map((r) => [r, pick(table[r]!)]));
+    };
+  }
+  const row = parts[2]!;
+  if (!tableRowKeys(item).includes(row)) return fail(`unknown row ${row} of ${tablePath}`);
+  if (parts.length === 3) return (s) => pick(summedTable(item, tablePath, s)[row]!);
+  const col = parts[3]!;
+  if (parts.length > 4 || !summable.includes(col)) return fail(`${col} is not a summable column of ${tablePath}`);
+  return (s) => num(summedTable(item, tablePath, s)[row]![col]) ?? 0;
+}
+
+/**
+ * A table summed over the counted units: input columns added up row by row, the total row the
+ * sum of the rows, and computed columns evaluated by the template's own expressions on those sums
+ * (so a rate is computed from the summed counts, never averaged).
+ */
+function summedTable(item: TableItem, tablePath: string, s: EvalState): Record<string, Row> {
+  const cached = s.tables.get(tablePath);
+  if (cached) return cached;
+  const inputs = item.columns.filter((c) => !c.expr && (c.type === 'integer' || c.type === 'decimal'));
+  const computed = item.columns.filter((c) => c.expr);
+  const table: Record<string, Row> = {};
+  const total: Row = Object.fromEntries(inputs.map((c) => [c.key, 0]));
+  for (const r of item.rows) {
+    const row: Row = Object.fromEntries(inputs.map((c) => [c.key, 0]));
+    for (const u of s.counted) {
+      const src = getPath(u.view, `${tablePath}.${r.key}`) as Row | undefined;
+      for (const c of inputs) row[c.key] = clean((row[c.key] as number) + (num(src?.[c.key]) ?? 0));
+    }
+    for (const c of inputs) total[c.key] = clean((total[c.key] as number) + (row[c.key] as number));
+    table[r.key] = row;
+  }
+  if (item.totalRow) table[item.totalRow.key] = total;
+  for (const row of Object.values(table))
+    for (let pass = 0; pass < computed.length; pass++)
+      for (const c of computed) row[c.key] = evaluate(c.expr!, { view: {}, row, periodYear: s.periodYear });
+  s.tables.set(tablePath, table);
+  return table;
+}
