@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { contract, isCallName, toErrorShape, AppError } from '../shared/index.js';
-import { createCore } from '../core/handlers.js';
+import { createCore, type Core } from '../core/handlers.js';
 
 const isPackaged = app.isPackaged;
 const rootDir = isPackaged ? process.resourcesPath : path.resolve(__dirname, '..');
@@ -15,7 +15,7 @@ const rendererIndex = path.join(isPackaged ? path.join(process.resourcesPath, 'a
 const dataDir = process.env.COMMUNE_RETURNS_DATA_DIR ?? app.getPath('userData');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-let core: ReturnType<typeof createCore> | undefined;
+let core: Core | undefined;
 
 function fail(e: unknown) {
   if (!(e instanceof AppError)) console.error('[ipc]', e);
@@ -91,13 +91,13 @@ else {
       w.focus();
     }
   });
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
     session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
       cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
     );
     try {
-      core = createCore({ dbPath: path.join(dataDir, 'commune-returns.sqlite'), resourcesDir, appVersion: app.getVersion() });
+      core = await createCore({ dbPath: path.join(dataDir, 'commune-returns.sqlite'), resourcesDir, appVersion: app.getVersion() });
     } catch (e) {
       const shape = toErrorShape(e);
       console.error('[start]', e);
@@ -109,7 +109,6 @@ else {
     createWindow();
   });
   app.on('window-all-closed', () => {
-    core?.close();
-    app.quit();
+    void Promise.resolve(core?.close()).finally(() => app.quit());
   });
 }

@@ -1,7 +1,7 @@
 // `npm start`: the desktop app where Electron's binary is installed, otherwise the browser mode
 // on 127.0.0.1 (the same core behind HTTP), with its address printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,12 +55,36 @@ function portFree(port) {
   });
 }
 
+/**
+ * better-sqlite3 in node_modules is built for Node (the CLI, the tests, the browser mode). For a
+ * development Electron run, build a second copy for Electron's ABI under dist-electron/ once
+ * (prebuilt download, else a compile against Electron's headers) and hand its path to the core.
+ */
+function electronSqliteBinding() {
+  const version = require('electron/package.json').version;
+  const dir = path.join(root, 'dist-electron', `better-sqlite3-electron-${version}`);
+  const file = path.join(dir, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(file)) return file;
+  console.log('Đang chuẩn bị thư viện SQLite cho Electron (chỉ lần đầu)…');
+  cpSync(path.join(root, 'node_modules', 'better-sqlite3'), dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}build${path.sep}`) });
+  const prebuilt = spawnSync(process.execPath, [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version], { cwd: dir, stdio: 'inherit' });
+  if (prebuilt.status !== 0) {
+    const gyp = spawnSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release', `--target=${version}`, '--dist-url=https://electronjs.org/headers'], { cwd: dir, stdio: 'inherit' });
+    if (gyp.status !== 0) {
+      console.error('Không chuẩn bị được SQLite cho Electron. Hãy kiểm tra kết nối mạng rồi chạy lại `npm start`.');
+      process.exit(1);
+    }
+  }
+  return file;
+}
+
 ensureRendererBuilt();
 const electron = electronBinary();
 if (electron) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-electron.js')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const child = spawn(electron, [root], { stdio: 'inherit' });
+  const binding = electronSqliteBinding();
+  const child = spawn(electron, [root], { stdio: 'inherit', env: { ...process.env, ...(binding ? { COMMUNE_RETURNS_SQLITE_BINDING: binding } : {}) } });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log('Không tìm thấy Electron trên máy này: chạy ở chế độ trình duyệt.');

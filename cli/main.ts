@@ -1,0 +1,359 @@
+/**
+ * The command line (`npm run cli -- <command>`, package bin `commune-returns`).
+ * Exit codes: 0 ok, 1 refused input (a Vietnamese message naming the field and what to fix),
+ * 2 usage. Nothing here prints a stack trace.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { ReturnJson, Template, Unit } from '../shared/index.js';
+import { AppError, parsePeriod, periodLabel, toErrorShape, unexplained, validate } from '../shared/index.js';
+import { createCore } from '../core/handlers.js';
+import { checkReturnJson } from '../core/inputs.js';
+import { loadXlsx, packageFileName } from '../core/packages.js';
+import type { Resources } from '../core/resources.js';
+import { defaultResourcesDir, loadResources } from '../core/resources.js';
+import { buildServer, listen } from '../server/app.js';
+
+const BIN = 'commune-returns';
+const EXIT_OK = 0;
+const EXIT_REFUSED = 1;
+const EXIT_USAGE = 2;
+
+export function appVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** A refusal to print: the message, then a list of problems (path and message). */
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly lines: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function readInputFile(file: string): Buffer {
+  try {
+    if (statSync(file).isDirectory()) throw new Refusal(`"${file}" là một thư mục, không phải tệp. Hãy chỉ đúng đường dẫn tới tệp.`);
+    return readFileSync(file);
+  } catch (e) {
+    if (e instanceof Refusal) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') throw new Refusal(`Không tìm thấy tệp "${file}". Hãy kiểm tra lại đường dẫn và tên tệp.`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Refusal(`Không có quyền đọc tệp "${file}". Hãy kiểm tra quyền truy cập tệp.`);
+    throw e;
+  }
+}
+
+function readJsonFile(file: string): unknown {
+  const text = readInputFile(file).toString('utf8').replace(/^\uFEFF/, '');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    const where = pos !== undefined ? ` (lỗi gần ký tự thứ ${Number(pos) + 1}, dòng ${text.slice(0, Number(pos)).split('\n').length})` : '';
+    throw new Refusal(`Tệp "${file}" không phải là JSON hợp lệ${where}. Hãy sửa tệp (hoặc xuất lại từ ứng dụng) rồi chạy lại.`);
+  }
+}
+
+/** Write a file atomically: a temp file in the same folder, then a rename. */
+function writeFileAtomic(file: string, data: string | Buffer): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir)) throw new Refusal(`Thư mục "${dir}" không tồn tại. Hãy tạo thư mục hoặc chọn nơi lưu khác.`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function loadJsonReturn(file: string, res: Resources, findUnit: (code: string) => Unit | undefined) {
+  return checkReturnJson(readJsonFile(file), res.getTemplate, findUnit, `Tệp "${file}"`);
+}
+
+function issueLines(list: { id: string; path: string; message: string }[], note?: (id: string) => string): string[] {
+  return list.map((i) => `  - ${i.path}: ${i.message}${note ? note(i.id) : ''} [${i.id}]`);
+}
+
+function validateReturn(t: Template, ret: ReturnJson, unit: Unit) {
+  return validate(t, ret.values, { period: parsePeriod(ret.period)!, unitType: unit.type, asOf: ret.asOf });
+}
+
+// ---------- commands ----------
+
+async function cmdPackage(opts: { fromJson: string[]; out: string }, io: Io): Promise<number> {
+  const res = loadResources(defaultResourcesDir());
+  const findUnit = (code: string) => res.shippedUnits.units.find((u) => u.code === code);
+  const inputs = opts.fromJson.map((file) => ({ file, ...loadJsonReturn(file, res, findUnit) }));
+  const refused: string[] = [];
+  for (const { file, ret, template, unit } of inputs) {
+    const { errors, warnings } = validateReturn(template, ret, unit);
+    const missing = unexplained(warnings, ret.explanations);
+    if (errors.length || missing.length)
+      refused.push(
+        `Tệp "${file}": còn ${errors.length} lỗi và ${missing.length} cảnh báo chưa có giải trình:`,
+        ...issueLines(errors),
+        ...issueLines(missing, () => ' (cần ghi giải trình vào "explanations" với khóa trong ngoặc vuông)'),
+      );
+  }
+  if (refused.length)
+    throw new Refusal('Chưa tạo gói nào. Hãy sửa các lỗi và ghi giải trình cho các cảnh báo dưới đây rồi chạy lại.', refused);
+
+  const asFolder = inputs.length > 1 || !/\.xlsx$/i.test(opts.out) || (existsSync(opts.out) && statSync(opts.out).isDirectory());
+  if (asFolder) {
+    if (existsSync(opts.out) && !statSync(opts.out).isDirectory())
+      throw new Refusal(`--out: "${opts.out}" là một tệp; khi tạo nhiều gói, hãy chỉ một thư mục.`);
+    mkdirSync(opts.out, { recursive: true });
+  }
+  const targets = inputs.map(({ ret, template }) =>
+    asFolder ? path.join(opts.out, packageFileName(template, ret.unit, ret.period, ret.revision ?? 1)) : opts.out,
+  );
+  const dup = targets.find((t, i) => targets.indexOf(t) !== i);
+  if (dup) throw new Refusal(`Có hai báo cáo cùng đơn vị, kỳ và lần nộp (${path.basename(dup)}). Hãy bỏ bớt một tệp hoặc sửa "revision".`);
+
+  const xlsx = await loadXlsx();
+  for (const [i, { ret, template, unit }] of inputs.entries()) {
+    const revision = ret.revision ?? 1;
+    const bytes = await xlsx.writePackage({
+      template,
+      ret: { ...ret, revision },
+      unit,
+      meta: { packageId: randomUUID(), revision, createdAt: new Date().toISOString(), submittedAt: null, submittedBy: null, appVersion: appVersion() },
+    });
+    writeFileAtomic(targets[i]!, bytes);
+    io.out(`Đã ghi gói báo cáo: ${targets[i]}`);
+  }
+  return EXIT_OK;
+}
+
+async function cmdRead(file: string, opts: { out?: string }, io: Io): Promise<number> {
+  const res = loadResources(defaultResourcesDir());
+  const bytes = readInputFile(file);
+  const xlsx = await loadXlsx();
+  const { ret, identity, editedOutside } = await xlsx.readPackage(bytes, res.getTemplate);
+  const json = {
+    template: ret.template,
+    templateVersion: ret.templateVersion,
+    unit: ret.unit,
+    period: ret.period,
+    revision: identity.revision,
+    values: ret.values,
+    explanations: ret.explanations ?? {},
+    asOf: ret.asOf ?? {},
+    package: {
+      id: identity.packageId,
+      revision: identity.revision,
+      hash: identity.hash,
+      editedOutside,
+      createdAt: identity.createdAt,
+      appVersion: identity.appVersion,
+    },
+  };
+  const text = JSON.stringify(json, null, 2) + '\n';
+  if (editedOutside) io.err('Lưu ý: tệp đã được sửa bên ngoài ứng dụng (giá trị khác với lúc tạo gói). Số liệu đọc được là số liệu trong các ô của tệp.');
+  if (opts.out) {
+    writeFileAtomic(opts.out, text);
+    io.out(`Đã ghi báo cáo dạng JSON: ${opts.out}`);
+  } else io.out(text.trimEnd());
+  return EXIT_OK;
+}
+
+async function cmdValidate(opts: { fromJson: string; json?: boolean }, io: Io): Promise<number> {
+  const res = loadResources(defaultResourcesDir());
+  const findUnit = (code: string) => res.shippedUnits.units.find((u) => u.code === code);
+  let loaded: ReturnType<typeof loadJsonReturn>;
+  try {
+    loaded = loadJsonReturn(opts.fromJson, res, findUnit);
+  } catch (e) {
+    const problems = e instanceof AppError ? (e.details as { problems?: { path: string; message: string }[] } | undefined)?.problems : undefined;
+    if (!opts.json || !problems) throw e;
+    io.out(JSON.stringify({ errors: problems.map((p) => ({ id: `input:${p.path}`, path: p.path, message: p.message })), warnings: [] }, null, 2));
+    return EXIT_REFUSED;
+  }
+  const { ret, template, unit } = loaded;
+  const { errors, warnings } = validateReturn(template, ret, unit);
+  const missing = unexplained(warnings, ret.explanations);
+  if (opts.json) {
+    io.out(
+      JSON.stringify(
+        {
+          errors: errors.map((i) => ({ id: i.id, path: i.path, message: i.message })),
+          warnings: warnings.map((i) => ({ id: i.id, path: i.path, message: i.message, explained: !missing.includes(i) })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const where = `${unit.name}, ${periodLabel(ret.period)}`;
+    if (errors.length) io.out([`Lỗi (${errors.length}):`, ...issueLines(errors)].join('\n'));
+    if (warnings.length)
+      io.out([`Cảnh báo (${warnings.length}):`, ...issueLines(warnings, (id) => (missing.some((m) => m.id === id) ? ' (chưa có giải trình)' : ' (đã giải trình)'))].join('\n'));
+    io.out(
+      errors.length || missing.length
+        ? `Báo cáo ${where} chưa nộp được: còn ${errors.length} lỗi và ${missing.length} cảnh báo chưa có giải trình. Hãy sửa các lỗi và ghi giải trình vào "explanations" (khóa trong ngoặc vuông).`
+        : `Báo cáo ${where} hợp lệ, có thể nộp.`,
+    );
+  }
+  return errors.length || missing.length ? EXIT_REFUSED : EXIT_OK;
+}
+
+async function cmdSubmit(opts: { db: string; fromJson: string; by?: string }, io: Io): Promise<number> {
+  const res = loadResources(defaultResourcesDir());
+  const data = readJsonFile(opts.fromJson);
+  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+  try {
+    const units = (await core.handlers['units.list']({})).units;
+    const { ret, unit } = checkReturnJson(data, res.getTemplate, (c) => units.find((u) => u.code === c), `Tệp "${opts.fromJson}"`);
+    const info = await core.submitReturnJson(ret, opts.by);
+    io.out(
+      `Đã nộp lần ${info.revision} của báo cáo ${unit.name}, ${periodLabel(ret.period)}${info.late ? ' (nộp muộn)' : ''}. Mã gói: ${info.packageId}`,
+    );
+    return EXIT_OK;
+  } finally {
+    await core.close();
+  }
+}
+
+async function cmdWeb(opts: { db: string; port: number; host: string }, io: Io): Promise<number> {
+  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
+  const app = await buildServer({ handlers: core.handlers, logger: { level: 'warn', stream: process.stderr }, loopbackOnly: loopback });
+  let url: string;
+  try {
+    url = await listen(app, opts.port, opts.host);
+  } catch (e) {
+    await core.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new Refusal(`Cổng ${opts.port} đang được dùng. Hãy chọn cổng khác bằng --port, hoặc --port 0 để tự chọn cổng trống.`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Refusal(`Không dùng được địa chỉ "${opts.host}". Hãy dùng --host 127.0.0.1.`);
+    throw e;
+  }
+  io.out(`Mở trình duyệt tại: ${url}`);
+  if (!loopback) io.err('Lưu ý: máy chủ đang mở cho các máy khác trong mạng truy cập.');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await core.close();
+  return EXIT_OK;
+}
+
+// ---------- the program ----------
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('cổng phải là số từ 0 đến 65535');
+  return n;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command(BIN)
+    .description('Báo cáo định kỳ của UBND cấp xã — Hải Phòng: tạo, đọc, kiểm tra và nộp báo cáo mẫu BC-CX.')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .helpCommand('help [lệnh]', 'hiện hướng dẫn của một lệnh')
+    .version(appVersion(), '-V, --version', 'hiện phiên bản')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()), outputError: () => undefined })
+    .showSuggestionAfterError(false);
+  const sub = (name: string, description: string) =>
+    program.command(name).description(description).helpOption('-h, --help', 'hiện hướng dẫn').exitOverride();
+
+  sub('package', 'kiểm tra rồi ghi gói Excel (.xlsx) cho từng báo cáo dạng JSON')
+    .requiredOption('--from-json <return.json...>', 'một hoặc nhiều tệp báo cáo dạng JSON')
+    .requiredOption('--out <file.xlsx|thư-mục>', 'tệp .xlsx (một báo cáo) hoặc thư mục (nhiều báo cáo)')
+    .action(async (o: { fromJson: string[]; out: string }) => setExit(await cmdPackage(o, io)));
+  sub('read', 'đọc gói Excel ra báo cáo dạng JSON, kèm thông tin gói')
+    .argument('<file.xlsx>', 'tệp gói báo cáo')
+    .option('--out <return.json>', 'ghi ra tệp thay vì in ra màn hình')
+    .action(async (file: string, o: { out?: string }) => setExit(await cmdRead(file, o, io)));
+  sub('validate', 'kiểm tra một báo cáo dạng JSON theo các quy tắc của mẫu')
+    .requiredOption('--from-json <return.json>', 'tệp báo cáo dạng JSON')
+    .option('--json', 'in kết quả dạng JSON {"errors":[...],"warnings":[...]}')
+    .action(async (o: { fromJson: string; json?: boolean }) => setExit(await cmdValidate(o, io)));
+  sub('submit', 'lưu báo cáo dạng JSON thành lần nộp tiếp theo trong cơ sở dữ liệu của xã')
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu của xã (tạo mới nếu chưa có)')
+    .requiredOption('--from-json <return.json>', 'tệp báo cáo dạng JSON')
+    .option('--by <tên>', 'người nộp (mặc định: người lập biểu)')
+    .action(async (o: { db: string; fromJson: string; by?: string }) => setExit(await cmdSubmit(o, io)));
+  sub('web', 'chạy ứng dụng trong trình duyệt')
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
+    .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)
+    .option('--host <địa-chỉ>', 'địa chỉ lắng nghe', '127.0.0.1')
+    .action(async (o: { db: string; port: number; host: string }) => setExit(await cmdWeb(o, io)));
+  return program;
+}
+
+const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
+
+function usageMessage(e: CommanderError): string {
+  switch (e.code) {
+    case 'commander.unknownCommand':
+      return `Không có lệnh "${quoted(e.message)}". Các lệnh: package, read, validate, submit, web.`;
+    case 'commander.unknownOption':
+      return `Không có tùy chọn "${quoted(e.message)}".`;
+    case 'commander.missingMandatoryOptionValue':
+      return `Thiếu tùy chọn bắt buộc ${quoted(e.message)}.`;
+    case 'commander.missingArgument':
+      return `Thiếu tham số <${quoted(e.message)}>.`;
+    case 'commander.optionMissingArgument':
+      return `Tùy chọn ${quoted(e.message)} cần có giá trị.`;
+    case 'commander.excessArguments':
+      return 'Có tham số thừa.';
+    case 'commander.invalidArgument':
+      return `Giá trị không hợp lệ: ${e.message.replace(/^error: /, '').replace(/^.*\. /, '')}.`;
+    default:
+      return 'Lệnh chưa đúng cách dùng.';
+  }
+}
+
+/** Run the command line; resolves to the exit code. */
+export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  let exit = EXIT_OK;
+  const program = buildProgram(io, (c) => (exit = c));
+  const command = argv.find((a) => !a.startsWith('-'));
+  try {
+    if (!argv.length) {
+      io.err(`Hãy chọn một lệnh. Xem hướng dẫn: ${BIN} --help`);
+      io.err(program.helpInformation().trimEnd());
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
+      if (e.code === 'commander.help') return EXIT_USAGE;
+      const known = ['package', 'read', 'validate', 'submit', 'web'].includes(command ?? '');
+      io.err(`Lỗi cách dùng: ${usageMessage(e)}`);
+      io.err(known ? `Xem hướng dẫn: ${BIN} ${command} --help` : `Xem hướng dẫn: ${BIN} --help`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof Refusal) {
+      io.err(`Lỗi: ${e.message}`);
+      for (const l of e.lines) io.err(l);
+      return EXIT_REFUSED;
+    }
+    const shape = toErrorShape(e);
+    io.err(`Lỗi: ${shape.message}`);
+    const details = shape.details as { errors?: { id: string; path: string; message: string }[]; warnings?: { id: string; path: string; message: string }[] } | undefined;
+    if (details?.errors?.length) io.err(['Các lỗi:', ...issueLines(details.errors)].join('\n'));
+    if (details?.warnings?.length) io.err(['Cảnh báo chưa có giải trình:', ...issueLines(details.warnings)].join('\n'));
+    if (shape.code === 'internal') io.err(`(Chi tiết kỹ thuật để báo bộ phận hỗ trợ: ${e instanceof Error ? e.message : String(e)})`);
+    return EXIT_REFUSED;
+  }
+}

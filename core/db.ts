@@ -1,0 +1,234 @@
+import { existsSync, statSync, statfsSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Generated, Migration } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { AppError } from '../shared/index.js';
+
+/** The tables of one installation's database. JSON columns hold text. */
+export interface DB {
+  settings: { key: string; value: string };
+  unit_list_versions: { version: string; source: string; loaded_at: string; is_current: number };
+  units: { list_version: string; code: string; type: string; name: string };
+  returns: {
+    id: Generated<number>;
+    unit: string;
+    period: string;
+    template: string;
+    template_version: number;
+    values_json: string;
+    explanations_json: string;
+    as_of_json: string;
+    draft_version: number;
+    created_at: string;
+    updated_at: string | null;
+  };
+  revisions: {
+    id: Generated<number>;
+    return_id: number;
+    revision: number;
+    package_id: string;
+    template_version: number;
+    values_json: string;
+    explanations_json: string;
+    as_of_json: string;
+    hash: string;
+    submitted_at: string;
+    submitted_by: string;
+    late: number;
+    package: Buffer;
+  };
+  draft_backups: {
+    id: Generated<number>;
+    return_id: number;
+    draft_version: number;
+    values_json: string;
+    explanations_json: string;
+    as_of_json: string;
+    reason: string;
+    created_at: string;
+  };
+}
+
+const MIGRATION_TABLE = 'kysely_migration';
+
+/** Versioned migrations, in order. Never edit a released one: add the next. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db) {
+      const statements = [
+        sql`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+        sql`CREATE TABLE unit_list_versions (
+              version TEXT PRIMARY KEY, source TEXT NOT NULL, loaded_at TEXT NOT NULL,
+              is_current INTEGER NOT NULL DEFAULT 0)`,
+        sql`CREATE TABLE units (
+              list_version TEXT NOT NULL REFERENCES unit_list_versions(version),
+              code TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+              PRIMARY KEY (list_version, code))`,
+        sql`CREATE TABLE returns (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              unit TEXT NOT NULL, period TEXT NOT NULL, template TEXT NOT NULL, template_version INTEGER NOT NULL,
+              values_json TEXT NOT NULL, explanations_json TEXT NOT NULL, as_of_json TEXT NOT NULL,
+              draft_version INTEGER NOT NULL DEFAULT 0,
+              created_at TEXT NOT NULL, updated_at TEXT,
+              UNIQUE (unit, period, template))`,
+        sql`CREATE TABLE revisions (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              return_id INTEGER NOT NULL REFERENCES returns(id),
+              revision INTEGER NOT NULL CHECK (revision > 0),
+              package_id TEXT NOT NULL UNIQUE,
+              template_version INTEGER NOT NULL,
+              values_json TEXT NOT NULL, explanations_json TEXT NOT NULL, as_of_json TEXT NOT NULL,
+              hash TEXT NOT NULL, submitted_at TEXT NOT NULL, submitted_by TEXT NOT NULL,
+              late INTEGER NOT NULL, package BLOB NOT NULL,
+              UNIQUE (return_id, revision))`,
+        // A submitted revision is a frozen snapshot.
+        sql`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
+              BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END`,
+        sql`CREATE TRIGGER revisions_no_delete BEFORE DELETE ON revisions
+              BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END`,
+        sql`CREATE TABLE draft_backups (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              return_id INTEGER NOT NULL REFERENCES returns(id),
+              draft_version INTEGER NOT NULL,
+              values_json TEXT NOT NULL, explanations_json TEXT NOT NULL, as_of_json TEXT NOT NULL,
+              reason TEXT NOT NULL, created_at TEXT NOT NULL)`,
+        sql`CREATE INDEX draft_backups_return ON draft_backups(return_id)`,
+      ];
+      for (const s of statements) await s.execute(db);
+    },
+  },
+};
+
+export interface OpenedDb {
+  db: Kysely<DB>;
+  /** The raw connection, for the backup API. */
+  sqlite: Database.Database;
+  close(): Promise<void>;
+}
+
+const DB_NEWER =
+  'Tệp dữ liệu này được tạo bởi một phiên bản ứng dụng mới hơn. Hãy cập nhật ứng dụng lên phiên bản mới nhất rồi mở lại; dữ liệu trong tệp chưa bị thay đổi.';
+const NOT_A_DB =
+  'Tệp dữ liệu bị hỏng hoặc không phải là cơ sở dữ liệu của ứng dụng. Hãy chọn đúng tệp, hoặc khôi phục từ bản sao lưu gần nhất; tệp chưa bị thay đổi.';
+
+/**
+ * Look at an existing file without writing to it: refuses a database whose migrations this app
+ * does not know (made by a newer version) and a file that is not SQLite. Returns the names of
+ * the migrations already applied.
+ */
+function inspectExisting(dbPath: string, known: Record<string, Migration>): string[] {
+  let ro: Database.Database | undefined;
+  try {
+    ro = new Database(dbPath, { readonly: true, fileMustExist: true, ...nativeBinding() });
+    const hasTable = ro.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATION_TABLE);
+    const applied = hasTable
+      ? (ro.prepare(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`).all() as { name: string }[]).map((r) => r.name)
+      : [];
+    const unknown = applied.filter((n) => !(n in known));
+    if (unknown.length) throw new AppError('db_newer', DB_NEWER, { unknownMigrations: unknown });
+    return applied;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    if (e && typeof e === 'object' && 'code' in e && (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT'))
+      throw new AppError('corrupt_file', NOT_A_DB, undefined, { cause: e });
+    throw storageError(e, dbPath);
+  } finally {
+    ro?.close();
+  }
+}
+
+export const DISK_FULL =
+  'Ổ đĩa đã đầy nên không lưu được. Hãy giải phóng dung lượng ổ đĩa rồi thử lại; dữ liệu đã lưu trước đó vẫn an toàn.';
+
+function lowOnSpace(dir: string): boolean {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A storage failure as a person should hear it: SQLite reports a full disk as SQLITE_FULL, or
+ * as a plain I/O error when even its journal cannot grow; the free space of the folder tells.
+ */
+export function storageError(e: unknown, dbPath: string): unknown {
+  const code = e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : undefined;
+  if (typeof code !== 'string') return e;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (/^SQLITE_(IOERR|CANTOPEN)/.test(code) && lowOnSpace(path.dirname(path.resolve(dbPath)))))
+    return new AppError('disk_full', DISK_FULL, undefined, { cause: e });
+  return e;
+}
+
+/** Copy the database with SQLite's backup API (consistent even while in use). */
+export async function backupDatabase(sqlite: Database.Database, destination: string): Promise<void> {
+  await sqlite.backup(destination);
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Open (or create) the database: WAL, synchronous=FULL (a commit survives a power cut),
+ * foreign keys on, then migrate to the latest version, backing up an existing file first.
+ */
+export async function openDatabase(
+  dbPath: string,
+  opts: { now?: () => Date; migrations?: Record<string, Migration> } = {},
+): Promise<OpenedDb> {
+  const known = opts.migrations ?? migrations;
+  const dir = path.dirname(path.resolve(dbPath));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new AppError('invalid_input', `Thư mục "${dir}" không tồn tại. Hãy tạo thư mục này hoặc chọn nơi lưu tệp dữ liệu khác.`);
+  if (existsSync(dbPath) && statSync(dbPath).isDirectory())
+    throw new AppError('invalid_input', `"${dbPath}" là một thư mục, không phải tệp dữ liệu. Hãy chỉ đường dẫn tới một tệp, ví dụ commune.sqlite.`);
+  const existed = existsSync(dbPath) && statSync(dbPath).size > 0;
+  const applied = existed ? inspectExisting(dbPath, known) : [];
+
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(dbPath, nativeBinding());
+  } catch (e) {
+    throw storageError(e, dbPath);
+  }
+  let db: Kysely<DB> | undefined;
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+
+    const pending = Object.keys(known).filter((n) => !applied.includes(n));
+    if (existed && applied.length > 0 && pending.length > 0) {
+      const now = (opts.now ?? (() => new Date()))();
+      await backupDatabase(sqlite, `${dbPath}.before-${pending[0]}-${stamp(now)}.sqlite`);
+    }
+    const migrator = new Migrator({
+      db,
+      migrationTableName: MIGRATION_TABLE,
+      provider: { getMigrations: async () => known },
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+    const kdb = db;
+    return { db: kdb, sqlite, close: () => kdb.destroy() };
+  } catch (e) {
+    if (db) await db.destroy();
+    else sqlite.close();
+    throw storageError(e, dbPath);
+  }
+}
+
+/**
+ * In a development Electron run (`npm start` with Electron installed) the addon built for Node's
+ * ABI cannot load; scripts/start.js builds one for Electron's ABI and names it here. Packaged
+ * builds have better-sqlite3 rebuilt for Electron by electron-builder and need nothing.
+ */
+function nativeBinding(): { nativeBinding?: string } {
+  const p = process.versions.electron ? process.env.COMMUNE_RETURNS_SQLITE_BINDING : undefined;
+  return p ? { nativeBinding: p } : {};
+}

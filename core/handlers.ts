@@ -1,0 +1,649 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type {
+  AppInfo,
+  Change,
+  Handlers,
+  Lang,
+  PeriodRow,
+  ReturnJson,
+  ReturnState,
+  RevisionInfo,
+  Role,
+  Template,
+  Unit,
+  Values,
+} from '../shared/index.js';
+import {
+  AppError,
+  canonicalJson,
+  cellLabel,
+  computeView,
+  defaultPeriods,
+  inputColumns,
+  isLate,
+  normalizeValues,
+  parsePeriod,
+  periodDeadline,
+  periodLabel,
+  periodWindow,
+  tx,
+  unexplained,
+  validate,
+} from '../shared/index.js';
+import type { DB } from './db.js';
+import { backupDatabase, openDatabase, storageError } from './db.js';
+import { loadXlsx, packageFileName } from './packages.js';
+import type { Resources, UnitList } from './resources.js';
+import { loadResources } from './resources.js';
+
+export interface CoreOptions {
+  dbPath: string;
+  /** The folder holding templates/ and units/. */
+  resourcesDir: string;
+  appVersion: string;
+  now?: () => Date;
+}
+
+export interface Core {
+  handlers: Handlers;
+  resources: Resources;
+  /** Store a return given in its JSON form as the next submitted revision (command line `submit`). */
+  submitReturnJson(ret: ReturnJson, submittedBy?: string): Promise<RevisionInfo>;
+  /** A consistent copy of the database (SQLite backup API). */
+  backup(destination: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a return holds besides its key: the draft or a frozen revision. */
+interface Content {
+  values: Values;
+  explanations: Record<string, string>;
+  asOf: Record<string, string>;
+}
+
+type ReturnRow = Selectable<DB['returns']>;
+
+const NOT_CONFIGURED =
+  'Chưa chọn đơn vị báo cáo. Hãy hoàn tất bước thiết lập ban đầu (chọn vai trò "Xã, phường, đặc khu" và đơn vị của mình) rồi thử lại.';
+
+/** Today's date in Vietnam (UTC+7), ISO. */
+export function vietnamToday(d: Date): string {
+  return new Date(d.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+function cleanExplanations(e: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(e ?? {})) if (v.trim()) out[k] = v.trim();
+  return out;
+}
+
+/** The content as it is frozen and compared: inputs only, empty explanations dropped. */
+function frozenContent(t: Template, c: Content): Content {
+  return { values: normalizeValues(t, c.values), explanations: cleanExplanations(c.explanations), asOf: { ...c.asOf } };
+}
+
+function sameContent(t: Template, a: Content, b: Content): boolean {
+  return canonicalJson(frozenContent(t, a)) === canonicalJson(frozenContent(t, b));
+}
+
+/** Every input cell, explanation and as-of date that differs between two contents. */
+export function diffContent(t: Template, before: Content, after: Content, lang: Lang = 'vi'): Change[] {
+  const a = normalizeValues(t, before.values);
+  const b = normalizeValues(t, after.values);
+  const changes: Change[] = [];
+  const same = (x: unknown, y: unknown) => canonicalJson(x ?? null) === canonicalJson(y ?? null);
+  const cell = (path: string, x: unknown, y: unknown, label = cellLabel(t, path, lang)) => {
+    if (!same(x, y)) changes.push({ path, label, before: x ?? null, after: y ?? null });
+  };
+  const at = (v: Values, s: string, i: string) => v[s]?.[i];
+  for (const s of t.sections)
+    for (const item of s.items) {
+      const base = `${s.key}.${item.key}`;
+      if (item.kind === 'field') cell(base, at(a, s.key, item.key), at(b, s.key, item.key));
+      else if (item.kind === 'table') {
+        const ta = (at(a, s.key, item.key) ?? {}) as Record<string, Record<string, unknown> | undefined>;
+        const tb = (at(b, s.key, item.key) ?? {}) as Record<string, Record<string, unknown> | undefined>;
+        for (const r of item.rows)
+          for (const c of inputColumns(item)) cell(`${base}.${r.key}.${c.key}`, ta[r.key]?.[c.key], tb[r.key]?.[c.key]);
+      } else if (item.kind === 'repeat') {
+        const ra = (at(a, s.key, item.key) ?? []) as Record<string, unknown>[];
+        const rb = (at(b, s.key, item.key) ?? []) as Record<string, unknown>[];
+        for (let i = 0; i < Math.max(ra.length, rb.length); i++)
+          for (const c of inputColumns(item)) cell(`${base}.${i}.${c.key}`, ra[i]?.[c.key], rb[i]?.[c.key]);
+      }
+    }
+  for (const s of t.sections)
+    cell(`asOf.${s.key}`, before.asOf[s.key], after.asOf[s.key], `${s.code}, ${lang === 'en' ? 'Data as of' : 'Số liệu tính đến ngày'}`);
+  const ea = cleanExplanations(before.explanations);
+  const eb = cleanExplanations(after.explanations);
+  for (const id of [...new Set([...Object.keys(ea), ...Object.keys(eb)])].sort())
+    cell(`explanations.${id}`, ea[id], eb[id], `${lang === 'en' ? 'Explanation' : 'Giải trình'} (${id})`);
+  return changes;
+}
+
+function parseJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const resources = loadResources(opts.resourcesDir);
+  const now = opts.now ?? (() => new Date());
+  const opened = await openDatabase(opts.dbPath, { now });
+  const db: Kysely<DB> = opened.db;
+  try {
+    await seedUnitList(db, resources.shippedUnits, now());
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+
+  // Submissions and imports run one at a time, so revision numbers and backups never race.
+  let queue: Promise<unknown> = Promise.resolve();
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---------- settings and reference data ----------
+  async function settings(): Promise<{ role: Role | null; unitCode: string | null; lang: Lang }> {
+    const rows = await db.selectFrom('settings').selectAll().execute();
+    const m = new Map(rows.map((r) => [r.key, r.value]));
+    return {
+      role: (m.get('role') as Role | undefined) ?? null,
+      unitCode: m.get('unit_code') ?? null,
+      lang: (m.get('lang') as Lang | undefined) ?? 'vi',
+    };
+  }
+  async function setSetting(key: string, value: string | null): Promise<void> {
+    if (value === null) await db.deleteFrom('settings').where('key', '=', key).execute();
+    else
+      await db
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+  }
+  async function currentUnitList(): Promise<{ version: string; units: Unit[] }> {
+    const v = await db.selectFrom('unit_list_versions').select('version').where('is_current', '=', 1).executeTakeFirstOrThrow();
+    const units = await db
+      .selectFrom('units')
+      .select(['code', 'type', 'name'])
+      .where('list_version', '=', v.version)
+      .orderBy('name')
+      .execute();
+    return { version: v.version, units };
+  }
+  /** A unit from the current list, or from an older list when it has since been merged or renamed. */
+  async function findUnit(code: string): Promise<Unit | undefined> {
+    return db
+      .selectFrom('units')
+      .innerJoin('unit_list_versions as v', 'v.version', 'units.list_version')
+      .select(['code', 'type', 'name'])
+      .where('code', '=', code)
+      .orderBy('v.is_current', 'desc')
+      .orderBy('v.loaded_at', 'desc')
+      .executeTakeFirst();
+  }
+  async function unitOf(code: string): Promise<Unit> {
+    return (await findUnit(code)) ?? { code, type: '', name: code };
+  }
+  function templateOf(id: string, version: number): Template {
+    const t = resources.getTemplate(id, version);
+    if (!t) throw new AppError('not_found', `Ứng dụng không có mẫu báo cáo ${id} phiên bản ${version}. Hãy cập nhật ứng dụng.`);
+    return t;
+  }
+  function latestTemplate(id: string): Template {
+    const t = resources.latestTemplate(id);
+    if (!t) throw new AppError('not_found', `Ứng dụng không có mẫu báo cáo "${id}". Hãy chọn một mẫu trong danh sách.`);
+    return t;
+  }
+  async function appInfo(): Promise<AppInfo> {
+    const s = await settings();
+    const list = await db.selectFrom('unit_list_versions').select('version').where('is_current', '=', 1).executeTakeFirstOrThrow();
+    return {
+      appVersion: opts.appVersion,
+      role: s.role,
+      unit: s.unitCode ? await unitOf(s.unitCode) : null,
+      lang: s.lang,
+      today: vietnamToday(now()),
+      templates: [...resources.templates.values()].map((t) => ({ id: t.id, version: t.version, title: tx(t.title, s.lang) })),
+      unitListVersion: list.version,
+    };
+  }
+  async function requireUnit(): Promise<Unit> {
+    const s = await settings();
+    if (s.role !== 'commune' || !s.unitCode) throw new AppError('not_configured', NOT_CONFIGURED);
+    return unitOf(s.unitCode);
+  }
+
+  // ---------- returns ----------
+  function contentOf(r: { values_json: string; explanations_json: string; as_of_json: string }): Content {
+    return { values: parseJson(r.values_json), explanations: parseJson(r.explanations_json), asOf: parseJson(r.as_of_json) };
+  }
+  function checkPeriod(t: Template, code: string) {
+    const p = parsePeriod(code);
+    if (!p || !t.periodTypes.includes(p.type))
+      throw new AppError('invalid_input', `Kỳ báo cáo "${code}" không hợp lệ cho mẫu ${t.id}. Hãy chọn một kỳ trong danh sách.`);
+    return p;
+  }
+  function defaultAsOf(t: Template, period: string): Record<string, string> {
+    const end = periodWindow(parsePeriod(period)!).end;
+    return Object.fromEntries(t.sections.map((s) => [s.key, end]));
+  }
+  async function getReturn(id: number): Promise<ReturnRow> {
+    const row = await db.selectFrom('returns').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'Không tìm thấy báo cáo này. Hãy mở lại danh sách kỳ báo cáo rồi chọn lại.');
+    return row;
+  }
+  /** The return of (unit, period, template), created on first use. */
+  async function ensureReturn(unit: string, period: string, t: Template): Promise<ReturnRow> {
+    checkPeriod(t, period);
+    const found = () =>
+      db.selectFrom('returns').selectAll().where('unit', '=', unit).where('period', '=', period).where('template', '=', t.id).executeTakeFirst();
+    const existing = await found();
+    if (existing) return existing;
+    await db
+      .insertInto('returns')
+      .values({
+        unit,
+        period,
+        template: t.id,
+        template_version: t.version,
+        values_json: '{}',
+        explanations_json: '{}',
+        as_of_json: JSON.stringify(defaultAsOf(t, period)),
+        draft_version: 0,
+        created_at: now().toISOString(),
+        updated_at: null,
+      })
+      .onConflict((oc) => oc.columns(['unit', 'period', 'template']).doNothing())
+      .execute();
+    return (await found())!;
+  }
+  const revisionColumns = [
+    'revision',
+    'package_id',
+    'template_version',
+    'values_json',
+    'explanations_json',
+    'as_of_json',
+    'hash',
+    'submitted_at',
+    'submitted_by',
+    'late',
+  ] as const;
+  async function revisionsOf(returnId: number) {
+    return db.selectFrom('revisions').select(revisionColumns).where('return_id', '=', returnId).orderBy('revision').execute();
+  }
+  function revisionInfo(r: Awaited<ReturnType<typeof revisionsOf>>[number]): RevisionInfo {
+    return {
+      revision: r.revision,
+      packageId: r.package_id,
+      submittedAt: r.submitted_at,
+      submittedBy: r.submitted_by,
+      hash: r.hash,
+      late: r.late === 1,
+    };
+  }
+  /** The computed view of the same unit's latest submitted revision of an earlier period. */
+  async function previousOf(row: ReturnRow): Promise<{ period: string; view: Values } | null> {
+    const end = periodWindow(parsePeriod(row.period)!).end;
+    const candidates = await db
+      .selectFrom('revisions as v')
+      .innerJoin('returns as r', 'r.id', 'v.return_id')
+      .select(['r.period', 'v.revision', 'v.template_version', 'v.values_json'])
+      .where('r.unit', '=', row.unit)
+      .where('r.template', '=', row.template)
+      .where('r.id', '!=', row.id)
+      .execute();
+    const earlier = candidates
+      .map((c) => ({ ...c, p: parsePeriod(c.period) }))
+      .filter((c) => c.p && periodWindow(c.p).end < end)
+      .sort((a, b) => periodWindow(b.p!).end.localeCompare(periodWindow(a.p!).end) || b.revision - a.revision);
+    const best = earlier[0];
+    if (!best) return null;
+    const t = resources.getTemplate(row.template, best.template_version) ?? templateOf(row.template, row.template_version);
+    return { period: best.period, view: computeView(t, parseJson(best.values_json), best.p!.year) };
+  }
+  async function stateOf(row: ReturnRow): Promise<ReturnState> {
+    const previous = await previousOf(row);
+    const c = contentOf(row);
+    return {
+      returnId: row.id,
+      template: row.template,
+      templateVersion: row.template_version,
+      unit: await unitOf(row.unit),
+      period: row.period,
+      values: c.values,
+      explanations: c.explanations,
+      asOf: c.asOf,
+      draftVersion: row.draft_version,
+      savedAt: row.updated_at,
+      revisions: (await revisionsOf(row.id)).map(revisionInfo),
+      previous: previous?.view ?? null,
+      previousPeriod: previous?.period ?? null,
+    };
+  }
+  async function validateContent(row: ReturnRow, t: Template, c: Content, lang: Lang) {
+    const unit = await unitOf(row.unit);
+    const previous = await previousOf(row);
+    return validate(t, c.values, {
+      period: parsePeriod(row.period)!,
+      unitType: unit.type || undefined,
+      previous: previous?.view,
+      asOf: c.asOf,
+      lang,
+    });
+  }
+  /** Replace the draft, keeping the one it replaces in draft_backups. */
+  async function replaceDraft(row: ReturnRow, next: Content, reason: string): Promise<ReturnRow> {
+    const at = now().toISOString();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('draft_backups')
+        .values({
+          return_id: row.id,
+          draft_version: row.draft_version,
+          values_json: row.values_json,
+          explanations_json: row.explanations_json,
+          as_of_json: row.as_of_json,
+          reason,
+          created_at: at,
+        })
+        .execute();
+      await trx
+        .updateTable('returns')
+        .set({
+          values_json: JSON.stringify(next.values),
+          explanations_json: JSON.stringify(next.explanations),
+          as_of_json: JSON.stringify(next.asOf),
+          draft_version: sql<number>`draft_version + 1`,
+          updated_at: at,
+        })
+        .where('id', '=', row.id)
+        .execute();
+    });
+    return getReturn(row.id);
+  }
+
+  async function submit(returnId: number, submittedBy: string | undefined): Promise<RevisionInfo> {
+    const row = await getReturn(returnId);
+    const t = templateOf(row.template, row.template_version);
+    const draft = contentOf(row);
+    const s = await settings();
+    const { errors, warnings } = await validateContent(row, t, draft, s.lang);
+    const missing = unexplained(warnings, draft.explanations);
+    if (errors.length || missing.length) {
+      const parts = [errors.length ? `${errors.length} lỗi` : '', missing.length ? `${missing.length} cảnh báo chưa có giải trình` : '']
+        .filter(Boolean)
+        .join(' và ');
+      throw new AppError(
+        'refused',
+        `Chưa nộp được báo cáo: còn ${parts}. Hãy sửa các lỗi và ghi giải trình cho các cảnh báo (xem danh sách), rồi nộp lại.`,
+        { errors, warnings: missing },
+      );
+    }
+    const frozen = frozenContent(t, draft);
+    const revisions = await revisionsOf(row.id);
+    const last = revisions.at(-1);
+    if (last && sameContent(t, frozen, contentOf(last)))
+      throw new AppError(
+        'refused',
+        `Báo cáo không có thay đổi nào so với lần nộp thứ ${last.revision}. Không cần nộp lại; nếu cần gửi lại tệp, hãy xuất lại gói lần ${last.revision}.`,
+      );
+    const revision = (last?.revision ?? 0) + 1;
+    const unit = await unitOf(row.unit);
+    const submittedAt = now().toISOString();
+    const by = submittedBy?.trim() || (typeof frozen.values.unit_info?.preparer === 'string' ? frozen.values.unit_info.preparer : '') || unit.name;
+    const packageId = randomUUID();
+    const ret: ReturnJson = {
+      template: t.id,
+      templateVersion: t.version,
+      unit: row.unit,
+      period: row.period,
+      revision,
+      values: frozen.values,
+      explanations: frozen.explanations,
+      asOf: frozen.asOf,
+    };
+    const xlsx = await loadXlsx();
+    const hash = xlsx.valuesHash(t, ret);
+    const bytes = await xlsx.writePackage({
+      template: t,
+      ret,
+      unit,
+      meta: { packageId, revision, createdAt: submittedAt, submittedAt, submittedBy: by, appVersion: opts.appVersion },
+    });
+    // The file that leaves the office must read back to what was frozen.
+    const check = await xlsx.readPackage(bytes, resources.getTemplate);
+    if (check.identity.hash !== hash || check.identity.packageId !== packageId || check.editedOutside)
+      throw new Error(`package ${packageId} does not read back to the frozen revision (hash ${check.identity.hash} ≠ ${hash})`);
+    const late = isLate(submittedAt, periodDeadline(parsePeriod(row.period)!, t.deadlineDay));
+    await db
+      .insertInto('revisions')
+      .values({
+        return_id: row.id,
+        revision,
+        package_id: packageId,
+        template_version: t.version,
+        values_json: JSON.stringify(frozen.values),
+        explanations_json: JSON.stringify(frozen.explanations),
+        as_of_json: JSON.stringify(frozen.asOf),
+        hash,
+        submitted_at: submittedAt,
+        submitted_by: by,
+        late: late ? 1 : 0,
+        package: bytes,
+      })
+      .execute();
+    return { revision, packageId, submittedAt, submittedBy: by, hash, late };
+  }
+
+  async function revisionContent(returnId: number, revision: number): Promise<Content> {
+    const r = await db
+      .selectFrom('revisions')
+      .select(['values_json', 'explanations_json', 'as_of_json'])
+      .where('return_id', '=', returnId)
+      .where('revision', '=', revision)
+      .executeTakeFirst();
+    if (!r) throw new AppError('not_found', `Báo cáo này chưa có lần nộp thứ ${revision}. Hãy chọn một lần nộp trong lịch sử.`);
+    return contentOf(r);
+  }
+
+  const handlers: Handlers = {
+    'app.info': () => appInfo(),
+    'app.setup': async ({ role, unitCode }) => {
+      const code = unitCode?.trim() || null;
+      if (role === 'commune' && !code)
+        throw new AppError('invalid_input', 'Hãy chọn đơn vị (xã, phường, đặc khu) của mình trong danh sách rồi tiếp tục.');
+      if (code && !(await currentUnitList()).units.some((u) => u.code === code))
+        throw new AppError('invalid_input', `Mã đơn vị "${code}" không có trong danh sách đơn vị hiện hành. Hãy chọn đơn vị trong danh sách.`);
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('settings').where('key', 'in', ['role', 'unit_code']).execute();
+        await trx.insertInto('settings').values({ key: 'role', value: role }).execute();
+        if (code) await trx.insertInto('settings').values({ key: 'unit_code', value: code }).execute();
+      });
+      return appInfo();
+    },
+    'app.setLanguage': async ({ lang }) => {
+      await setSetting('lang', lang);
+      return appInfo();
+    },
+    'units.list': () => currentUnitList(),
+    'templates.get': ({ id, version }) => templateOf(id, version),
+    'periods.list': async ({ template }) => {
+      const t = latestTemplate(template);
+      const unit = await requireUnit();
+      const { lang } = await settings();
+      const today = vietnamToday(now());
+      const rows = await db.selectFrom('returns').selectAll().where('unit', '=', unit.code).where('template', '=', t.id).execute();
+      const byPeriod = new Map(rows.map((r) => [r.period, r]));
+      const codes = new Set(defaultPeriods(t.periodTypes, today).map((p) => p.code));
+      for (const r of rows) if (parsePeriod(r.period)) codes.add(r.period);
+      const periods = [...codes].map((c) => parsePeriod(c)!).sort((a, b) => periodWindow(b).end.localeCompare(periodWindow(a).end));
+      const out: PeriodRow[] = [];
+      for (const p of periods) {
+        const win = periodWindow(p);
+        const deadline = periodDeadline(p, t.deadlineDay);
+        const row = byPeriod.get(p.code);
+        const revisions = row ? await revisionsOf(row.id) : [];
+        const last = revisions.at(-1);
+        const hasDraft = !!row?.updated_at && (!last || !sameContent(templateOf(row.template, row.template_version), contentOf(row), contentOf(last)));
+        out.push({
+          code: p.code,
+          label: periodLabel(p, lang),
+          start: win.start,
+          end: win.end,
+          deadline,
+          status: last ? 'submitted' : today > deadline ? 'overdue' : row?.updated_at ? 'draft' : 'not_started',
+          hasDraft,
+          revision: last?.revision ?? null,
+          submittedAt: last?.submitted_at ?? null,
+          updatedAt: row?.updated_at ?? null,
+          late: last?.late === 1,
+        });
+      }
+      return out;
+    },
+    'returns.open': async ({ template, period }) => {
+      const unit = await requireUnit();
+      const row = await ensureReturn(unit.code, period, latestTemplate(template));
+      return stateOf(row);
+    },
+    'returns.saveDraft': async ({ returnId, values, explanations, asOf }) => {
+      const savedAt = now().toISOString();
+      const r = await db
+        .updateTable('returns')
+        .set({
+          values_json: JSON.stringify(values),
+          explanations_json: JSON.stringify(explanations),
+          as_of_json: JSON.stringify(asOf),
+          draft_version: sql<number>`draft_version + 1`,
+          updated_at: savedAt,
+        })
+        .where('id', '=', returnId)
+        .returning('draft_version')
+        .executeTakeFirst();
+      if (!r) throw new AppError('not_found', 'Không tìm thấy báo cáo này. Hãy mở lại danh sách kỳ báo cáo rồi chọn lại.');
+      return { savedAt, draftVersion: r.draft_version };
+    },
+    'returns.submit': ({ returnId, submittedBy }) => serial(() => submit(returnId, submittedBy)),
+    'returns.history': async ({ returnId }) => {
+      await getReturn(returnId);
+      return (await revisionsOf(returnId)).map(revisionInfo);
+    },
+    'returns.diff': async ({ returnId, from, to }) => {
+      const row = await getReturn(returnId);
+      const t = templateOf(row.template, row.template_version);
+      const before = await revisionContent(returnId, from);
+      const after = to === 'draft' ? contentOf(row) : await revisionContent(returnId, to);
+      return diffContent(t, before, after, (await settings()).lang);
+    },
+    'package.export': async ({ returnId, revision }) => {
+      const row = await getReturn(returnId);
+      const r = await db
+        .selectFrom('revisions')
+        .select('package')
+        .where('return_id', '=', returnId)
+        .where('revision', '=', revision)
+        .executeTakeFirst();
+      if (!r) throw new AppError('not_found', `Báo cáo này chưa có lần nộp thứ ${revision}. Hãy nộp báo cáo trước rồi xuất gói.`);
+      return { fileName: packageFileName({ id: row.template }, row.unit, row.period, revision), data: Buffer.from(r.package).toString('base64') };
+    },
+    'package.import': ({ returnId, file }) =>
+      serial(async () => {
+        const row = await getReturn(returnId);
+        const t = templateOf(row.template, row.template_version);
+        const xlsx = await loadXlsx();
+        const { ret, identity, editedOutside } = await xlsx.readPackage(Buffer.from(file.data, 'base64'), resources.getTemplate);
+        if (identity.template !== row.template || identity.templateVersion !== row.template_version || identity.unit !== row.unit || identity.period !== row.period) {
+          const theirs = await unitOf(identity.unit);
+          throw new AppError(
+            'wrong_return',
+            `Tệp "${file.fileName}" là báo cáo của ${theirs.name}, ${periodLabel(identity.period)}, mẫu ${identity.template} phiên bản ${identity.templateVersion}, ` +
+              `không phải báo cáo đang mở (${(await unitOf(row.unit)).name}, ${periodLabel(row.period)}, mẫu ${row.template} phiên bản ${row.template_version}). ` +
+              'Hãy mở đúng kỳ báo cáo rồi nhập lại tệp; dữ liệu đang soạn không thay đổi.',
+          );
+        }
+        const before = contentOf(row);
+        const next: Content = {
+          values: ret.values,
+          explanations: ret.explanations ?? {},
+          asOf: { ...before.asOf, ...(ret.asOf ?? {}) },
+        };
+        const updated = await replaceDraft(row, next, `import:${identity.packageId}`);
+        const lang = (await settings()).lang;
+        const { errors, warnings } = await validateContent(updated, t, next, lang);
+        return { state: await stateOf(updated), changes: diffContent(t, before, next, lang), errors, warnings, editedOutside };
+      }),
+  };
+
+  // A full disk reaches a person as a disk-full sentence, whatever call met it.
+  const guarded = <A extends unknown[], R>(fn: (...a: A) => Promise<R> | R) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        throw storageError(e, opts.dbPath);
+      }
+    };
+  for (const name of Object.keys(handlers) as (keyof Handlers)[])
+    (handlers as Record<string, unknown>)[name] = guarded(handlers[name] as (i: unknown) => unknown);
+
+  return {
+    handlers,
+    resources,
+    submitReturnJson: guarded((ret: ReturnJson, submittedBy?: string) =>
+      serial(async () => {
+        const t = templateOf(ret.template, ret.templateVersion);
+        const s = await settings();
+        if (s.role === 'city')
+          throw new AppError('refused', 'Cơ sở dữ liệu này dùng cho vai trò Thành phố, không nộp báo cáo của xã. Hãy dùng cơ sở dữ liệu của đơn vị.');
+        if (s.unitCode && s.unitCode !== ret.unit)
+          throw new AppError(
+            'refused',
+            `unit: cơ sở dữ liệu này là của đơn vị ${s.unitCode} (${(await unitOf(s.unitCode)).name}), còn báo cáo là của đơn vị ${ret.unit}. Hãy dùng đúng cơ sở dữ liệu của đơn vị.`,
+          );
+        if (!s.role) await handlers['app.setup']({ role: 'commune', unitCode: ret.unit });
+        const row = await ensureReturn(ret.unit, ret.period, t);
+        if (row.template_version !== t.version)
+          throw new AppError(
+            'refused',
+            `templateVersion: báo cáo ${ret.period} trong cơ sở dữ liệu dùng mẫu phiên bản ${row.template_version}, còn tệp JSON dùng phiên bản ${t.version}. Hãy dùng đúng phiên bản mẫu.`,
+          );
+        const current = contentOf(row);
+        await replaceDraft(row, { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...current.asOf, ...(ret.asOf ?? {}) } }, 'submit-json');
+        return submit(row.id, submittedBy);
+      })),
+    backup: guarded((destination: string) => backupDatabase(opened.sqlite, destination)),
+    close: async () => {
+      await queue;
+      await opened.close();
+    },
+  };
+}
+
+/** Seed the unit list shipped with the app into a new database. */
+async function seedUnitList(db: Kysely<DB>, list: UnitList, at: Date): Promise<void> {
+  const any = await db.selectFrom('unit_list_versions').select('version').executeTakeFirst();
+  if (!any) await installUnitList(db, list, at);
+}
+
+/** Store a unit list version and make it the current one (the city can replace the list later). */
+export async function installUnitList(db: Kysely<DB>, list: UnitList, at: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const exists = await trx.selectFrom('unit_list_versions').select('version').where('version', '=', list.version).executeTakeFirst();
+    if (!exists) {
+      await trx
+        .insertInto('unit_list_versions')
+        .values({ version: list.version, source: list.source, loaded_at: at.toISOString(), is_current: 0 })
+        .execute();
+      for (const u of list.units) await trx.insertInto('units').values({ list_version: list.version, ...u }).execute();
+    }
+    await trx.updateTable('unit_list_versions').set({ is_current: 0 }).execute();
+    await trx.updateTable('unit_list_versions').set({ is_current: 1 }).where('version', '=', list.version).execute();
+  });
+}

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import type { Template, Unit } from '../shared/index.js';
+import { UnitSchema, parseTemplate, templateKey } from '../shared/index.js';
+
+/** The reference data shipped with the app: templates (by id and version) and the unit list. */
+export interface Resources {
+  templates: Map<string, Template>;
+  getTemplate(id: string, version: number): Template | undefined;
+  /** The newest version of a template id. */
+  latestTemplate(id: string): Template | undefined;
+  /** The unit list shipped in resources/units, which seeds a new database. */
+  shippedUnits: UnitList;
+}
+
+export interface UnitList {
+  version: string;
+  source: string;
+  units: Unit[];
+}
+
+export const SHIPPED_UNIT_LIST = 'haiphong.csv';
+
+/** Load and validate every resources/templates/*.json. A broken template is a packaging bug: it throws. */
+export function loadTemplates(templatesDir: string): Map<string, Template> {
+  const out = new Map<string, Template>();
+  for (const name of readdirSync(templatesDir).filter((n) => n.endsWith('.json')).sort()) {
+    const file = path.join(templatesDir, name);
+    let t: Template;
+    try {
+      t = parseTemplate(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (e) {
+      throw new Error(`Invalid template file ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const key = templateKey(t);
+    if (out.has(key)) throw new Error(`Template ${key} is defined twice (${file})`);
+    out.set(key, t);
+  }
+  return out;
+}
+
+/** Parse a unit list CSV (code,type,name). Throws with the line numbers of bad rows. */
+export function parseUnitCsv(text: string): Unit[] {
+  const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
+    header: true,
+    skipEmptyLines: 'greedy',
+    transformHeader: (h) => h.trim(),
+    transform: (v) => v.trim(),
+  });
+  const problems = parsed.errors.map((e) => `line ${(e.row ?? 0) + 2}: ${e.message}`);
+  const units: Unit[] = [];
+  const seen = new Set<string>();
+  parsed.data.forEach((row, i) => {
+    const r = UnitSchema.safeParse({ code: row.code, type: row.type, name: row.name });
+    if (!r.success || !r.data.code || !r.data.type || !r.data.name) problems.push(`line ${i + 2}: needs code, type and name`);
+    else if (seen.has(r.data.code)) problems.push(`line ${i + 2}: code ${r.data.code} repeated`);
+    else {
+      seen.add(r.data.code);
+      units.push(r.data);
+    }
+  });
+  if (problems.length) throw new Error(`Invalid unit list:\n${problems.join('\n')}`);
+  if (!units.length) throw new Error('Invalid unit list: no units');
+  return units;
+}
+
+/** "haiphong-1a2b3c4d": the file's base name and the first 8 hex digits of its sha256. */
+export function unitListVersion(source: string, text: string): string {
+  const base = path.basename(source).replace(/\.csv$/i, '');
+  return `${base}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+}
+
+export function loadUnitList(file: string): UnitList {
+  const text = readFileSync(file, 'utf8');
+  return { version: unitListVersion(file, text), source: path.basename(file), units: parseUnitCsv(text) };
+}
+
+/** `resourcesDir` is the folder holding templates/ and units/. */
+export function loadResources(resourcesDir: string): Resources {
+  const templates = loadTemplates(path.join(resourcesDir, 'templates'));
+  const shippedUnits = loadUnitList(path.join(resourcesDir, 'units', SHIPPED_UNIT_LIST));
+  return {
+    templates,
+    shippedUnits,
+    getTemplate: (id, version) => templates.get(templateKey({ id, version })),
+    latestTemplate: (id) =>
+      [...templates.values()].filter((t) => t.id === id).sort((a, b) => b.version - a.version)[0],
+  };
+}
+
+/** The resources folder of this checkout (core/../resources). */
+export function defaultResourcesDir(): string {
+  return fileURLToPath(new URL('../resources', import.meta.url));
+}
