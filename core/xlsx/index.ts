@@ -1,0 +1,188 @@
+/**
+ * The Excel package (DOMAIN.md "The Excel package"): one workbook per submitted revision,
+ * laid out by walking the template, and read back with the visible cells as the truth.
+ *
+ * Sheets: one per section (named by its code, "Biểu 01" …), "Giải trình" (explanations of
+ * warnings), and three hidden ones: "_lists" (option lists for data validation), "_identity"
+ * (key/value: template, version, unit, period, revision, package id, times, app version, hash)
+ * and "_cells" (the map of every input cell: kind, key/path, sheet, address). Plain text cells in
+ * hidden sheets survive Excel and LibreOffice round trips.
+ */
+import { createHash } from 'node:crypto';
+import type { ReturnJson, Template, Unit, Values } from '../../shared/index.js';
+import { AppError, canonicalJson, normalizeValues, parseDate, parsePeriod, periodWindow } from '../../shared/index.js';
+import { loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
+import { PACKAGE_FORMAT, renderWorkbook } from './write.js';
+
+export interface PackageMeta {
+  packageId: string;
+  revision: number;
+  createdAt: string;
+  submittedAt: string | null;
+  submittedBy: string | null;
+  appVersion: string;
+}
+export interface PackageIdentity extends PackageMeta {
+  template: string;
+  templateVersion: number;
+  unit: string;
+  period: string;
+  hash: string;
+}
+
+function cleanTexts(t: Template, m: Record<string, string> | undefined, sectionsOnly: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m ?? {})) {
+    if (typeof v !== 'string' || !v.trim()) continue;
+    if (sectionsOnly && !t.sections.some((s) => s.key === k)) continue;
+    out[k] = v.trim();
+  }
+  return out;
+}
+
+/**
+ * sha256 hex (node:crypto) of canonicalJson({values: normalizeValues(t, values), explanations, asOf}),
+ * where explanations are trimmed with empty ones dropped and asOf keeps the template's sections.
+ */
+export function valuesHash(
+  t: Template,
+  ret: { values: Values; explanations?: Record<string, string>; asOf?: Record<string, string> },
+): string {
+  const body = {
+    values: normalizeValues(t, ret.values ?? {}),
+    explanations: cleanTexts(t, ret.explanations, false),
+    asOf: cleanTexts(t, ret.asOf, true),
+  };
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+export async function writePackage(args: {
+  template: Template;
+  ret: ReturnJson;
+  unit: Unit;
+  meta: PackageMeta;
+}): Promise<Buffer> {
+  const { template: t, ret, unit, meta } = args;
+  if (ret.template !== t.id || ret.templateVersion !== t.version)
+    throw new AppError(
+      'invalid_input',
+      `Báo cáo được lập theo mẫu ${ret.template} phiên bản ${ret.templateVersion}, không khớp mẫu ${t.id} phiên bản ${t.version}. Hãy chọn đúng mẫu của báo cáo.`,
+    );
+  if (ret.unit !== unit.code)
+    throw new AppError(
+      'invalid_input',
+      `Báo cáo này của đơn vị mã ${ret.unit}, không phải của ${unit.name} (mã ${unit.code}). Hãy chọn đúng đơn vị của báo cáo.`,
+    );
+  if (!parsePeriod(ret.period))
+    throw new AppError(
+      'invalid_input',
+      `Kỳ báo cáo "${ret.period}" không hợp lệ. Hãy ghi kỳ theo dạng 2026-Q2 (quý), 2026-M05 (tháng), 2026-H1 (6 tháng) hoặc 2026 (năm).`,
+    );
+  const identity: Record<string, string> = {
+    format: PACKAGE_FORMAT,
+    template: t.id,
+    templateVersion: String(t.version),
+    unit: unit.code,
+    unitName: unit.name,
+    period: ret.period,
+    revision: String(ret.revision ?? meta.revision),
+    packageId: meta.packageId,
+    createdAt: meta.createdAt,
+    submittedAt: meta.submittedAt ?? '',
+    submittedBy: meta.submittedBy ?? '',
+    appVersion: meta.appVersion,
+    hash: valuesHash(t, ret),
+    // The as-of dates as given, to tell an explicit date from the default shown on the sheet.
+    asOf: JSON.stringify(cleanTexts(t, ret.asOf, true)),
+  };
+  const { buffer } = await renderWorkbook({ template: t, ret, unit, identity });
+  return buffer;
+}
+
+/** The template versions this app knows for an id (for the wrong_template message). */
+function knownVersions(id: string, getTemplate: (id: string, version: number) => Template | undefined): number[] {
+  const out: number[] = [];
+  for (let v = 1; v <= 50; v++) if (getTemplate(id, v)) out.push(v);
+  return out;
+}
+
+function wrongTemplate(id: string, version: number, known: number[]): AppError {
+  if (!known.length)
+    return new AppError(
+      'wrong_template',
+      `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này không có mẫu ${id}. Hãy kiểm tra lại tệp hoặc cập nhật ứng dụng.`,
+    );
+  const list = known.join(', ');
+  return version > Math.max(...known)
+    ? new AppError(
+        'wrong_template',
+        `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này chỉ đọc phiên bản ${list}. Hãy cập nhật ứng dụng.`,
+      )
+    : new AppError(
+        'wrong_template',
+        `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này chỉ đọc phiên bản ${list}. Hãy lập lại báo cáo theo mẫu phiên bản ${Math.max(...known)}.`,
+      );
+}
+
+function toIsoDate(v: unknown): string | null {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+  if (typeof v === 'number' && v > 0 && v < 2958466)
+    return new Date(Math.round((v - 25569) * 86400000)).toISOString().slice(0, 10);
+  if (typeof v === 'string') return parseDate(v.trim());
+  return null;
+}
+
+export async function readPackage(
+  data: Uint8Array,
+  getTemplate: (id: string, version: number) => Template | undefined,
+): Promise<{ ret: ReturnJson; identity: PackageIdentity; editedOutside: boolean }> {
+  const wb = await loadWorkbook(data);
+  const id = readIdentity(wb);
+  const version = Number(id.templateVersion);
+  const t = Number.isInteger(version) ? getTemplate(id.template!, version) : undefined;
+  if (!t) throw wrongTemplate(id.template!, version, knownVersions(id.template!, getTemplate));
+  const map = readCellMap(wb);
+  const { values, explanations, asOf: shown } = readCells(wb, t, map);
+
+  // As-of dates: what the sheet shows, except the default date of a section that had none.
+  const period = parsePeriod(id.period!);
+  const defaultAsOf = period ? periodWindow(period).end : '';
+  let given: Record<string, string>;
+  try {
+    given = JSON.parse(id.asOf || '{}') as Record<string, string>;
+  } catch {
+    given = {};
+  }
+  const asOf: Record<string, string> = {};
+  for (const [section, raw] of Object.entries(shown)) {
+    const iso = toIsoDate(raw);
+    if (!iso) continue;
+    if (given[section] !== undefined || iso !== defaultAsOf) asOf[section] = iso;
+  }
+
+  const revision = Number(id.revision);
+  const identity: PackageIdentity = {
+    template: t.id,
+    templateVersion: t.version,
+    unit: id.unit!,
+    period: id.period!,
+    hash: id.hash ?? '',
+    packageId: id.packageId ?? '',
+    revision,
+    createdAt: id.createdAt ?? '',
+    submittedAt: id.submittedAt || null,
+    submittedBy: id.submittedBy || null,
+    appVersion: id.appVersion ?? '',
+  };
+  const ret: ReturnJson = {
+    template: t.id,
+    templateVersion: t.version,
+    unit: identity.unit,
+    period: identity.period,
+    ...(Number.isInteger(revision) && revision > 0 ? { revision } : {}),
+    values: normalizeValues(t, values),
+    explanations,
+    asOf,
+  };
+  return { ret, identity, editedOutside: valuesHash(t, ret) !== identity.hash };
+}

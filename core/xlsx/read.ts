@@ -1,0 +1,203 @@
+/**
+ * Read a package back. The visible cells are the truth: every input cell listed in the
+ * package's cell map is read and converted by the template's type for that cell.
+ */
+import ExcelJS from 'exceljs';
+import type { Column, Template, Values } from '../../shared/index.js';
+import { AppError, findItem, foldText, isNumericType, tx } from '../../shared/index.js';
+import { SHEET_CELLS, SHEET_IDENTITY } from './layout.js';
+import { PACKAGE_FORMAT } from './write.js';
+
+type Spec = Pick<Column, 'type' | 'options'>;
+
+export const MESSAGES = {
+  corrupt:
+    'Không đọc được tệp: tệp không phải là tệp Excel (.xlsx) hoặc đã bị hỏng, thiếu dữ liệu (có thể do tải về hoặc sao chép chưa xong). Hãy lấy lại tệp gốc (hoặc xuất lại gói từ ứng dụng) rồi nhập lại.',
+  oldXls:
+    'Tệp này là tệp Excel cũ (.xls), ứng dụng chỉ đọc tệp .xlsx. Hãy dùng đúng tệp gói báo cáo .xlsx được xuất từ ứng dụng; nếu đã mở và sửa trong Excel, hãy lưu lại với định dạng "Excel Workbook (*.xlsx)".',
+  notPackage:
+    'Tệp Excel này không phải là gói báo cáo do ứng dụng lập (không có phần thông tin nhận dạng của gói). Hãy dùng tệp được xuất bằng chức năng "Xuất gói báo cáo" của ứng dụng, không dùng tệp tự lập hoặc đã sao chép sang sổ tính khác.',
+  missingSheet: (name: string) =>
+    `Tệp thiếu trang "${name}" (có thể trang đã bị xóa hoặc đổi tên trong Excel). Hãy đặt lại đúng tên trang hoặc dùng lại tệp gốc rồi nhập lại.`,
+};
+
+/** The plain value of a cell: formula results, rich text and hyperlinks reduced to what is shown. */
+export function plainValue(v: ExcelJS.CellValue): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'object' || v instanceof Date) return v;
+  if ('formula' in v || 'sharedFormula' in v)
+    return plainValue((v as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
+  if ('richText' in v) return v.richText.map((p) => p.text).join('');
+  if ('text' in v && typeof v.text === 'string') return v.text;
+  if ('error' in v) return String(v.error);
+  return undefined;
+}
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** An option key from its Vietnamese label (accents and case ignored), or from the key itself. */
+function optionKey(spec: Spec, text: string): string {
+  const opts = spec.options ?? [];
+  const exact = opts.find((o) => tx(o.label) === text) ?? opts.find((o) => o.value === text);
+  if (exact) return exact.value;
+  const f = foldText(text);
+  return opts.find((o) => foldText(tx(o.label)) === f || foldText(o.value) === f)?.value ?? text;
+}
+
+/** A cell's value as the template's type wants it. Anything that does not fit is kept as it is, so validation reports it. */
+export function convert(spec: Spec, raw: unknown): unknown {
+  if (raw === undefined || raw === null) return undefined;
+  const v = raw instanceof Date ? isoDate(raw) : raw;
+  if (typeof v === 'string' && v.trim() === '') return undefined;
+  if (isNumericType(spec.type)) return typeof v === 'string' ? v.trim() : v;
+  switch (spec.type) {
+    case 'text':
+      return typeof v === 'string' ? v : String(v);
+    case 'boolean': {
+      if (typeof v === 'boolean') return v;
+      const f = foldText(String(v));
+      if (f === 'co' || f === 'true') return true;
+      if (f === 'khong' || f === 'false') return false;
+      return String(v).trim();
+    }
+    case 'enum':
+      return optionKey(spec, String(v).trim());
+    case 'multi':
+      return String(v)
+        .split(';')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map((x) => optionKey(spec, x));
+    default:
+      return v;
+  }
+}
+
+export interface CellRef {
+  kind: string;
+  key: string;
+  sheet: string;
+  address: string;
+}
+
+export async function loadWorkbook(data: Uint8Array): Promise<ExcelJS.Workbook> {
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (b.length >= 4 && b.readUInt32BE(0) === 0xd0cf11e0) throw new AppError('corrupt_file', MESSAGES.oldXls);
+  if (b.length < 4 || b.readUInt32LE(0) !== 0x04034b50) throw new AppError('corrupt_file', MESSAGES.corrupt);
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(b as unknown as ExcelJS.Buffer);
+  } catch (e) {
+    throw new AppError('corrupt_file', MESSAGES.corrupt, undefined, { cause: e });
+  }
+  return wb;
+}
+
+function rows(ws: ExcelJS.Worksheet): string[][] {
+  const out: string[][] = [];
+  ws.eachRow((row) => {
+    const vals = (row.values as ExcelJS.CellValue[]).slice(1).map((x) => {
+      const p = plainValue(x);
+      return p === undefined ? '' : p instanceof Date ? p.toISOString() : String(p);
+    });
+    out.push(vals);
+  });
+  return out;
+}
+
+/** The identity key/values, or a not_a_package error. */
+export function readIdentity(wb: ExcelJS.Workbook): Record<string, string> {
+  const ws = wb.getWorksheet(SHEET_IDENTITY);
+  if (!ws) throw new AppError('not_a_package', MESSAGES.notPackage);
+  const id: Record<string, string> = {};
+  for (const [k, v] of rows(ws).slice(1)) if (k) id[k] = v ?? '';
+  if (id.format !== PACKAGE_FORMAT || !id.template || !id.templateVersion || !id.unit || !id.period)
+    throw new AppError('not_a_package', MESSAGES.notPackage);
+  return id;
+}
+
+export function readCellMap(wb: ExcelJS.Workbook): CellRef[] {
+  const ws = wb.getWorksheet(SHEET_CELLS);
+  if (!ws) throw new AppError('not_a_package', MESSAGES.notPackage);
+  let bySheet: unknown;
+  try {
+    bySheet = JSON.parse(
+      rows(ws)
+        .map((r) => r[0] ?? '')
+        .join(''),
+    );
+  } catch (e) {
+    throw new AppError('not_a_package', MESSAGES.notPackage, undefined, { cause: e });
+  }
+  const out: CellRef[] = [];
+  if (!bySheet || typeof bySheet !== 'object') throw new AppError('not_a_package', MESSAGES.notPackage);
+  for (const [sheet, list] of Object.entries(bySheet as Record<string, unknown>)) {
+    if (!Array.isArray(list)) continue;
+    for (const e of list) {
+      if (!Array.isArray(e) || e.length !== 3 || !e.every((x) => typeof x === 'string')) continue;
+      const [kind, key, address] = e as [string, string, string];
+      if (/^[A-Z]{1,3}\d{1,7}$/.test(address)) out.push({ kind, key, sheet, address });
+    }
+  }
+  return out;
+}
+
+/** Read the input cells of the map into values, explanations and as-of dates. */
+export function readCells(
+  wb: ExcelJS.Workbook,
+  t: Template,
+  map: CellRef[],
+): { values: Values; explanations: Record<string, string>; asOf: Record<string, unknown> } {
+  const values: Values = {};
+  const explanations: Record<string, string> = {};
+  const asOf: Record<string, unknown> = {};
+  const sheets = new Map<string, ExcelJS.Worksheet>();
+  const cell = (r: CellRef) => {
+    let ws = sheets.get(r.sheet);
+    if (!ws) {
+      ws = wb.getWorksheet(r.sheet);
+      if (!ws) throw new AppError('corrupt_file', MESSAGES.missingSheet(r.sheet));
+      sheets.set(r.sheet, ws);
+    }
+    return plainValue(ws.getCell(r.address).value);
+  };
+  for (const r of map) {
+    if (r.kind === 'asOf') {
+      if (t.sections.some((s) => s.key === r.key)) asOf[r.key] = cell(r);
+      continue;
+    }
+    if (r.kind === 'explanation') {
+      const v = cell(r);
+      if (v !== undefined && String(v).trim()) explanations[r.key] = String(v).trim();
+      continue;
+    }
+    if (r.kind !== 'value') continue;
+    const found = findItem(t, r.key);
+    if (!found) continue;
+    const { section, item } = found;
+    const parts = r.key.split('.');
+    const sv = (values[section.key] ??= {});
+    if (item.kind === 'field' && parts.length === 2) {
+      const v = convert(item, cell(r));
+      if (v !== undefined) sv[item.key] = v;
+    } else if (item.kind === 'table' && parts.length === 4) {
+      const row = item.rows.find((x) => x.key === parts[2]);
+      const col = item.columns.find((c) => c.key === parts[3] && !c.expr);
+      if (!row || !col) continue;
+      const v = convert(col, cell(r));
+      if (v === undefined) continue;
+      const table = (sv[item.key] ??= {}) as Record<string, Record<string, unknown>>;
+      (table[row.key] ??= {})[col.key] = v;
+    } else if (item.kind === 'repeat' && parts.length === 4 && /^\d{1,4}$/.test(parts[2]!)) {
+      const col = item.columns.find((c) => c.key === parts[3] && !c.expr);
+      if (!col) continue;
+      const v = convert(col, cell(r));
+      const list = (sv[item.key] ??= []) as (Record<string, unknown> | undefined)[];
+      const i = Number(parts[2]);
+      // Every slot is kept in place; blank rows (also in the middle) are dropped when normalised, so nothing typed is lost.
+      while (list.length <= i) list.push({});
+      if (v !== undefined) list[i]![col.key] = v;
+    }
+  }
+  return { values, explanations, asOf };
+}

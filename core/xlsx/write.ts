@@ -1,0 +1,886 @@
+/**
+ * Render the package workbook from the layout plan: headings, bordered tables, formulas with
+ * cached values, protection, data validation, print setup, explanations and identity.
+ */
+import ExcelJS from 'exceljs';
+import type {
+  Column,
+  ComputedItem,
+  FieldItem,
+  Issue,
+  Period,
+  ReturnJson,
+  Template,
+  Unit,
+  Values,
+} from '../../shared/index.js';
+import {
+  cellLabel,
+  computeView,
+  formatDate,
+  parsePeriod,
+  periodLabel,
+  periodWindow,
+  tx,
+  validate,
+} from '../../shared/index.js';
+import type { FormulaContext } from './formula.js';
+import { optionLabel, toFormula } from './formula.js';
+import type { FieldsBlock, Pos, RepeatBlock, SheetPlan, TableBlock, WorkbookPlan } from './layout.js';
+import {
+  HEAD,
+  SHEET_CELLS,
+  SHEET_EXPLANATIONS,
+  SHEET_IDENTITY,
+  SHEET_LISTS,
+  planWorkbook,
+  signatureSplit,
+} from './layout.js';
+
+export const FONT = 'Times New Roman';
+/** Marker of our packages in the identity sheet. */
+export const PACKAGE_FORMAT = 'commune-returns-package/1';
+/**
+ * Sheets are protected WITHOUT a password: the protection keeps people from overwriting
+ * headings and formulas by mistake, not from deliberate edits (the hash flags those anyway).
+ */
+const PROTECTION: Partial<ExcelJS.WorksheetProtection> = {
+  selectLockedCells: true,
+  selectUnlockedCells: true,
+  formatColumns: true,
+  formatRows: true,
+};
+/** Where the people who sign are named (the signature block shows them when the template has them). */
+const SIGNERS = { preparer: 'unit_info.preparer', head: 'unit_info.head' };
+const MULTI_SEPARATOR = '; ';
+
+const thin: Partial<ExcelJS.Border> = { style: 'thin', color: { argb: 'FF000000' } };
+const BORDER: Partial<ExcelJS.Borders> = { top: thin, left: thin, bottom: thin, right: thin };
+const GREY: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEDEDED' } };
+const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } };
+
+const font = (o: Partial<ExcelJS.Font> = {}): Partial<ExcelJS.Font> => ({ name: FONT, size: 11, ...o });
+
+export interface InputRef {
+  kind: 'value' | 'asOf' | 'explanation';
+  key: string;
+  sheet: string;
+  address: string;
+}
+
+export interface RenderArgs {
+  template: Template;
+  ret: ReturnJson;
+  unit: Unit;
+  identity: Record<string, string>;
+}
+
+type Spec = Pick<
+  Column,
+  'type' | 'min' | 'minExclusive' | 'maxLength' | 'options' | 'signed' | 'year' | 'decimals' | 'label'
+>;
+
+export function colLetter(n: number): string {
+  let s = '';
+  for (; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+const addr = (row: number, col: number) => `${colLetter(col)}${row}`;
+const quoteSheet = (name: string) => `'${name.replace(/'/g, "''")}'`;
+
+/** Number format of a value type (stored the English way; a Vietnamese Excel shows 1.234.567 and 12,50). */
+function numFmt(spec: Pick<Column, 'type' | 'signed' | 'year'>): string | undefined {
+  switch (spec.type) {
+    case 'integer':
+      return spec.year ? '0' : spec.signed ? '#,##0;-#,##0' : '#,##0';
+    case 'decimal':
+      return '#,##0.00';
+    case 'rate':
+      return '0.00%';
+    case 'text':
+    case 'multi':
+      return '@';
+    default:
+      return undefined;
+  }
+}
+
+/** Estimated lines a text takes in a cell of the given width (Excel character units). */
+function lines(text: string, width: number, size = 11, bold = false): number {
+  const perLine = Math.max(1, (width * 1.2 * 11) / size / (bold ? 1.1 : 1));
+  return text.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(l.length / perLine)), 0);
+}
+const heightFor = (n: number, size = 11) => Math.max(16, n * size * 1.32 + 4);
+
+export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer; inputs: InputRef[] }> {
+  const { template: t, ret, unit } = args;
+  const period = parsePeriod(ret.period)!;
+  const values = ret.values;
+  const plan = planWorkbook(t, values);
+  const view = computeView(t, values, period.year);
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'commune-returns';
+  wb.title = `${tx(t.title)} — ${unit.name} — ${periodLabel(period)}`;
+  wb.calcProperties = { fullCalcOnLoad: true };
+  const inputs: InputRef[] = [];
+  const lists = new ListSheet();
+
+  const ctxBase = (sheet: string): FormulaContext => ({
+    template: t,
+    periodYear: period.year,
+    ref: (path) => refTo(plan, sheet, path),
+    repeatColumn: (path, column) => {
+      const first = plan.cells.get(`${path}.0.${column}`);
+      const slots = findRepeat(plan, path)!.slots;
+      if (!first) throw new Error(`no column ${column} in ${path}`);
+      return rangeRef(sheet, first, first.row + slots - 1, first.col);
+    },
+    repeatRows: (path) => {
+      const b = findRepeat(plan, path)!;
+      const p = plan.cells.get(`${path}.0.${b.item.columns[0]!.key}`)!;
+      return rangeRef(sheet, { ...p, col: 1 }, p.row + b.slots - 1, 1);
+    },
+  });
+
+  for (const sp of plan.sheets) {
+    const ws = addSheet(wb, sp.name, sp.widths, sp.landscape, args.identity, t);
+    const n = sp.widths.length;
+    heading(ws, sp.widths, `${sp.section.code.toUpperCase()}. ${tx(sp.section.title).toUpperCase()}`, t, unit, period);
+    // "Số liệu tính đến ngày" and its date, an input cell.
+    const split = signatureSplit(sp.widths);
+    merge(ws, HEAD.asOf, 1, HEAD.asOf, split, 'Số liệu tính đến ngày:', {
+      font: font({ italic: true }),
+      alignment: { horizontal: 'right', vertical: 'middle' },
+    });
+    const asOfIso = ret.asOf?.[sp.section.key] ?? periodWindow(period).end;
+    // Merged over the right half so that the date never shows as ### in a narrow column.
+    if (sp.asOf.col < n) ws.mergeCells(sp.asOf.row, sp.asOf.col, sp.asOf.row, n);
+    const d = ws.getCell(sp.asOf.row, sp.asOf.col);
+    d.value = /^\d{4}-\d{2}-\d{2}$/.test(asOfIso) ? new Date(`${asOfIso}T00:00:00Z`) : asOfIso;
+    d.numFmt = 'dd/mm/yyyy';
+    d.font = font({ italic: true, bold: true });
+    d.alignment = { horizontal: 'left', vertical: 'middle' };
+    d.protection = { locked: false };
+    const win = periodWindow(period);
+    d.dataValidation = {
+      type: 'date',
+      operator: 'between',
+      allowBlank: true,
+      showErrorMessage: true,
+      formulae: [new Date(`${win.start}T00:00:00Z`), new Date(`${win.end}T00:00:00Z`)],
+      errorTitle: 'Ngày không hợp lệ',
+      error: `Hãy nhập một ngày trong kỳ báo cáo, từ ${formatDate(win.start)} đến ${formatDate(win.end)} (dạng ngày/tháng/năm).`,
+    };
+    inputs.push({ kind: 'asOf', key: sp.section.key, sheet: sp.name, address: addr(sp.asOf.row, sp.asOf.col) });
+
+    const fctx = ctxBase(sp.name);
+    const writeInput = (pos: Pos, spec: Spec, value: unknown, key: string) => {
+      const c = ws.getCell(pos.row, pos.col);
+      setInput(c, spec, value, lists);
+      inputs.push({ kind: 'value', key, sheet: sp.name, address: addr(pos.row, pos.col) });
+    };
+
+    for (const block of sp.blocks) {
+      if (block.kind === 'fields') fieldsBlock(ws, sp, block, n, values, view, fctx, writeInput);
+      else if (block.kind === 'table') tableBlock(ws, sp, block, values, view, fctx, writeInput);
+      else repeatBlock(ws, sp, block, values, writeInput);
+    }
+    signature(ws, sp.widths, sp.signatureTop, unit, plan, sp.name, view);
+    if (sp.printTitles) ws.pageSetup.printTitlesRow = `${sp.printTitles[0]}:${sp.printTitles[1]}`;
+    ws.pageSetup.printArea = `A1:${addr(sp.signatureTop + 8, n)}`;
+    fitPage(ws, sp.widths, sp.signatureTop + 8, sp.landscape);
+    await ws.protect('', PROTECTION);
+  }
+
+  await explanationsSheet(wb, t, ret, unit, period, inputs, args.identity, plan, view);
+  await lists.write(wb);
+  await keyValueSheet(wb, SHEET_IDENTITY, [['key', 'value'], ...Object.entries(args.identity)]);
+  await keyValueSheet(
+    wb,
+    SHEET_CELLS,
+    cellMapChunks(inputs).map((c) => [c]),
+  );
+  for (const ws of wb.worksheets) escapeTexts(ws);
+  // Fast compression: the file is a little larger, written in a fraction of the time.
+  const options = {
+    zip: { compression: 'DEFLATE', compressionOptions: { level: 1 } },
+  } as unknown as Partial<ExcelJS.XlsxWriteOptions>;
+  const buffer = Buffer.from(await wb.xlsx.writeBuffer(options));
+  return { buffer, inputs };
+}
+
+/**
+ * In OOXML "_xHHHH_" stands for a character. Excel reads it strictly, LibreOffice also with fewer
+ * digits ("bao_tro_xa_hoi" comes back with a line break), and ExcelJS writes text as it is. So
+ * every "_x" of a text is written as "_x005F_x" (an escaped "_"), which every reader decodes back.
+ */
+export const escapeText = (s: string) => s.replace(/_(?=[xX])/g, '_x005F_');
+
+function escapeTexts(ws: ExcelJS.Worksheet): void {
+  ws.eachRow((row) =>
+    row.eachCell((c) => {
+      const v = c.value;
+      if (typeof v === 'string' && v.includes('_')) c.value = escapeText(v);
+      else if (v && typeof v === 'object' && 'formula' in v && typeof v.result === 'string' && v.result.includes('_'))
+        c.value = { ...v, result: escapeText(v.result) } as ExcelJS.CellFormulaValue;
+    }),
+  );
+}
+
+function refTo(plan: WorkbookPlan, sheet: string, path: string): string {
+  const p = plan.cells.get(path);
+  if (!p) throw new Error(`no cell for ${path}`);
+  return p.sheet === sheet ? addr(p.row, p.col) : `${quoteSheet(p.sheet)}!${addr(p.row, p.col)}`;
+}
+function rangeRef(sheet: string, first: Pos, lastRow: number, col: number): string {
+  const r = `$${colLetter(col)}$${first.row}:$${colLetter(col)}$${lastRow}`;
+  return first.sheet === sheet ? r : `${quoteSheet(first.sheet)}!${r}`;
+}
+function findRepeat(plan: WorkbookPlan, path: string): RepeatBlock | undefined {
+  for (const s of plan.sheets)
+    for (const b of s.blocks) if (b.kind === 'repeat' && `${s.section.key}.${b.item.key}` === path) return b;
+  return undefined;
+}
+
+function addSheet(
+  wb: ExcelJS.Workbook,
+  name: string,
+  widths: number[],
+  landscape: boolean,
+  identity: Record<string, string>,
+  t: Template,
+): ExcelJS.Worksheet {
+  const ws = wb.addWorksheet(name, {
+    views: [{ showGridLines: false }],
+    pageSetup: {
+      paperSize: 9,
+      orientation: landscape ? 'landscape' : 'portrait',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      horizontalCentered: true,
+      margins: MARGINS,
+    },
+  });
+  ws.columns = widths.map((w) => ({ width: w, style: { font: font() } }));
+  const esc = (s: string) => s.replace(/&/g, '&&');
+  ws.headerFooter.oddFooter =
+    `&L&"${FONT},Italic"&8${esc(`Mẫu ${t.id} phiên bản ${t.version} · lần nộp ${identity.revision} · mã gói ${identity.packageId}`)}` +
+    `&R&"${FONT},Italic"&8Trang &P/&N`;
+  return ws;
+}
+
+const MARGINS = { left: 0.6, right: 0.4, top: 0.55, bottom: 0.6, header: 0.25, footer: 0.3 };
+const DEFAULT_ROW_HEIGHT = 15;
+
+/**
+ * Pages are always fitted to the width. When, at that scale, the sheet is only a little longer
+ * than one page, it is fitted to one page too, so that a signature block never sits alone on a
+ * second page; a really long sheet runs over several pages with its table header repeated.
+ */
+function fitPage(ws: ExcelJS.Worksheet, widths: number[], lastRow: number, landscape: boolean): void {
+  const [pageW, pageH] = landscape ? [842, 595] : [595, 842];
+  const printW = pageW - (MARGINS.left + MARGINS.right) * 72;
+  const printH = pageH - (MARGINS.top + MARGINS.bottom) * 72;
+  const sheetW = widths.reduce((a, w) => a + w * 5.25 + 3.75, 0);
+  let sheetH = 0;
+  for (let r = 1; r <= lastRow; r++) sheetH += ws.getRow(r).height || DEFAULT_ROW_HEIGHT;
+  const scale = Math.min(1, printW / sheetW);
+  if (sheetH * scale <= printH * 1.4) ws.pageSetup.fitToHeight = 1;
+}
+
+/** Write a value (merged over a range when it spans several columns) with a style; borders on every cell of the range. */
+function merge(
+  ws: ExcelJS.Worksheet,
+  r1: number,
+  c1: number,
+  r2: number,
+  c2: number,
+  value: ExcelJS.CellValue,
+  style: Partial<ExcelJS.Style> & { border?: Partial<ExcelJS.Borders> } = {},
+): ExcelJS.Cell {
+  if (r2 > r1 || c2 > c1) ws.mergeCells(r1, c1, r2, c2);
+  const cell = ws.getCell(r1, c1);
+  cell.value = value;
+  if (style.font) cell.font = style.font;
+  if (style.alignment) cell.alignment = style.alignment;
+  if (style.numFmt) cell.numFmt = style.numFmt;
+  // Borders and fills on every cell of the range, so that every edge prints; the rest only on the first.
+  for (let r = r1; r <= r2; r++)
+    for (let c = c1; c <= c2; c++) {
+      const x = r === r1 && c === c1 ? cell : style.border || style.fill ? ws.getCell(r, c) : undefined;
+      if (!x) continue;
+      if (style.border) x.border = style.border;
+      if (style.fill) x.fill = style.fill;
+    }
+  return cell;
+}
+
+const CENTER: Partial<ExcelJS.Alignment> = { horizontal: 'center', vertical: 'middle', wrapText: true };
+const LEFT: Partial<ExcelJS.Alignment> = { horizontal: 'left', vertical: 'middle', wrapText: true, indent: 1 };
+const RIGHT: Partial<ExcelJS.Alignment> = { horizontal: 'right', vertical: 'middle', indent: 1 };
+
+function heading(
+  ws: ExcelJS.Worksheet,
+  widths: number[],
+  title: string,
+  t: Template,
+  unit: Unit,
+  period: Period,
+): void {
+  const n = widths.length;
+  const total = widths.reduce((a, b) => a + b, 0);
+  merge(ws, HEAD.national, 1, HEAD.national, n, 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', {
+    font: font({ bold: true, size: 12 }),
+    alignment: CENTER,
+  });
+  merge(ws, HEAD.motto, 1, HEAD.motto, n, 'Độc lập - Tự do - Hạnh phúc', {
+    font: font({ bold: true, size: 13, underline: true }),
+    alignment: CENTER,
+  });
+  merge(ws, HEAD.title, 1, HEAD.title, n, title, { font: font({ bold: true, size: 14 }), alignment: CENTER });
+  ws.getRow(HEAD.title).height = heightFor(lines(title, total, 14, true), 14);
+  merge(ws, HEAD.report, 1, HEAD.report, n, `${tx(t.title)} — Kỳ báo cáo: ${periodLabel(period)}`, {
+    font: font({ italic: true, size: 12 }),
+    alignment: CENTER,
+  });
+  const unitLine = `Đơn vị báo cáo: ${unit.name} (mã đơn vị ${unit.code})`;
+  merge(ws, HEAD.unit, 1, HEAD.unit, n, unitLine, { font: font({ size: 12 }), alignment: LEFT });
+  merge(ws, HEAD.receiver, 1, HEAD.receiver, n, `Đơn vị nhận báo cáo: ${tx(t.receivingBody)}`, {
+    font: font({ size: 12 }),
+    alignment: LEFT,
+  });
+}
+
+/** The value of an input cell as it is shown in Excel: numbers as numbers, options as their Vietnamese labels. */
+function cellValue(spec: Spec, value: unknown): ExcelJS.CellValue {
+  if (value === null || value === undefined || value === '') return null;
+  const label = (v: string) => tx(spec.options?.find((o) => o.value === v)?.label) || v;
+  switch (spec.type) {
+    case 'boolean':
+      return value === true ? 'Có' : value === false ? 'Không' : String(value);
+    case 'enum':
+      return typeof value === 'string' ? label(value) : String(value);
+    case 'multi':
+      return Array.isArray(value) ? value.map((v) => label(String(v))).join(MULTI_SEPARATOR) : String(value);
+    case 'text':
+      return typeof value === 'string' ? value : String(value);
+    default:
+      // Numbers stay numbers; anything else (text typed where a number belongs) stays text, never a formula.
+      return typeof value === 'number' ? value : typeof value === 'string' ? value : String(value);
+  }
+}
+
+const VALIDATION_TITLE = 'Giá trị không hợp lệ';
+
+const validations = new WeakMap<Spec, ExcelJS.DataValidation | undefined>();
+
+function validationFor(spec: Spec, lists: ListSheet): ExcelJS.DataValidation | undefined {
+  if (!validations.has(spec) || spec.type === 'enum' || spec.type === 'boolean')
+    validations.set(spec, makeValidation(spec, lists));
+  return validations.get(spec);
+}
+
+function makeValidation(spec: Spec, lists: ListSheet): ExcelJS.DataValidation | undefined {
+  const base = { allowBlank: true, showErrorMessage: true, errorStyle: 'stop', errorTitle: VALIDATION_TITLE };
+  const min = spec.min ?? 0;
+  switch (spec.type) {
+    case 'integer':
+      if (spec.year)
+        return {
+          ...base,
+          type: 'whole',
+          operator: 'between',
+          formulae: [min, 2100],
+          error: `Hãy nhập năm (số nguyên) từ ${min} đến 2100, ví dụ 2015.`,
+        };
+      if (spec.signed) return undefined;
+      return spec.minExclusive
+        ? {
+            ...base,
+            type: 'whole',
+            operator: 'greaterThan',
+            formulae: [min],
+            error: `Hãy nhập số nguyên lớn hơn ${min}, không có phần thập phân.`,
+          }
+        : {
+            ...base,
+            type: 'whole',
+            operator: 'greaterThanOrEqual',
+            formulae: [min],
+            error: `Hãy nhập số nguyên từ ${min} trở lên, không có phần thập phân.`,
+          };
+    case 'decimal':
+      return spec.minExclusive
+        ? {
+            ...base,
+            type: 'decimal',
+            operator: 'greaterThan',
+            formulae: [min],
+            error: `Hãy nhập số lớn hơn ${min}, tối đa ${spec.decimals ?? 2} chữ số thập phân.`,
+          }
+        : {
+            ...base,
+            type: 'decimal',
+            operator: 'greaterThanOrEqual',
+            formulae: [min],
+            error: `Hãy nhập số từ ${min} trở lên, tối đa ${spec.decimals ?? 2} chữ số thập phân.`,
+          };
+    case 'enum':
+      return {
+        ...base,
+        type: 'list',
+        formulae: [lists.range((spec.options ?? []).map((o) => tx(o.label)))],
+        error: 'Hãy chọn một giá trị trong danh sách.',
+      };
+    case 'boolean':
+      return { ...base, type: 'list', formulae: [lists.range(['Có', 'Không'])], error: 'Hãy chọn "Có" hoặc "Không".' };
+    case 'text':
+      return spec.maxLength
+        ? {
+            ...base,
+            type: 'textLength',
+            operator: 'lessThanOrEqual',
+            formulae: [spec.maxLength],
+            error: `Nội dung dài quá ${spec.maxLength} ký tự. Hãy viết ngắn lại.`,
+          }
+        : undefined;
+    case 'multi':
+      return {
+        ...base,
+        type: 'textLength',
+        operator: 'lessThanOrEqual',
+        formulae: [1000],
+        error: 'Nội dung quá dài.',
+        showInputMessage: true,
+        promptTitle: 'Chọn một hoặc nhiều',
+        prompt: `Ghi các lựa chọn, ngăn cách bằng dấu chấm phẩy (;): ${multiHint(spec)}`.slice(0, 255),
+      };
+    default:
+      return undefined;
+  }
+}
+const multiHint = (spec: Spec) => (spec.options ?? []).map((o) => tx(o.label)).join(MULTI_SEPARATOR);
+
+function setInput(c: ExcelJS.Cell, spec: Spec, value: unknown, lists: ListSheet): void {
+  c.value = cellValue(spec, value);
+  const fmt = numFmt(spec);
+  if (fmt) c.numFmt = fmt;
+  c.protection = { locked: false };
+  c.border = BORDER;
+  const wrap = spec.type === 'text' || spec.type === 'multi' || spec.type === 'enum';
+  c.alignment = wrap ? LEFT : spec.type === 'boolean' ? { vertical: 'middle', horizontal: 'center' } : RIGHT;
+  c.font = font();
+  const dv = validationFor(spec, lists);
+  if (dv) c.dataValidation = dv;
+}
+
+function setComputed(
+  c: ExcelJS.Cell,
+  spec: Pick<Column, 'type' | 'signed' | 'year' | 'options'>,
+  formula: string,
+  result: unknown,
+  bold = false,
+): void {
+  let shown: unknown = result;
+  if (typeof result === 'string') shown = tx(spec.options?.find((o) => o.value === result)?.label) || result;
+  if (/^-?\d+(\.\d+)?$/.test(formula)) c.value = Number(formula);
+  else
+    c.value = {
+      formula,
+      result: shown === null || shown === undefined ? '' : (shown as number | string),
+    } as ExcelJS.CellFormulaValue;
+  const fmt = numFmt(spec);
+  if (fmt && fmt !== '@') c.numFmt = fmt;
+  c.fill = GREY;
+  c.border = BORDER;
+  c.font = font({ bold });
+  c.alignment = spec.type === 'enum' ? LEFT : RIGHT;
+}
+
+type WriteInput = (pos: Pos, spec: Spec, value: unknown, key: string) => void;
+
+function fieldsBlock(
+  ws: ExcelJS.Worksheet,
+  sp: SheetPlan,
+  b: FieldsBlock,
+  n: number,
+  values: Values,
+  view: Values,
+  fctx: FormulaContext,
+  writeInput: WriteInput,
+): void {
+  const head = { font: font({ bold: true }), alignment: CENTER, border: BORDER, fill: HEADER_FILL };
+  merge(ws, b.headerRow, 1, b.headerRow, b.labelTo, 'Chỉ tiêu', head);
+  merge(ws, b.headerRow, b.valueFrom, b.headerRow, n, 'Số liệu', head);
+  const labelWidth = sp.widths.slice(0, b.labelTo).reduce((a, x) => a + x, 0);
+  const valueWidth = sp.widths.slice(b.valueFrom - 1).reduce((a, x) => a + x, 0);
+  for (const { item, row } of b.rows) {
+    const label = tx(item.label) + (item.kind === 'field' && item.required ? ' (*)' : '');
+    merge(ws, row, 1, row, b.labelTo, label, { font: font(), alignment: LEFT, border: BORDER });
+    if (b.valueFrom < n) ws.mergeCells(row, b.valueFrom, row, n);
+    for (let c = b.valueFrom + 1; c <= n; c++) ws.getCell(row, c).border = BORDER;
+    const pos = { sheet: sp.name, row, col: b.valueFrom };
+    const path = `${sp.section.key}.${item.key}`;
+    const shownValue = item.kind === 'field' ? String(cellValue(item, values[sp.section.key]?.[item.key]) ?? '') : '';
+    ws.getRow(row).height = heightFor(Math.max(lines(label, labelWidth), lines(shownValue, valueWidth)));
+    if (item.kind === 'field') writeInput(pos, item as FieldItem, values[sp.section.key]?.[item.key], path);
+    else {
+      const bandLabel = (v: string) => optionLabel(fctx.template, path, undefined, v);
+      setComputed(
+        ws.getCell(row, b.valueFrom),
+        item as ComputedItem,
+        toFormula(item.expr, fctx, bandLabel),
+        view[sp.section.key]?.[item.key],
+      );
+    }
+  }
+}
+
+function tableHeader(
+  ws: ExcelJS.Worksheet,
+  widths: number[],
+  top: number,
+  headerRows: number,
+  codeRow: number,
+  first: string,
+  cols: { key: string; label: string }[],
+  groups: { label: string; columns: string[] }[],
+): void {
+  const head = { font: font({ bold: true }), alignment: CENTER, border: BORDER, fill: HEADER_FILL };
+  const bottom = top + headerRows - 1;
+  merge(ws, top, 1, bottom, 1, first, head);
+  let tallest = lines(first, widths[0]!, 11, true) / headerRows;
+  let tallestGroup = 1;
+  cols.forEach((c, i) => {
+    const col = i + 2;
+    const group = groups.find((g) => g.columns.includes(c.key));
+    if (group && headerRows === 2) {
+      if (group.columns[0] === c.key) {
+        const span = group.columns.length;
+        merge(ws, top, col, top, col + span - 1, group.label, head);
+        const w = widths.slice(col - 1, col - 1 + span).reduce((a, x) => a + x, 0);
+        tallestGroup = Math.max(tallestGroup, lines(group.label, w, 11, true));
+      }
+      merge(ws, bottom, col, bottom, col, c.label, head);
+      tallest = Math.max(tallest, lines(c.label, widths[col - 1]!, 11, true));
+    } else {
+      merge(ws, top, col, bottom, col, c.label, head);
+      tallest = Math.max(tallest, lines(c.label, widths[col - 1]!, 11, true) / headerRows);
+    }
+  });
+  if (headerRows === 2) ws.getRow(top).height = heightFor(tallestGroup);
+  ws.getRow(bottom).height = heightFor(Math.ceil(tallest));
+  const code = { font: font({ italic: true, size: 9 }), alignment: CENTER, border: BORDER };
+  merge(ws, codeRow, 1, codeRow, 1, 'A', code);
+  cols.forEach((_, i) => merge(ws, codeRow, i + 2, codeRow, i + 2, String(i + 1), code));
+  ws.getRow(codeRow).height = 14;
+}
+
+function tableBlock(
+  ws: ExcelJS.Worksheet,
+  sp: SheetPlan,
+  b: TableBlock,
+  values: Values,
+  view: Values,
+  fctx: FormulaContext,
+  writeInput: WriteInput,
+): void {
+  const item = b.item;
+  const base = `${sp.section.key}.${item.key}`;
+  merge(ws, b.titleRow, 1, b.titleRow, sp.widths.length, tx(item.label), {
+    font: font({ bold: true, size: 12 }),
+    alignment: { vertical: 'middle' },
+  });
+  tableHeader(
+    ws,
+    sp.widths,
+    b.headerTop,
+    b.headerRows,
+    b.codeRow,
+    tx(item.rowHeader),
+    b.columns.map((c) => ({ key: c.key, label: tx(c.label) })),
+    (item.groups ?? []).map((g) => ({ label: tx(g.label), columns: g.columns })),
+  );
+  const src = (values[sp.section.key]?.[item.key] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const computed = (view[sp.section.key]?.[item.key] ?? {}) as Record<string, Record<string, unknown>>;
+  const rowHead = sp.widths[0]!;
+  for (const r of b.rows) {
+    merge(ws, r.row, 1, r.row, 1, r.label, { font: font(), alignment: LEFT, border: BORDER });
+    ws.getRow(r.row).height = heightFor(lines(r.label, rowHead));
+    b.columns.forEach((c, i) => {
+      const pos = { sheet: sp.name, row: r.row, col: i + 2 };
+      if (!c.expr) writeInput(pos, c, src[r.key]?.[c.key], `${base}.${r.key}.${c.key}`);
+      else {
+        const col = (key: string) => addr(r.row, b.columns.findIndex((x) => x.key === key) + 2);
+        setComputed(ws.getCell(r.row, i + 2), c, toFormula(c.expr, { ...fctx, col }), computed[r.key]?.[c.key]);
+      }
+    });
+  }
+  if (b.totalRow && item.totalRow) {
+    const tr = b.totalRow;
+    const first = b.rows[0]!.row;
+    const last = b.rows[b.rows.length - 1]!.row;
+    merge(ws, tr, 1, tr, 1, tx(item.totalRow.label), {
+      font: font({ bold: true }),
+      alignment: CENTER,
+      border: BORDER,
+      fill: GREY,
+    });
+    const totals = computed[item.totalRow.key] ?? {};
+    b.columns.forEach((c, i) => {
+      const cell = ws.getCell(tr, i + 2);
+      const col = (key: string) => addr(tr, b.columns.findIndex((x) => x.key === key) + 2);
+      if (c.expr) setComputed(cell, c, toFormula(c.expr, { ...fctx, col }), totals[c.key], true);
+      else if (c.type === 'integer' || c.type === 'decimal')
+        setComputed(cell, c, `SUM(${colLetter(i + 2)}${first}:${colLetter(i + 2)}${last})`, totals[c.key], true);
+      else merge(ws, tr, i + 2, tr, i + 2, null, { border: BORDER, fill: GREY });
+    });
+  }
+}
+
+function repeatBlock(
+  ws: ExcelJS.Worksheet,
+  sp: SheetPlan,
+  b: RepeatBlock,
+  values: Values,
+  writeInput: WriteInput,
+): void {
+  const item = b.item;
+  const base = `${sp.section.key}.${item.key}`;
+  merge(ws, b.titleRow, 1, b.titleRow, sp.widths.length, tx(item.label), {
+    font: font({ bold: true, size: 12 }),
+    alignment: { vertical: 'middle' },
+  });
+  const cols = item.columns.map((c) => ({ key: c.key, label: tx(c.label) }));
+  tableHeader(ws, sp.widths, b.headerRow, 1, b.codeRow, 'STT', cols, []);
+  item.columns.forEach((c, i) => {
+    if (c.type === 'multi')
+      ws.getCell(b.headerRow, i + 2).note = {
+        texts: [
+          {
+            text: `Có thể chọn nhiều: ghi các lựa chọn, ngăn cách bằng dấu chấm phẩy (;). Các lựa chọn: ${multiHint(c)}.`,
+          },
+        ],
+      };
+  });
+  const rows = (Array.isArray(values[sp.section.key]?.[item.key]) ? values[sp.section.key]![item.key] : []) as (Record<
+    string,
+    unknown
+  > | null)[];
+  const last = colLetter(item.columns.length + 1);
+  for (let k = 0; k < b.slots; k++) {
+    const r = b.firstRow + k;
+    const row = rows[k] ?? {};
+    const filled = item.columns.some((c) => cellValue(c, row?.[c.key]) !== null);
+    const stt = ws.getCell(r, 1);
+    // The STT shows on filled rows only, so COUNT over this column counts the rows (template `count`).
+    stt.value = {
+      formula: `IF(COUNTA(B${r}:${last}${r})=0,"",${k + 1})`,
+      result: filled ? k + 1 : '',
+    } as ExcelJS.CellFormulaValue;
+    stt.font = font();
+    stt.alignment = { horizontal: 'center', vertical: 'middle' };
+    stt.border = BORDER;
+    let tallest = 1;
+    item.columns.forEach((c, i) => {
+      writeInput({ sheet: sp.name, row: r, col: i + 2 }, c, row?.[c.key], `${base}.${k}.${c.key}`);
+      const shown = cellValue(c, row?.[c.key]);
+      if (typeof shown === 'string') tallest = Math.max(tallest, lines(shown, sp.widths[i + 1]!));
+    });
+    if (tallest > 1) ws.getRow(r).height = heightFor(tallest);
+  }
+}
+
+function signature(
+  ws: ExcelJS.Worksheet,
+  widths: number[],
+  top: number,
+  unit: Unit,
+  plan: WorkbookPlan,
+  sheet: string,
+  view: Values,
+): void {
+  const n = widths.length;
+  const split = signatureSplit(widths);
+  const place = unit.name.replace(new RegExp(`^${unit.type}\\s+`, 'iu'), '') || '…';
+  const center = { horizontal: 'center', vertical: 'middle' } as const;
+  merge(ws, top, split + 1, top, n, `${place}, ngày … tháng … năm …`, {
+    font: font({ italic: true, size: 12 }),
+    alignment: center,
+  });
+  merge(ws, top + 1, 1, top + 1, split, 'NGƯỜI LẬP BIỂU', { font: font({ bold: true, size: 12 }), alignment: center });
+  merge(ws, top + 1, split + 1, top + 1, n, 'THỦ TRƯỞNG ĐƠN VỊ', {
+    font: font({ bold: true, size: 12 }),
+    alignment: center,
+  });
+  merge(ws, top + 2, 1, top + 2, split, '(Ký, ghi rõ họ tên)', { font: font({ italic: true }), alignment: center });
+  merge(ws, top + 2, split + 1, top + 2, n, '(Ký, ghi rõ họ tên, đóng dấu)', {
+    font: font({ italic: true }),
+    alignment: center,
+  });
+  const nameRow = top + 7;
+  const name = (path: string, c1: number, c2: number) => {
+    const cell = merge(ws, nameRow, c1, nameRow, c2, null, { font: font({ bold: true, size: 12 }), alignment: center });
+    if (!plan.cells.has(path)) return;
+    const [s, k] = path.split('.') as [string, string];
+    const v = view[s]?.[k];
+    cell.value = {
+      formula: `""&${refTo(plan, sheet, path)}`,
+      result: typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v),
+    } as ExcelJS.CellFormulaValue;
+  };
+  name(SIGNERS.preparer, 1, split);
+  name(SIGNERS.head, split + 1, n);
+}
+
+async function explanationsSheet(
+  wb: ExcelJS.Workbook,
+  t: Template,
+  ret: ReturnJson,
+  unit: Unit,
+  period: Period,
+  inputs: InputRef[],
+  identity: Record<string, string>,
+  plan: WorkbookPlan,
+  view: Values,
+): Promise<void> {
+  const widths = [6, 10, 28, 62, 52];
+  const ws = addSheet(wb, SHEET_EXPLANATIONS, widths, true, identity, t);
+  heading(ws, widths, 'GIẢI TRÌNH CÁC CẢNH BÁO', t, unit, period);
+  let warnings: Issue[] = [];
+  try {
+    warnings = validate(t, ret.values, { period, unitType: unit.type, asOf: ret.asOf }).warnings;
+  } catch {
+    warnings = []; // the messages are a courtesy; the explanations below are what travels
+  }
+  const explanations = ret.explanations ?? {};
+  const ids = [
+    ...new Set([...warnings.map((w) => w.id), ...Object.keys(explanations).filter((k) => explanations[k]?.trim())]),
+  ];
+  const top = HEAD.firstBlock;
+  tableHeader(
+    ws,
+    widths,
+    top,
+    1,
+    top + 1,
+    'STT',
+    [
+      { key: 'section', label: 'Biểu' },
+      { key: 'id', label: 'Mã kiểm tra' },
+      { key: 'message', label: 'Nội dung cảnh báo' },
+      { key: 'text', label: 'Giải trình của đơn vị' },
+    ],
+    [],
+  );
+  let row = top + 2;
+  if (!ids.length) {
+    merge(ws, row, 1, row, 5, 'Không có cảnh báo cần giải trình.', {
+      font: font({ italic: true }),
+      alignment: CENTER,
+      border: BORDER,
+    });
+    row++;
+  }
+  ids.forEach((id, i) => {
+    const w = warnings.find((x) => x.id === id);
+    // The section: of the warning, else of the cell the id names (change_from_previous:unit_info.population), else of the rule.
+    const sectionKey =
+      w?.section ??
+      [id.split(':')[1], id].map((x) => x?.split('.')[0]).find((k) => t.sections.some((s) => s.key === k)) ??
+      '';
+    const code = t.sections.find((s) => s.key === sectionKey)?.code ?? '';
+    const message = w?.message ?? fallbackMessage(t, id);
+    const text = explanations[id] ?? '';
+    const cells: ExcelJS.CellValue[] = [i + 1, code, id, message];
+    cells.forEach((v, c) =>
+      merge(ws, row, c + 1, row, c + 1, v, {
+        font: font({ size: c === 2 ? 9 : 11 }),
+        alignment: c < 2 ? CENTER : LEFT,
+        border: BORDER,
+      }),
+    );
+    const e = ws.getCell(row, 5);
+    e.value = text || null; // plain text, never a formula
+    e.numFmt = '@';
+    e.protection = { locked: false };
+    e.border = BORDER;
+    e.font = font();
+    e.alignment = LEFT;
+    e.dataValidation = {
+      type: 'textLength',
+      operator: 'lessThanOrEqual',
+      formulae: [2000],
+      allowBlank: true,
+      showErrorMessage: true,
+      errorTitle: VALIDATION_TITLE,
+      error: 'Giải trình dài quá 2.000 ký tự. Hãy viết ngắn lại.',
+    };
+    ws.getRow(row).height = heightFor(
+      Math.max(lines(message, widths[3]!), lines(text, widths[4]!), lines(id, widths[2]! * 1.2)),
+    );
+    inputs.push({ kind: 'explanation', key: id, sheet: SHEET_EXPLANATIONS, address: addr(row, 5) });
+    row++;
+  });
+  signature(ws, widths, row + 1, unit, plan, SHEET_EXPLANATIONS, view);
+  ws.pageSetup.printArea = `A1:E${row + 9}`;
+  fitPage(ws, widths, row + 9, true);
+  ws.pageSetup.printTitlesRow = `${top}:${top + 1}`;
+  await ws.protect('', PROTECTION);
+}
+
+/** What a warning is about when it cannot be recomputed here (the change from the previous return needs that return). */
+function fallbackMessage(t: Template, id: string): string {
+  const [ruleId, detail] = id.split(':') as [string, string | undefined];
+  const rule = t.rules.find((r) => r.id === ruleId);
+  if (rule?.check === 'changeFromPrevious' && detail)
+    return `${cellLabel(t, detail)}: thay đổi hơn ${Math.round(rule.threshold * 100)}% so với báo cáo kỳ trước.`;
+  return '—';
+}
+
+/** The option lists of enum and yes/no cells, on a hidden sheet (labels may contain commas, so no inline lists). */
+class ListSheet {
+  private known = new Map<string, { labels: string[]; range: string }>();
+  range(labels: string[]): string {
+    const key = JSON.stringify(labels);
+    let r = this.known.get(key);
+    if (!r) {
+      const col = colLetter(this.known.size + 1);
+      r = { labels, range: `${quoteSheet(SHEET_LISTS)}!$${col}$1:$${col}$${Math.max(1, labels.length)}` };
+      this.known.set(key, r);
+    }
+    return r.range;
+  }
+  /** Add the sheet after the visible ones. */
+  async write(wb: ExcelJS.Workbook): Promise<void> {
+    const ws = wb.addWorksheet(SHEET_LISTS, { state: 'hidden' });
+    [...this.known.values()].forEach((l, c) =>
+      l.labels.forEach((label, i) => (ws.getCell(i + 1, c + 1).value = label)),
+    );
+    await ws.protect('', PROTECTION);
+  }
+}
+
+/**
+ * The input cell map as JSON ({sheet: [[kind, key, address], …]}), cut into pieces that fit in a
+ * cell (Excel keeps at most 32.767 characters per cell), one piece per row of column A.
+ */
+function cellMapChunks(inputs: InputRef[]): string[] {
+  const bySheet: Record<string, [string, string, string][]> = {};
+  for (const i of inputs) (bySheet[i.sheet] ??= []).push([i.kind, i.key, i.address]);
+  const json = JSON.stringify(bySheet);
+  const out: string[] = [];
+  for (let i = 0; i < json.length; i += CELL_MAP_CHUNK) out.push(json.slice(i, i + CELL_MAP_CHUNK));
+  return out;
+}
+export const CELL_MAP_CHUNK = 30000;
+
+async function keyValueSheet(wb: ExcelJS.Workbook, name: string, rows: string[][]): Promise<void> {
+  const ws = wb.addWorksheet(name, { state: 'veryHidden' });
+  for (const r of rows) {
+    const row = ws.addRow(r);
+    row.eachCell((c) => (c.numFmt = '@'));
+  }
+  await ws.protect('', PROTECTION);
+}
