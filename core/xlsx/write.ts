@@ -88,15 +88,19 @@ export function colLetter(n: number): string {
 const addr = (row: number, col: number) => `${colLetter(col)}${row}`;
 const quoteSheet = (name: string) => `'${name.replace(/'/g, "''")}'`;
 
-/** Number format of a value type (stored the English way; a Vietnamese Excel shows 1.234.567 and 12,50). */
+/**
+ * Number format of a value type. The [$-42A] tag (Vietnamese) makes LibreOffice show 1.234.567,
+ * 12,50 and 97,85% whatever the language of the machine; Excel shows its regional separators.
+ */
+const VI = '[$-42A]';
 function numFmt(spec: Pick<Column, 'type' | 'signed' | 'year'>): string | undefined {
   switch (spec.type) {
     case 'integer':
-      return spec.year ? '0' : spec.signed ? '#,##0;-#,##0' : '#,##0';
+      return spec.year ? '0' : spec.signed ? `${VI}#,##0;-#,##0` : `${VI}#,##0`;
     case 'decimal':
-      return '#,##0.00';
+      return `${VI}#,##0.00`;
     case 'rate':
-      return '0.00%';
+      return `${VI}0.00%`;
     case 'text':
     case 'multi':
       return '@';
@@ -157,7 +161,7 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
     if (sp.asOf.col < n) ws.mergeCells(sp.asOf.row, sp.asOf.col, sp.asOf.row, n);
     const d = ws.getCell(sp.asOf.row, sp.asOf.col);
     d.value = /^\d{4}-\d{2}-\d{2}$/.test(asOfIso) ? new Date(`${asOfIso}T00:00:00Z`) : asOfIso;
-    d.numFmt = 'dd/mm/yyyy';
+    d.numFmt = `${VI}dd/mm/yyyy`;
     d.font = font({ italic: true, bold: true });
     d.alignment = { horizontal: 'left', vertical: 'middle' };
     d.protection = { locked: false };

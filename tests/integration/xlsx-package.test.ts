@@ -146,7 +146,7 @@ describe('Excel package', () => {
       'Đảng ủy; HĐND, UBND; MTTQ và đoàn thể; Trung tâm Phục vụ hành chính công',
     );
     expect(cellOf('unit_info.area_km2').protection?.locked).toBe(false);
-    expect(cellOf('unit_info.area_km2').numFmt).toBe('#,##0.00');
+    expect(cellOf('unit_info.area_km2').numFmt).toBe('[$-42A]#,##0.00'); // Vietnamese separators in LibreOffice whatever the machine's language
     expect(cellOf('staff.nhdkct_total').dataValidation).toMatchObject({
       type: 'whole',
       operator: 'greaterThanOrEqual',
