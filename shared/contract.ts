@@ -107,7 +107,7 @@ export const FileSchema = z.object({ fileName: z.string().max(260), data: z.stri
 
 const empty = z.object({}).strict();
 
-export const contract = {
+const communeContract = {
   'app.info': { input: empty, output: AppInfoSchema },
   'app.setup': {
     input: z.object({ role: RoleSchema, unitCode: z.string().optional() }).strict(),
@@ -161,6 +161,136 @@ export const contract = {
     }),
   },
 } as const;
+
+
+// ---- The city role (issue 3): import, completeness, review, consolidation, unit lists ----
+
+export const ImportOutcomeSchema = z.enum(['imported', 'duplicate', 'superseded', 'history', 'conflict', 'refused']);
+export type ImportOutcome = z.infer<typeof ImportOutcomeSchema>;
+export const ImportResultSchema = z.object({
+  /** The file name as the clerk gave it; for a .zip, "archive.zip › inner/name.xlsx". */
+  file: z.string(),
+  outcome: ImportOutcomeSchema,
+  /** Vietnamese sentence: what happened, and for a refusal what to do. */
+  message: z.string(),
+  unit: z.string().nullable(),
+  unitName: z.string().nullable(),
+  period: z.string().nullable(),
+  revision: z.number().nullable(),
+  packageId: z.string().nullable(),
+  /** For 'superseded': the revision this one replaced as current. */
+  supersededRevision: z.number().nullable(),
+  /** For 'conflict': what to pass to city.resolveConflict. */
+  conflictId: z.number().nullable(),
+  editedOutside: z.boolean(),
+  errors: z.number(),
+  warnings: z.number(),
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+export const ReviewStateSchema = z.enum(['received', 'accepted', 'returned']);
+export const UnitPeriodStateSchema = z.enum(['missing', 'received', 'accepted', 'returned']);
+
+export const CompletenessRowSchema = z.object({
+  unit: UnitSchema,
+  state: UnitPeriodStateSchema,
+  revision: z.number().nullable(),
+  submittedAt: z.string().nullable(),
+  late: z.boolean(),
+  editedOutside: z.boolean(),
+  errors: z.number(),
+  warnings: z.number(),
+  reason: z.string().nullable(),
+});
+export type CompletenessRow = z.infer<typeof CompletenessRowSchema>;
+
+export const CityRevisionSchema = z.object({
+  revision: z.number(),
+  packageId: z.string(),
+  submittedAt: z.string().nullable(),
+  importedAt: z.string(),
+  current: z.boolean(),
+  review: ReviewStateSchema,
+  reason: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  editedOutside: z.boolean(),
+  late: z.boolean(),
+});
+
+const unitPeriod = { template: z.string(), period: z.string(), unit: z.string() };
+
+export const cityContract = {
+  'city.import': {
+    input: z.object({ files: z.array(FileSchema).min(1).max(50), dryRun: z.boolean() }).strict(),
+    output: z.object({ results: z.array(ImportResultSchema) }),
+  },
+  'city.resolveConflict': {
+    input: z.object({ conflictId: z.number().int(), keep: z.enum(['existing', 'incoming']) }).strict(),
+    output: z.object({ message: z.string() }),
+  },
+  'city.periods': {
+    input: z.object({ template: z.string() }).strict(),
+    output: z.array(z.object({ code: z.string(), label: z.string(), deadline: z.string(), submitted: z.number(), expected: z.number() })),
+  },
+  'city.completeness': {
+    input: z.object({ template: z.string(), period: z.string() }).strict(),
+    output: z.object({
+      unitListVersion: z.string(),
+      deadline: z.string(),
+      counts: z.object({ expected: z.number(), submitted: z.number(), on_time: z.number(), late: z.number(), missing: z.number(), accepted: z.number(), returned: z.number() }),
+      rows: z.array(CompletenessRowSchema),
+      /** Returns from units that are not in the current unit list (merged or renamed since). */
+      unlisted: z.array(CompletenessRowSchema),
+    }),
+  },
+  'city.review.get': {
+    input: z.object(unitPeriod).strict(),
+    output: z.object({
+      unit: UnitSchema,
+      templateVersion: z.number(),
+      period: z.string(),
+      revision: z.number(),
+      values: ValuesSchema,
+      explanations: ExplanationsSchema,
+      asOf: AsOfSchema,
+      errors: z.array(IssueSchema),
+      warnings: z.array(IssueSchema),
+      revisions: z.array(CityRevisionSchema),
+    }),
+  },
+  'city.review.decide': {
+    input: z.object({ ...unitPeriod, revision: z.number().int(), decision: z.enum(['accepted', 'returned']), reason: z.string().max(2000).optional() }).strict(),
+    output: z.object({ message: z.string() }),
+  },
+  'city.review.diff': {
+    input: z.object({ ...unitPeriod, from: z.number().int(), to: z.number().int() }).strict(),
+    output: z.array(ChangeSchema),
+  },
+  'city.consolidation': {
+    input: z.object({ template: z.string(), period: z.string() }).strict(),
+    output: z.unknown().describe('the Consolidation of shared/consolidate.ts'),
+  },
+  'city.consolidation.export': {
+    input: z.object({ template: z.string(), period: z.string() }).strict(),
+    output: FileSchema,
+  },
+  'units.import': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({
+      version: z.string(),
+      count: z.number(),
+      added: z.array(UnitSchema),
+      removed: z.array(UnitSchema),
+      renamed: z.array(z.object({ code: z.string(), before: z.string(), after: z.string() })),
+    }),
+  },
+  'units.versions': {
+    input: z.object({}).strict(),
+    output: z.array(z.object({ version: z.string(), importedAt: z.string(), count: z.number(), current: z.boolean() })),
+  },
+} as const;
+
+export const contract = { ...communeContract, ...cityContract } as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;
