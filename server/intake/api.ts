@@ -118,12 +118,18 @@ export const PackageStatusSchema = z.object({
   reason: z.string().nullable(),
 });
 export type PackageStatus = z.infer<typeof PackageStatusSchema>;
-export const StatusSchema = z.object({ unit: z.string(), packages: z.array(PackageStatusSchema), serverTime: z.string() });
+export const StatusSchema = z.object({
+  unit: z.string(),
+  packages: z.array(PackageStatusSchema),
+  serverTime: z.string(),
+});
 
 /** GET /api/v1/reference (any token): the published templates and unit list. ETag = `version`. */
 export const ReferenceSchema = z.object({
   version: z.string(),
-  templates: z.array(z.object({ id: z.string(), version: z.number().int(), publishedAt: z.string(), template: z.unknown() })),
+  templates: z.array(
+    z.object({ id: z.string(), version: z.number().int(), publishedAt: z.string(), template: z.unknown() }),
+  ),
   units: z.object({
     version: z.string(),
     publishedAt: z.string(),

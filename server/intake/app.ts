@@ -5,6 +5,7 @@
  * serverTime}` with a Vietnamese message (api.ts, errors.ts).
  */
 import Fastify from 'fastify';
+import JSZip from 'jszip';
 import type { FastifyError, FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Template } from '../../shared/index.js';
 import { AppError, parsePeriod, parseTemplate, templateKey } from '../../shared/index.js';
@@ -28,6 +29,7 @@ import {
   publishUnits,
   readReference,
   recordDecision,
+  seedReference,
   sha256Hex,
   storePackage,
   unitStatus,
@@ -37,10 +39,31 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const JSON_BODY_LIMIT = 1024 * 1024;
 const MAX_STATUS_IDS = 500;
 
+/**
+ * A workbook is a zip: refuse one whose entries declare more than `limit` bytes once unpacked,
+ * before the workbook reader inflates them in memory. Anything that is not a zip is left to the
+ * reader (which says "not an .xlsx").
+ */
+async function refuseZipBomb(body: Buffer, limit: number): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(body, { checkCRC32: false });
+  } catch {
+    return;
+  }
+  let total = 0;
+  zip.forEach((_path, file) => {
+    total += (file as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
+  });
+  if (total > limit) throw refuse.unpackedTooLarge(limit);
+}
+
 export interface IntakeAppOptions {
   db: IntakeDb;
   /** Largest package accepted (bytes); default 10 MB. Bodies are read with this limit, never without. */
   maxBodyBytes?: number;
+  /** Largest total size of the workbook's parts once unpacked (zip bomb guard); default 200 MB. */
+  maxUnpackedBytes?: number;
   /** Token bucket per token (or per address without a token); false turns it off. */
   rateLimit?: RateLimitOptions | false;
   logger?: FastifyServerOptions['logger'];
@@ -53,7 +76,13 @@ export interface IntakeAppOptions {
 const now = () => new Date().toISOString();
 
 function errorBody(e: IntakeError): IntakeErrorBody {
-  return { code: e.code, message: e.message, action: e.action, serverTime: now(), ...(e.details === undefined ? {} : { details: e.details }) };
+  return {
+    code: e.code,
+    message: e.message,
+    action: e.action,
+    serverTime: now(),
+    ...(e.details === undefined ? {} : { details: e.details }),
+  };
 }
 
 function receipt(s: PackageSummary, alreadyStored: boolean): PackageReceipt {
@@ -77,12 +106,16 @@ function bearer(req: FastifyRequest): string | undefined {
 export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyInstance> {
   const { db } = opts;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxUnpackedBytes = opts.maxUnpackedBytes ?? 200 * 1024 * 1024;
   const resources = opts.resources ?? loadResources(defaultResourcesDir());
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: JSON_BODY_LIMIT, trustProxy: opts.trustProxy ?? false });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
+    trustProxy: opts.trustProxy ?? false,
+  });
 
   // ---- reference data: seed what the app ships, read what the city published --------------------
-  for (const t of resources.templates.values()) await publishTemplate(db, t, { onlyIfAbsent: true });
-  await publishUnits(db, resources.shippedUnits, { onlyIfAbsent: true });
+  await seedReference(db, resources);
   const templates = new Map<string, Template>(resources.templates);
   async function loadPublishedTemplates(): Promise<void> {
     for (const p of (await readReference(db)).templates) templates.set(templateKey(p), p.template);
@@ -91,7 +124,9 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
   const getTemplate = (id: string, version: number) => templates.get(templateKey({ id, version }));
 
   // ---- body parsers: the package as raw bytes (collected up to the route's limit), CSV as text ---
-  app.addContentTypeParser([XLSX_CONTENT_TYPE, 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser([XLSX_CONTENT_TYPE, 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   // ---- refusals ---------------------------------------------------------------------------------
@@ -146,6 +181,7 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
 
   // ---- reading a package ------------------------------------------------------------------------
   async function readIdentity(body: Buffer) {
+    await refuseZipBomb(body, maxUnpackedBytes);
     const { readPackage } = await loadXlsx();
     let read: Awaited<ReturnType<typeof readPackage>>;
     try {
@@ -163,7 +199,14 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     }
     const id = read.identity;
     const packageId = id.packageId.trim();
-    if (!packageId || packageId.length > 200 || !Number.isInteger(id.revision) || id.revision < 1 || !parsePeriod(id.period) || !id.unit)
+    if (
+      !packageId ||
+      packageId.length > 200 ||
+      !Number.isInteger(id.revision) ||
+      id.revision < 1 ||
+      !parsePeriod(id.period) ||
+      !id.unit
+    )
       throw refuse.notPackage(new Error(`incomplete identity: ${JSON.stringify(id)}`));
     return { identity: { ...id, packageId }, editedOutside: read.editedOutside };
   }
@@ -185,47 +228,61 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     if (type && type !== XLSX_CONTENT_TYPE && type !== 'application/octet-stream') throw refuse.unsupportedMediaType();
   };
 
-  app.post(`${API_PREFIX}/packages`, { bodyLimit: maxBodyBytes, onRequest: [auth('unit'), packageContentType] }, async (req, reply) => {
-    const token = who(req);
-    const unit = token.unit!;
-    const body = req.body;
-    if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) throw refuse.emptyBody();
-    if (!Buffer.isBuffer(body)) throw refuse.unsupportedMediaType();
+  app.post(
+    `${API_PREFIX}/packages`,
+    { bodyLimit: maxBodyBytes, onRequest: [auth('unit'), packageContentType] },
+    async (req, reply) => {
+      const token = who(req);
+      const unit = token.unit!;
+      const body = req.body;
+      if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) throw refuse.emptyBody();
+      if (!Buffer.isBuffer(body)) throw refuse.unsupportedMediaType();
 
-    // A plain retry of bytes already stored: answer without reading the workbook again.
-    const same = await findByBytes(db, sha256Hex(body));
-    if (same) {
-      if (same.unit !== unit) throw refuse.wrongUnit(same.unit, unit);
-      return reply.code(200).send(receipt(same, true));
-    }
-    const { identity, editedOutside } = await readIdentity(body);
-    if (identity.unit !== unit) throw refuse.wrongUnit(identity.unit, unit);
-    const { stored, summary } = await storePackage(db, {
-      packageId: identity.packageId,
-      unit: identity.unit,
-      period: identity.period,
-      template: identity.template,
-      templateVersion: identity.templateVersion,
-      revision: identity.revision,
-      hash: identity.hash,
-      editedOutside,
-      tokenId: token.id,
-      data: body,
-    });
-    if (!stored && summary.unit !== unit) throw refuse.packageConflict(identity.packageId);
-    if (stored) req.log.info({ packageId: summary.packageId, unit, period: summary.period, revision: summary.revision }, 'package stored');
-    return reply.code(stored ? 201 : 200).send(receipt(summary, !stored));
-  });
+      // A plain retry of bytes already stored: answer without reading the workbook again.
+      const same = await findByBytes(db, sha256Hex(body));
+      if (same) {
+        if (same.unit !== unit) throw refuse.wrongUnit(same.unit, unit);
+        return reply.code(200).send(receipt(same, true));
+      }
+      const { identity, editedOutside } = await readIdentity(body);
+      if (identity.unit !== unit) throw refuse.wrongUnit(identity.unit, unit);
+      const { stored, summary } = await storePackage(db, {
+        packageId: identity.packageId,
+        unit: identity.unit,
+        period: identity.period,
+        template: identity.template,
+        templateVersion: identity.templateVersion,
+        revision: identity.revision,
+        hash: identity.hash,
+        editedOutside,
+        tokenId: token.id,
+        data: body,
+      });
+      if (!stored && summary.unit !== unit) throw refuse.packageConflict(identity.packageId);
+      if (stored)
+        req.log.info(
+          { packageId: summary.packageId, unit, period: summary.period, revision: summary.revision },
+          'package stored',
+        );
+      return reply.code(stored ? 201 : 200).send(receipt(summary, !stored));
+    },
+  );
 
-  app.get<{ Querystring: { since?: string; limit?: string } }>(`${API_PREFIX}/packages`, { onRequest: auth('city') }, async (req) => {
-    const since = req.query.since ?? '';
-    if (!/^\d{0,15}$/.test(since)) throw refuse.invalidInput(`con trỏ "since" phải là giá trị "cursor" của lần lấy trước`);
-    const limitText = req.query.limit ?? '100';
-    const limit = Number(limitText);
-    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 500) throw refuse.invalidInput('"limit" phải là số từ 1 đến 500');
-    const page = await listPackages(db, Number(since || 0), limit);
-    return { packages: page.packages, cursor: String(page.cursor), more: page.more, serverTime: now() };
-  });
+  app.get<{ Querystring: { since?: string; limit?: string } }>(
+    `${API_PREFIX}/packages`,
+    { onRequest: auth('city') },
+    async (req) => {
+      const since = req.query.since ?? '';
+      if (!/^\d{0,15}$/.test(since))
+        throw refuse.invalidInput(`con trỏ "since" phải là giá trị "cursor" của lần lấy trước`);
+      const limitText = req.query.limit ?? '100';
+      const limit = Number(limitText);
+      if (!/^\d+$/.test(limitText) || limit < 1 || limit > 500)
+        throw refuse.invalidInput('"limit" phải là số từ 1 đến 500');
+      const page = await listPackages(db, Number(since || 0), limit);
+      return { packages: page.packages, cursor: String(page.cursor), more: page.more, serverTime: now() };
+    },
+  );
 
   app.get<{ Params: { id: string } }>(`${API_PREFIX}/packages/:id`, { onRequest: auth('city') }, async (req, reply) => {
     const found = await getPackageBytes(db, req.params.id);
@@ -244,10 +301,13 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
   app.post(`${API_PREFIX}/decisions`, { onRequest: auth('city') }, async (req) => {
     const parsed = DecisionInputSchema.safeParse(req.body ?? {});
     if (!parsed.success)
-      throw refuse.invalidInput('cần {packageId, state: "accepted" hoặc "returned", reason}', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      throw refuse.invalidInput('cần {packageId, state: "accepted" hoặc "returned", reason}', {
+        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
     const { packageId, state } = parsed.data;
     const reason = parsed.data.reason?.trim() || null;
-    if (state === 'returned' && !reason) throw refuse.invalidInput('khi trả lại gói phải ghi lý do để đơn vị biết cần sửa gì');
+    if (state === 'returned' && !reason)
+      throw refuse.invalidInput('khi trả lại gói phải ghi lý do để đơn vị biết cần sửa gì');
     if (!(await getPackageSummary(db, packageId))) throw refuse.packageNotFound(packageId);
     const { decidedAt } = await recordDecision(db, { packageId, state, reason, tokenId: who(req).id });
     return { packageId, state, reason, decidedAt, serverTime: now() };
@@ -256,7 +316,17 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
   app.get<{ Querystring: { packages?: string } }>(`${API_PREFIX}/status`, { onRequest: auth('unit') }, async (req) => {
     const unit = who(req).unit!;
     const raw = req.query.packages;
-    const ids = raw === undefined ? undefined : [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+    const ids =
+      raw === undefined
+        ? undefined
+        : [
+            ...new Set(
+              raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            ),
+          ];
     if (ids && ids.length > MAX_STATUS_IDS) throw refuse.invalidInput(`hỏi tối đa ${MAX_STATUS_IDS} gói một lần`);
     return { unit, packages: await unitStatus(db, unit, ids), serverTime: now() };
   });
@@ -268,7 +338,12 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
     return {
       version: ref.version,
-      templates: ref.templates.map((t) => ({ id: t.id, version: t.version, publishedAt: t.publishedAt, template: t.template })),
+      templates: ref.templates.map((t) => ({
+        id: t.id,
+        version: t.version,
+        publishedAt: t.publishedAt,
+        template: t.template,
+      })),
       units: ref.units ?? { version: '', publishedAt: '', units: [] },
       serverTime: now(),
     };
@@ -279,7 +354,9 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     try {
       t = parseTemplate(req.body);
     } catch (e) {
-      throw refuse.invalidInput('tệp mẫu không đúng cấu trúc mẫu báo cáo', { cause: e instanceof Error ? e.message.slice(0, 2000) : String(e) });
+      throw refuse.invalidInput('tệp mẫu không đúng cấu trúc mẫu báo cáo', {
+        cause: e instanceof Error ? e.message.slice(0, 2000) : String(e),
+      });
     }
     const result = await publishTemplate(db, t);
     if (result === 'conflict') throw refuse.versionExists(t.id, t.version);
@@ -287,19 +364,26 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     return { id: t.id, version: t.version, published: result === 'published', serverTime: now() };
   });
 
-  app.put<{ Querystring: { name?: string } }>(`${API_PREFIX}/reference/units`, { bodyLimit: 5 * 1024 * 1024, onRequest: auth('city') }, async (req) => {
-    if (typeof req.body !== 'string') throw refuse.invalidInput('danh sách đơn vị phải gửi dạng CSV (text/csv) với các cột code,type,name');
-    let units;
-    try {
-      units = parseUnitCsv(req.body);
-    } catch (e) {
-      throw refuse.invalidInput('danh sách đơn vị (CSV code,type,name) có dòng sai', { cause: e instanceof Error ? e.message.slice(0, 2000) : String(e) });
-    }
-    const name = (req.query.name ?? 'units').replace(/[^\w-]/g, '') || 'units';
-    const version = unitListVersion(`${name}.csv`, req.body);
-    await publishUnits(db, { version, units });
-    return { version, count: units.length, serverTime: now() };
-  });
+  app.put<{ Querystring: { name?: string } }>(
+    `${API_PREFIX}/reference/units`,
+    { bodyLimit: 5 * 1024 * 1024, onRequest: auth('city') },
+    async (req) => {
+      if (typeof req.body !== 'string')
+        throw refuse.invalidInput('danh sách đơn vị phải gửi dạng CSV (text/csv) với các cột code,type,name');
+      let units;
+      try {
+        units = parseUnitCsv(req.body);
+      } catch (e) {
+        throw refuse.invalidInput('danh sách đơn vị (CSV code,type,name) có dòng sai', {
+          cause: e instanceof Error ? e.message.slice(0, 2000) : String(e),
+        });
+      }
+      const name = (req.query.name ?? 'units').replace(/[^\w-]/g, '') || 'units';
+      const version = unitListVersion(`${name}.csv`, req.body);
+      await publishUnits(db, { version, units });
+      return { version, count: units.length, serverTime: now() };
+    },
+  );
 
   return app;
 }

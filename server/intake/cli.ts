@@ -11,7 +11,8 @@ import { createIntakeApp, listenIntake } from './app.js';
 import type { IntakeDb, IntakeDbOptions } from './db.js';
 import { openIntakeDb } from './db.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { readReference } from './store.js';
+import { readReference, seedReference } from './store.js';
+import { defaultResourcesDir, loadResources } from '../../core/resources.js';
 import type { TokenInfo } from './tokens.js';
 import { issueToken, listTokens, revokeToken } from './tokens.js';
 
@@ -77,13 +78,23 @@ export async function runIntake(args: RunIntakeArgs): Promise<RunningIntake> {
   let app: FastifyInstance;
   let url: string;
   try {
-    app = await createIntakeApp({ db, maxBodyBytes: args.maxBodyBytes, rateLimit: args.rateLimit, logger: args.logger ?? { level: 'info' } });
+    app = await createIntakeApp({
+      db,
+      maxBodyBytes: args.maxBodyBytes,
+      rateLimit: args.rateLimit,
+      logger: args.logger ?? { level: 'info' },
+    });
     url = await listenIntake(app, args.port ?? DEFAULT_INTAKE_PORT, args.host ?? '127.0.0.1');
   } catch (e) {
     await db.close().catch(() => undefined);
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE')
-      throw new AppError('refused', `Cổng ${args.port ?? DEFAULT_INTAKE_PORT} đang được chương trình khác dùng. Hãy chọn cổng khác bằng --port.`, undefined, { cause: e });
+      throw new AppError(
+        'refused',
+        `Cổng ${args.port ?? DEFAULT_INTAKE_PORT} đang được chương trình khác dùng. Hãy chọn cổng khác bằng --port.`,
+        undefined,
+        { cause: e },
+      );
     throw e;
   }
   let closing: Promise<void> | undefined;
@@ -113,15 +124,22 @@ export async function intakeTokenCommand(args: TokenCommandArgs): Promise<{ toke
   const print = args.print ?? ((s: string) => console.log(s));
   const unitCode = args.unit?.trim();
   if (Boolean(unitCode) === Boolean(args.city))
-    throw new AppError('invalid_input', 'Hãy chọn đúng một trong hai: --unit <mã đơn vị> (mã cho một đơn vị cấp xã) hoặc --city (mã cho thành phố).');
+    throw new AppError(
+      'invalid_input',
+      'Hãy chọn đúng một trong hai: --unit <mã đơn vị> (mã cho một đơn vị cấp xã) hoặc --city (mã cho thành phố).',
+    );
   const db = await openStore(args);
   try {
     let name = 'thành phố';
     if (unitCode) {
+      await seedReference(db, loadResources(defaultResourcesDir()));
       const units = (await readReference(db)).units?.units ?? [];
       const unit = units.find((u) => u.code === unitCode);
       if (!unit && units.length)
-        throw new AppError('invalid_input', `Không có đơn vị mã "${unitCode}" trong danh sách đơn vị đang dùng. Hãy kiểm tra lại mã đơn vị (mã thống kê, ví dụ 11948).`);
+        throw new AppError(
+          'invalid_input',
+          `Không có đơn vị mã "${unitCode}" trong danh sách đơn vị đang dùng. Hãy kiểm tra lại mã đơn vị (mã thống kê, ví dụ 11948).`,
+        );
       name = unit ? `${unit.name} (mã ${unit.code})` : `đơn vị mã ${unitCode}`;
     }
     const issued = await issueToken(db, unitCode ? { unit: unitCode } : { city: true }, args.label);
@@ -135,13 +153,21 @@ export async function intakeTokenCommand(args: TokenCommandArgs): Promise<{ toke
 }
 
 /** Revoke a token by its id (as printed at issue) or by the token itself. */
-export async function intakeRevokeCommand(args: IntakeStoreArgs & { token: string; print?: (line: string) => void }): Promise<void> {
+export async function intakeRevokeCommand(
+  args: IntakeStoreArgs & { token: string; print?: (line: string) => void },
+): Promise<void> {
   const print = args.print ?? ((s: string) => console.log(s));
   const db = await openStore(args);
   try {
     if (!(await revokeToken(db, args.token.trim())))
-      throw new AppError('not_found', `Không có mã truy cập "${args.token}". Hãy kiểm tra lại số hiệu mã (in ra khi cấp mã).`);
-    print(`Đã thu hồi mã truy cập ${args.token.startsWith('hpx_') ? '' : args.token}`.trim() + '. Mã này không dùng được nữa.');
+      throw new AppError(
+        'not_found',
+        `Không có mã truy cập "${args.token}". Hãy kiểm tra lại số hiệu mã (in ra khi cấp mã).`,
+      );
+    print(
+      `Đã thu hồi mã truy cập ${args.token.startsWith('hpx_') ? '' : args.token}`.trim() +
+        '. Mã này không dùng được nữa.',
+    );
   } finally {
     await db.close();
   }

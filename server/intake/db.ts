@@ -175,7 +175,9 @@ async function migrate(db: Kysely<IntakeTables>, dialect: IntakeDialect): Promis
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`Intake database migration failed${failed ? ` at ${failed}` : ''}: ${String(error)}`, { cause: error });
+    throw new Error(`Intake database migration failed${failed ? ` at ${failed}` : ''}: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -43,7 +43,12 @@ export const refuse = {
       'act',
     ),
   cityOnly: () =>
-    new IntakeError(403, 'forbidden', 'Chức năng này chỉ dành cho thành phố. Hãy dùng mã truy cập của thành phố.', 'act'),
+    new IntakeError(
+      403,
+      'forbidden',
+      'Chức năng này chỉ dành cho thành phố. Hãy dùng mã truy cập của thành phố.',
+      'act',
+    ),
   unitOnly: () =>
     new IntakeError(
       403,
@@ -85,7 +90,9 @@ export const refuse = {
       { cause },
     ),
   wrongTemplate: (readerMessage: string, cause?: unknown) =>
-    new IntakeError(400, 'wrong_template', `Máy chủ thành phố không nhận gói này. ${readerMessage}`, 'act', undefined, { cause }),
+    new IntakeError(400, 'wrong_template', `Máy chủ thành phố không nhận gói này. ${readerMessage}`, 'act', undefined, {
+      cause,
+    }),
   packageConflict: (packageId: string) =>
     new IntakeError(
       409,
@@ -101,6 +108,14 @@ export const refuse = {
       'act',
       { limitBytes },
     ),
+  unpackedTooLarge: (limitBytes: number) =>
+    new IntakeError(
+      413,
+      'too_large',
+      `Tệp gửi lên khi giải nén lớn hơn ${mb(limitBytes)} MB, không giống một gói báo cáo, nên máy chủ không nhận. Hãy xuất lại gói báo cáo từ ứng dụng rồi gửi.`,
+      'act',
+      { limitBytes },
+    ),
   unsupportedMediaType: () =>
     new IntakeError(
       415,
@@ -109,9 +124,20 @@ export const refuse = {
       'act',
     ),
   invalidInput: (what: string, details?: unknown) =>
-    new IntakeError(400, 'invalid_input', `Yêu cầu không hợp lệ: ${what}. Hãy kiểm tra lại rồi gửi lại.`, 'act', details),
+    new IntakeError(
+      400,
+      'invalid_input',
+      `Yêu cầu không hợp lệ: ${what}. Hãy kiểm tra lại rồi gửi lại.`,
+      'act',
+      details,
+    ),
   packageNotFound: (packageId: string) =>
-    new IntakeError(404, 'not_found', `Máy chủ không có gói mã ${packageId}. Hãy lấy lại danh sách gói mới rồi thử lại.`, 'act'),
+    new IntakeError(
+      404,
+      'not_found',
+      `Máy chủ không có gói mã ${packageId}. Hãy lấy lại danh sách gói mới rồi thử lại.`,
+      'act',
+    ),
   routeNotFound: () =>
     new IntakeError(
       404,

@@ -9,4 +9,11 @@ export { DEFAULT_RATE_LIMIT } from './rate-limit.js';
 export type { IntakeAppOptions } from './app.js';
 export { DEFAULT_MAX_BODY_BYTES, createIntakeApp, listenIntake } from './app.js';
 export type { RunIntakeArgs, RunningIntake, TokenCommandArgs, IntakeStoreArgs } from './cli.js';
-export { DEFAULT_INTAKE_PORT, runIntake, intakeTokenCommand, intakeRevokeCommand, intakeTokenList, resolveIntakeStore } from './cli.js';
+export {
+  DEFAULT_INTAKE_PORT,
+  runIntake,
+  intakeTokenCommand,
+  intakeRevokeCommand,
+  intakeTokenList,
+  resolveIntakeStore,
+} from './cli.js';

@@ -1,6 +1,7 @@
 /** Queries of the intake store: packages, decisions, status, published reference data. */
 import { createHash } from 'node:crypto';
 import type { Template, Unit } from '../../shared/index.js';
+import type { Resources } from '../../core/resources.js';
 import { templateKey } from '../../shared/index.js';
 import type { PackageStatus, PackageSummary } from './api.js';
 import type { IntakeDb, PackagesTable } from './db.js';
@@ -80,19 +81,32 @@ export async function storePackage(db: IntakeDb, p: NewPackage): Promise<{ store
       .returning(summaryColumns)
       .executeTakeFirst();
     if (inserted) return { stored: true, summary: toSummary(inserted) };
-    const existing = await trx.selectFrom('packages').select(summaryColumns).where('package_id', '=', p.packageId).executeTakeFirstOrThrow();
+    const existing = await trx
+      .selectFrom('packages')
+      .select(summaryColumns)
+      .where('package_id', '=', p.packageId)
+      .executeTakeFirstOrThrow();
     return { stored: false, summary: toSummary(existing) };
   });
 }
 
 /** A stored package with exactly these bytes (a plain retry), found without reading the workbook. */
 export async function findByBytes(db: IntakeDb, sha256: string): Promise<PackageSummary | undefined> {
-  const r = await db.kysely.selectFrom('packages').select(summaryColumns).where('sha256', '=', sha256).orderBy('seq').executeTakeFirst();
+  const r = await db.kysely
+    .selectFrom('packages')
+    .select(summaryColumns)
+    .where('sha256', '=', sha256)
+    .orderBy('seq')
+    .executeTakeFirst();
   return r && toSummary(r);
 }
 
 /** Packages that arrived after `since` (exclusive), in arrival order. */
-export async function listPackages(db: IntakeDb, since: number, limit: number): Promise<{ packages: PackageSummary[]; cursor: number; more: boolean }> {
+export async function listPackages(
+  db: IntakeDb,
+  since: number,
+  limit: number,
+): Promise<{ packages: PackageSummary[]; cursor: number; more: boolean }> {
   const rows = await db.kysely
     .selectFrom('packages')
     .select(['seq', ...summaryColumns])
@@ -105,13 +119,24 @@ export async function listPackages(db: IntakeDb, since: number, limit: number): 
   return { packages: page.map(toSummary), cursor: page.length ? Number(page[page.length - 1]!.seq) : since, more };
 }
 
-export async function getPackageBytes(db: IntakeDb, packageId: string): Promise<{ summary: PackageSummary; data: Buffer } | undefined> {
-  const r = await db.kysely.selectFrom('packages').select([...summaryColumns, 'data']).where('package_id', '=', packageId).executeTakeFirst();
+export async function getPackageBytes(
+  db: IntakeDb,
+  packageId: string,
+): Promise<{ summary: PackageSummary; data: Buffer } | undefined> {
+  const r = await db.kysely
+    .selectFrom('packages')
+    .select([...summaryColumns, 'data'])
+    .where('package_id', '=', packageId)
+    .executeTakeFirst();
   return r && { summary: toSummary(r), data: Buffer.from(r.data) };
 }
 
 export async function getPackageSummary(db: IntakeDb, packageId: string): Promise<PackageSummary | undefined> {
-  const r = await db.kysely.selectFrom('packages').select(summaryColumns).where('package_id', '=', packageId).executeTakeFirst();
+  const r = await db.kysely
+    .selectFrom('packages')
+    .select(summaryColumns)
+    .where('package_id', '=', packageId)
+    .executeTakeFirst();
   return r && toSummary(r);
 }
 
@@ -123,13 +148,22 @@ export async function recordDecision(
   await db.kysely
     .insertInto('decisions')
     .values({ package_id: d.packageId, state: d.state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId })
-    .onConflict((oc) => oc.column('package_id').doUpdateSet({ state: d.state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId }))
+    .onConflict((oc) =>
+      oc
+        .column('package_id')
+        .doUpdateSet({ state: d.state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId }),
+    )
     .execute();
   return { decidedAt };
 }
 
 /** The state of a unit's packages; ids the unit does not have on the server are `unknown`. */
-export async function unitStatus(db: IntakeDb, unit: string, packageIds: string[] | undefined, latest = 200): Promise<PackageStatus[]> {
+export async function unitStatus(
+  db: IntakeDb,
+  unit: string,
+  packageIds: string[] | undefined,
+  latest = 200,
+): Promise<PackageStatus[]> {
   let q = db.kysely
     .selectFrom('packages as p')
     .leftJoin('decisions as d', 'd.package_id', 'p.package_id')
@@ -140,11 +174,19 @@ export async function unitStatus(db: IntakeDb, unit: string, packageIds: string[
   const found = new Map(
     rows.map((r): [string, PackageStatus] => [
       r.package_id,
-      { packageId: r.package_id, state: r.state ?? 'received', receivedAt: r.received_at, decidedAt: r.decided_at, reason: r.reason },
+      {
+        packageId: r.package_id,
+        state: r.state ?? 'received',
+        receivedAt: r.received_at,
+        decidedAt: r.decided_at,
+        reason: r.reason,
+      },
     ]),
   );
   if (!packageIds) return [...found.values()];
-  return packageIds.map((id) => found.get(id) ?? { packageId: id, state: 'unknown', receivedAt: null, decidedAt: null, reason: null });
+  return packageIds.map(
+    (id) => found.get(id) ?? { packageId: id, state: 'unknown', receivedAt: null, decidedAt: null, reason: null },
+  );
 }
 
 // ---- published reference data ----------------------------------------------------------------
@@ -162,7 +204,11 @@ export interface PublishedUnits {
 }
 
 /** Publish a template version. Same content again is a no-op; other content under a published version is refused (false). */
-export async function publishTemplate(db: IntakeDb, t: Template, opts: { onlyIfAbsent?: boolean } = {}): Promise<'published' | 'unchanged' | 'conflict'> {
+export async function publishTemplate(
+  db: IntakeDb,
+  t: Template,
+  opts: { onlyIfAbsent?: boolean } = {},
+): Promise<'published' | 'unchanged' | 'conflict'> {
   const name = `template:${templateKey(t)}`;
   const content = JSON.stringify(t);
   const inserted = await db.kysely
@@ -172,21 +218,47 @@ export async function publishTemplate(db: IntakeDb, t: Template, opts: { onlyIfA
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return 'published';
   if (opts.onlyIfAbsent) return 'unchanged';
-  const existing = await db.kysely.selectFrom('reference').select('content').where('name', '=', name).executeTakeFirstOrThrow();
+  const existing = await db.kysely
+    .selectFrom('reference')
+    .select('content')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
   return existing.content === content ? 'unchanged' : 'conflict';
 }
 
 /** Replace the unit list (or seed it with `onlyIfAbsent`). */
-export async function publishUnits(db: IntakeDb, list: { version: string; units: Unit[] }, opts: { onlyIfAbsent?: boolean } = {}): Promise<void> {
-  const row = { name: 'units', kind: 'units' as const, version: list.version, content: JSON.stringify(list.units), published_at: new Date().toISOString() };
+export async function publishUnits(
+  db: IntakeDb,
+  list: { version: string; units: Unit[] },
+  opts: { onlyIfAbsent?: boolean } = {},
+): Promise<void> {
+  const row = {
+    name: 'units',
+    kind: 'units' as const,
+    version: list.version,
+    content: JSON.stringify(list.units),
+    published_at: new Date().toISOString(),
+  };
   await db.kysely
     .insertInto('reference')
     .values(row)
-    .onConflict((oc) => (opts.onlyIfAbsent ? oc.column('name').doNothing() : oc.column('name').doUpdateSet({ version: row.version, content: row.content, published_at: row.published_at })))
+    .onConflict((oc) =>
+      opts.onlyIfAbsent
+        ? oc.column('name').doNothing()
+        : oc.column('name').doUpdateSet({ version: row.version, content: row.content, published_at: row.published_at }),
+    )
     .execute();
 }
 
-export async function readReference(db: IntakeDb): Promise<{ version: string; templates: PublishedTemplate[]; units: PublishedUnits | undefined }> {
+/** Publish the templates and unit list the app ships, where nothing is published yet. */
+export async function seedReference(db: IntakeDb, resources: Resources): Promise<void> {
+  for (const t of resources.templates.values()) await publishTemplate(db, t, { onlyIfAbsent: true });
+  await publishUnits(db, resources.shippedUnits, { onlyIfAbsent: true });
+}
+
+export async function readReference(
+  db: IntakeDb,
+): Promise<{ version: string; templates: PublishedTemplate[]; units: PublishedUnits | undefined }> {
   const rows = await db.kysely.selectFrom('reference').selectAll().orderBy('name').execute();
   const templates: PublishedTemplate[] = [];
   let units: PublishedUnits | undefined;
@@ -194,7 +266,8 @@ export async function readReference(db: IntakeDb): Promise<{ version: string; te
     if (r.kind === 'template') {
       const t = JSON.parse(r.content) as Template;
       templates.push({ id: t.id, version: t.version, publishedAt: r.published_at, template: t });
-    } else if (r.kind === 'units') units = { version: r.version, publishedAt: r.published_at, units: JSON.parse(r.content) as Unit[] };
+    } else if (r.kind === 'units')
+      units = { version: r.version, publishedAt: r.published_at, units: JSON.parse(r.content) as Unit[] };
   }
   const version = createHash('sha256')
     .update(rows.map((r) => `${r.name}@${r.version}`).join('\n'))

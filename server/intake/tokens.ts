@@ -21,7 +21,11 @@ export interface TokenInfo {
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /** Issue a token; the plain token is in the answer and nowhere else. */
-export async function issueToken(db: IntakeDb, scope: TokenScope, label?: string): Promise<{ token: string; info: TokenInfo }> {
+export async function issueToken(
+  db: IntakeDb,
+  scope: TokenScope,
+  label?: string,
+): Promise<{ token: string; info: TokenInfo }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const info: TokenInfo = {
     id: randomBytes(6).toString('hex'),
@@ -33,7 +37,15 @@ export async function issueToken(db: IntakeDb, scope: TokenScope, label?: string
   };
   await db.kysely
     .insertInto('tokens')
-    .values({ id: info.id, scope: info.scope, unit: info.unit, hash: hashToken(token), label: info.label, created_at: info.createdAt, revoked_at: null })
+    .values({
+      id: info.id,
+      scope: info.scope,
+      unit: info.unit,
+      hash: hashToken(token),
+      label: info.label,
+      created_at: info.createdAt,
+      revoked_at: null,
+    })
     .execute();
   return { token, info };
 }
@@ -64,6 +76,13 @@ export async function findToken(db: IntakeDb, token: string): Promise<TokenInfo 
   return row && toInfo(row);
 }
 
-function toInfo(r: { id: string; scope: 'unit' | 'city'; unit: string | null; label: string | null; created_at: string; revoked_at: string | null }): TokenInfo {
+function toInfo(r: {
+  id: string;
+  scope: 'unit' | 'city';
+  unit: string | null;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}): TokenInfo {
   return { id: r.id, scope: r.scope, unit: r.unit, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at };
 }
