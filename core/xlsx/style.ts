@@ -1,0 +1,143 @@
+/**
+ * The look shared by every workbook the app writes (the commune package and the city's Biểu tổng
+ * hợp): Times New Roman, thin black borders, grey computed cells, Vietnamese number formats
+ * ([$-42A]), the national heading, the signature block, A4 fitted to the width.
+ */
+import type ExcelJS from 'exceljs';
+import type { Column } from '../../shared/index.js';
+
+export const FONT = 'Times New Roman';
+
+const thin: Partial<ExcelJS.Border> = { style: 'thin', color: { argb: 'FF000000' } };
+export const BORDER: Partial<ExcelJS.Borders> = { top: thin, left: thin, bottom: thin, right: thin };
+export const GREY: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEDEDED' } };
+export const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } };
+
+export const font = (o: Partial<ExcelJS.Font> = {}): Partial<ExcelJS.Font> => ({ name: FONT, size: 11, ...o });
+
+export const CENTER: Partial<ExcelJS.Alignment> = { horizontal: 'center', vertical: 'middle', wrapText: true };
+export const LEFT: Partial<ExcelJS.Alignment> = { horizontal: 'left', vertical: 'middle', wrapText: true, indent: 1 };
+export const RIGHT: Partial<ExcelJS.Alignment> = { horizontal: 'right', vertical: 'middle', indent: 1 };
+
+export function colLetter(n: number): string {
+  let s = '';
+  for (; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+export const addr = (row: number, col: number) => `${colLetter(col)}${row}`;
+export const quoteSheet = (name: string) => `'${name.replace(/'/g, "''")}'`;
+
+/**
+ * Number format of a value type. The [$-42A] tag (Vietnamese) makes LibreOffice show 1.234.567,
+ * 12,50 and 97,85% whatever the language of the machine; Excel shows its regional separators.
+ */
+export const VI = '[$-42A]';
+export function numFmt(spec: Pick<Column, 'type' | 'signed' | 'year'>): string | undefined {
+  switch (spec.type) {
+    case 'integer':
+      return spec.year ? '0' : spec.signed ? `${VI}#,##0;-#,##0` : `${VI}#,##0`;
+    case 'decimal':
+      return `${VI}#,##0.00`;
+    case 'rate':
+      return `${VI}0.00%`;
+    case 'text':
+    case 'multi':
+      return '@';
+    default:
+      return undefined;
+  }
+}
+
+/** Estimated lines a text takes in a cell of the given width (Excel character units). */
+export function lines(text: string, width: number, size = 11, bold = false): number {
+  const perLine = Math.max(1, (width * 1.2 * 11) / size / (bold ? 1.1 : 1));
+  return text.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(l.length / perLine)), 0);
+}
+export const heightFor = (n: number, size = 11) => Math.max(16, n * size * 1.32 + 4);
+
+/**
+ * In OOXML "_xHHHH_" stands for a character. Excel reads it strictly, LibreOffice also with fewer
+ * digits ("bao_tro_xa_hoi" comes back with a line break), and ExcelJS writes text as it is. So
+ * every "_x" of a text is written as "_x005F_x" (an escaped "_"), which every reader decodes back.
+ */
+export const escapeText = (s: string) => s.replace(/_(?=[xX])/g, '_x005F_');
+
+export const MARGINS = { left: 0.6, right: 0.4, top: 0.55, bottom: 0.6, header: 0.25, footer: 0.3 };
+export const DEFAULT_ROW_HEIGHT = 15;
+
+/**
+ * Pages are always fitted to the width. When, at that scale, the sheet is only a little longer
+ * than one page, it is fitted to one page too, so that a signature block never sits alone on a
+ * second page; a really long sheet runs over several pages with its table header repeated.
+ */
+export function fitPage(ws: ExcelJS.Worksheet, widths: number[], lastRow: number, landscape: boolean): void {
+  const [pageW, pageH] = landscape ? [842, 595] : [595, 842];
+  const printW = pageW - (MARGINS.left + MARGINS.right) * 72;
+  const printH = pageH - (MARGINS.top + MARGINS.bottom) * 72;
+  const sheetW = widths.reduce((a, w) => a + w * 5.25 + 3.75, 0);
+  let sheetH = 0;
+  for (let r = 1; r <= lastRow; r++) sheetH += ws.getRow(r).height || DEFAULT_ROW_HEIGHT;
+  const scale = Math.min(1, printW / sheetW);
+  if (sheetH * scale <= printH * 1.4) ws.pageSetup.fitToHeight = 1;
+}
+
+/** Write a value (merged over a range when it spans several columns) with a style; borders on every cell of the range. */
+export function merge(
+  ws: ExcelJS.Worksheet,
+  r1: number,
+  c1: number,
+  r2: number,
+  c2: number,
+  value: ExcelJS.CellValue,
+  style: Partial<ExcelJS.Style> & { border?: Partial<ExcelJS.Borders> } = {},
+): ExcelJS.Cell {
+  if (r2 > r1 || c2 > c1) ws.mergeCells(r1, c1, r2, c2);
+  const cell = ws.getCell(r1, c1);
+  cell.value = value;
+  if (style.font) cell.font = style.font;
+  if (style.alignment) cell.alignment = style.alignment;
+  if (style.numFmt) cell.numFmt = style.numFmt;
+  // Borders and fills on every cell of the range, so that every edge prints; the rest only on the first.
+  for (let r = r1; r <= r2; r++)
+    for (let c = c1; c <= c2; c++) {
+      const x = r === r1 && c === c1 ? cell : style.border || style.fill ? ws.getCell(r, c) : undefined;
+      if (!x) continue;
+      if (style.border) x.border = style.border;
+      if (style.fill) x.fill = style.fill;
+    }
+  return cell;
+}
+
+/** CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc over columns 1..n, from `row`. */
+export function nationalHeading(ws: ExcelJS.Worksheet, row: number, n: number): void {
+  merge(ws, row, 1, row, n, 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', {
+    font: font({ bold: true, size: 12 }),
+    alignment: CENTER,
+  });
+  merge(ws, row + 1, 1, row + 1, n, 'Độc lập - Tự do - Hạnh phúc', {
+    font: font({ bold: true, size: 13, underline: true }),
+    alignment: CENTER,
+  });
+}
+
+/**
+ * The signature block's first three rows from `top`: place and date on the right, NGƯỜI LẬP BIỂU
+ * (columns 1..split) and THỦ TRƯỞNG ĐƠN VỊ (split+1..n) with their "(Ký, …)" lines. Names go 7 rows below `top`.
+ */
+export function signatureHeads(ws: ExcelJS.Worksheet, top: number, split: number, n: number, place: string): void {
+  const center = { horizontal: 'center', vertical: 'middle' } as const;
+  merge(ws, top, split + 1, top, n, `${place}, ngày … tháng … năm …`, {
+    font: font({ italic: true, size: 12 }),
+    alignment: center,
+  });
+  merge(ws, top + 1, 1, top + 1, split, 'NGƯỜI LẬP BIỂU', { font: font({ bold: true, size: 12 }), alignment: center });
+  merge(ws, top + 1, split + 1, top + 1, n, 'THỦ TRƯỞNG ĐƠN VỊ', {
+    font: font({ bold: true, size: 12 }),
+    alignment: center,
+  });
+  merge(ws, top + 2, 1, top + 2, split, '(Ký, ghi rõ họ tên)', { font: font({ italic: true }), alignment: center });
+  merge(ws, top + 2, split + 1, top + 2, n, '(Ký, ghi rõ họ tên, đóng dấu)', {
+    font: font({ italic: true }),
+    alignment: center,
+  });
+}
