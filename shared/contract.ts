@@ -290,7 +290,53 @@ export const cityContract = {
   },
 } as const;
 
-export const contract = { ...communeContract, ...cityContract } as const;
+// ---- Delivery (issue 4): the commune outbox, the city pull, the connection ----
+
+export const DeliveryStateSchema = z.enum(['queued', 'sending', 'sent', 'accepted', 'returned']);
+export const ConnectionSchema = z.object({
+  configured: z.boolean(),
+  serverUrl: z.string().nullable(),
+  /** Last time the server answered (any answer), as the server's clock said; null if never. */
+  lastContactAt: z.string().nullable(),
+  /** Vietnamese sentence about the last failure, saying whether to wait or act; null after a success. */
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+export const OutboxItemSchema = z.object({
+  returnId: z.number(),
+  period: z.string(),
+  revision: z.number(),
+  packageId: z.string(),
+  state: DeliveryStateSchema,
+  attempts: z.number(),
+  sentAt: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export const DeliverySettingsInputSchema = z
+  .object({ serverUrl: z.string().url().max(500), token: z.string().min(10).max(500) })
+  .strict();
+
+export const deliveryContract = {
+  'delivery.status': {
+    input: z.object({}).strict(),
+    output: z.object({ connection: ConnectionSchema, items: z.array(OutboxItemSchema) }),
+  },
+  'delivery.configure': {
+    input: z.union([DeliverySettingsInputSchema, z.object({ file: FileSchema }).strict()]),
+    output: ConnectionSchema,
+  },
+  'delivery.sendNow': {
+    input: z.object({}).strict(),
+    output: z.object({ connection: ConnectionSchema, items: z.array(OutboxItemSchema) }),
+  },
+  'city.pull': {
+    input: z.object({}).strict(),
+    output: z.object({ connection: ConnectionSchema, results: z.array(ImportResultSchema) }),
+  },
+} as const;
+
+export const contract = { ...communeContract, ...cityContract, ...deliveryContract } as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;
