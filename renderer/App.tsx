@@ -1,0 +1,183 @@
+import { useEffect, useState } from 'react';
+import {
+  ActionIcon,
+  Alert,
+  AppShell,
+  Button,
+  Center,
+  Group,
+  Loader,
+  SegmentedControl,
+  Text,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { DatesProvider } from '@mantine/dates';
+import { IconAlertTriangle, IconBuildingCommunity, IconSwitchHorizontal } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import type { AppInfo } from '../shared/contract.js';
+import type { Lang } from '../shared/i18n.js';
+import type { Template } from '../shared/template/schema.js';
+import { parseTemplate } from '../shared/template/model.js';
+import { api, messageOf } from './api.js';
+import { setUiLanguage } from './i18n/index.js';
+import { Setup } from './screens/Setup.js';
+import { CityHome } from './screens/CityHome.js';
+import { Periods } from './screens/Periods.js';
+import { Editor } from './editor/Editor.js';
+
+type Route = { name: 'home' } | { name: 'setup' } | { name: 'return'; period: string };
+
+function readRoute(): Route {
+  const h = window.location.hash.replace(/^#\/?/, '');
+  if (h === 'setup') return { name: 'setup' };
+  const m = /^return\/([0-9A-Z-]+)$/.exec(h);
+  if (m) return { name: 'return', period: m[1]! };
+  return { name: 'home' };
+}
+
+export function go(hash: string): void {
+  window.location.hash = hash;
+}
+
+export function App() {
+  const { t } = useTranslation();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [template, setTemplate] = useState<Template | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [route, setRoute] = useState<Route>(readRoute);
+
+  useEffect(() => {
+    const onHash = () => setRoute(readRoute());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .call('app.info', {})
+      .then(async (i) => {
+        const tpl = i.templates[0];
+        const tplData = tpl
+          ? parseTemplate(await api.call('templates.get', { id: tpl.id, version: tpl.version }))
+          : null;
+        if (cancelled) return;
+        setUiLanguage(i.lang);
+        setInfo(i);
+        setTemplate(tplData);
+      })
+      .catch((e) => {
+        console.error(e);
+        if (!cancelled) setFailure(messageOf(e));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [attempt]);
+
+  const changeLanguage = async (lang: Lang) => {
+    setUiLanguage(lang);
+    try {
+      setInfo(await api.call('app.setLanguage', { lang }));
+    } catch (e) {
+      setFailure(messageOf(e));
+    }
+  };
+
+  if (failure)
+    return (
+      <Center h="100vh" p="md">
+        <Alert color="red" icon={<IconAlertTriangle />} title={t('start.failed')} maw={640} role="alert">
+          <Text mb="sm">{failure}</Text>
+          <Button
+            variant="light"
+            color="red"
+            onClick={() => {
+              setFailure(null);
+              setAttempt((n) => n + 1);
+            }}
+          >
+            {t('common.retry')}
+          </Button>
+        </Alert>
+      </Center>
+    );
+  if (!info)
+    return (
+      <Center h="100vh">
+        <Group>
+          <Loader size="sm" />
+          <Text>{t('start.loading')}</Text>
+        </Group>
+      </Center>
+    );
+
+  const lang = info.lang;
+  const needsSetup = !info.role || (info.role === 'commune' && !info.unit) || route.name === 'setup';
+
+  let body;
+  if (needsSetup)
+    body = (
+      <Setup
+        info={info}
+        onDone={(i) => {
+          setInfo(i);
+          go('/');
+        }}
+        onCancel={info.role ? () => go('/') : undefined}
+      />
+    );
+  else if (info.role === 'city') body = <CityHome />;
+  else if (!template) body = <Loader m="xl" />;
+  else if (route.name === 'return')
+    body = <Editor key={route.period} template={template} info={info} period={route.period} onBack={() => go('/')} />;
+  else body = <Periods template={template} info={info} onOpen={(p) => go(`/return/${p}`)} />;
+
+  return (
+    <DatesProvider settings={{ locale: lang, firstDayOfWeek: 1 }}>
+      <AppShell header={{ height: 52 }} padding={0}>
+        <AppShell.Header className="no-print">
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+              <IconBuildingCommunity size={24} color="var(--mantine-color-blue-7)" aria-hidden />
+              <div style={{ minWidth: 0 }}>
+                <Title order={1} size="h5" lh={1.2}>
+                  {t('app.title')}
+                </Title>
+                <Text size="xs" c="dimmed" truncate>
+                  {info.role === 'city'
+                    ? t('app.cityRole')
+                    : info.unit
+                      ? `${info.unit.name} · ${t('app.unitCode', { code: info.unit.code })}`
+                      : t('app.subtitle')}
+                </Text>
+              </div>
+            </Group>
+            <Group gap="sm" wrap="nowrap">
+              <SegmentedControl
+                size="xs"
+                value={lang}
+                onChange={(v) => void changeLanguage(v as Lang)}
+                data={[
+                  { value: 'vi', label: 'Tiếng Việt' },
+                  { value: 'en', label: 'English' },
+                ]}
+                aria-label={t('app.language')}
+              />
+              {info.role && !needsSetup && (
+                <Tooltip label={t('app.changeUnit')}>
+                  <ActionIcon variant="subtle" onClick={() => go('/setup')} aria-label={t('app.changeUnit')}>
+                    <IconSwitchHorizontal size={18} />
+                  </ActionIcon>
+                </Tooltip>
+              )}
+            </Group>
+          </Group>
+        </AppShell.Header>
+        <AppShell.Main>{body}</AppShell.Main>
+      </AppShell>
+    </DatesProvider>
+  );
+}

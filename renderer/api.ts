@@ -1,0 +1,186 @@
+import type { Api, CallName, Input, Output } from '../shared/contract.js';
+import { INTERNAL_MESSAGE } from '../shared/errors.js';
+
+/**
+ * The renderer's only way to the core: `window.api` under Electron (preload bridge), otherwise
+ * HTTP `POST api/rpc/<name>` to the browser-mode server. Both answer `{ok, result | error}`.
+ */
+
+export interface ErrorShape {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+type Envelope = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
+
+interface Bridge {
+  invoke(name: string, input: unknown): Promise<Envelope>;
+}
+interface Platform {
+  saveFile(suggestedName: string, base64: string): Promise<boolean>;
+  print(): void;
+}
+
+declare global {
+  interface Window {
+    api?: Bridge;
+    platform?: Platform;
+    showSaveFilePicker?: (options: {
+      suggestedName?: string;
+      types?: { description: string; accept: Record<string, string[]> }[];
+    }) => Promise<{ createWritable(): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void> }> }>;
+  }
+}
+
+/** An error from a call, carrying the Vietnamese sentence to show (never a stack trace). */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly details?: unknown;
+  constructor(shape: ErrorShape) {
+    super(shape.message || INTERNAL_MESSAGE);
+    this.name = 'ApiError';
+    this.code = shape.code;
+    this.details = shape.details;
+  }
+}
+
+export const NETWORK_MESSAGE =
+  'Không kết nối được với phần lưu trữ của ứng dụng. Hãy kiểm tra ứng dụng (cửa sổ dòng lệnh hoặc biểu tượng của nó) vẫn đang chạy; những gì bạn vừa nhập vẫn được giữ trên màn hình.';
+
+/** The Vietnamese sentence for anything thrown. */
+export function messageOf(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return INTERNAL_MESSAGE;
+}
+
+/** Issue-like details (from validation or import refusals) as a list of sentences. */
+export function detailMessages(e: unknown): string[] {
+  const d = e instanceof ApiError ? e.details : undefined;
+  const list: unknown[] = Array.isArray(d)
+    ? d
+    : d && typeof d === 'object'
+      ? [
+          ...(((d as { errors?: unknown[] }).errors ?? []) as unknown[]),
+          ...(((d as { warnings?: unknown[] }).warnings ?? []) as unknown[]),
+        ]
+      : [];
+  return list
+    .map((x) =>
+      typeof x === 'string'
+        ? x
+        : x && typeof x === 'object' && 'message' in x
+          ? String((x as { message: unknown }).message)
+          : '',
+    )
+    .filter(Boolean);
+}
+
+let unloading = false;
+/** While the page unloads, HTTP calls use keepalive so the last save still reaches the server. */
+export function setUnloading(v: boolean): void {
+  unloading = v;
+}
+
+async function httpInvoke(name: string, input: unknown): Promise<Envelope> {
+  let res: Response;
+  try {
+    res = await fetch(`api/rpc/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+      keepalive: unloading,
+    });
+  } catch {
+    return { ok: false, error: { code: 'network', message: NETWORK_MESSAGE } };
+  }
+  try {
+    const body = (await res.json()) as Envelope;
+    if (body && typeof body === 'object' && 'ok' in body) return body;
+  } catch {
+    /* not JSON: fall through */
+  }
+  return {
+    ok: false,
+    error: { code: 'internal', message: res.status >= 500 || res.status === 0 ? INTERNAL_MESSAGE : NETWORK_MESSAGE },
+  };
+}
+
+export const api: Api = {
+  async call<N extends CallName>(name: N, input: Input<N>): Promise<Output<N>> {
+    let env: Envelope;
+    try {
+      env = window.api ? await window.api.invoke(name, input) : await httpInvoke(name, input);
+    } catch (e) {
+      console.error(`call ${name} failed`, e);
+      throw new ApiError({ code: 'internal', message: INTERNAL_MESSAGE });
+    }
+    if (!env.ok) {
+      console.warn(`call ${name} refused`, env.error);
+      throw new ApiError(env.error);
+    }
+    return env.result as Output<N>;
+  },
+};
+
+function base64ToBlob(base64: string, type: string): Blob {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Blob([bytes], { type });
+}
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Save As: Electron's dialog, the File System Access API, or a download. False when the person cancelled. */
+export async function saveFile(suggestedName: string, base64: string): Promise<boolean> {
+  if (window.platform) return window.platform.saveFile(suggestedName, base64);
+  const blob = base64ToBlob(base64, XLSX_TYPE);
+  if (window.showSaveFilePicker) {
+    try {
+      const handle = await window.showSaveFilePicker({
+        suggestedName,
+        types: [{ description: 'Excel', accept: { [XLSX_TYPE]: ['.xlsx'] } }],
+      });
+      const w = await handle.createWritable();
+      await w.write(blob);
+      await w.close();
+      return true;
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return false;
+      console.warn('showSaveFilePicker failed, falling back to a download', e);
+    }
+  }
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = suggestedName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return true;
+}
+
+export function printPage(): void {
+  if (window.platform) window.platform.print();
+  else window.print();
+}
+
+/** A picked file as base64 (without the data: prefix). */
+export function readFileBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => {
+      const s = String(r.result);
+      resolve(s.slice(s.indexOf(',') + 1));
+    };
+    r.onerror = () =>
+      reject(
+        new ApiError({
+          code: 'corrupt_file',
+          message: 'Không đọc được tệp đã chọn. Hãy chọn lại tệp hoặc sao chép tệp vào máy rồi thử lại.',
+        }),
+      );
+    r.readAsDataURL(file);
+  });
+}

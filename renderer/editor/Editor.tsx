@@ -1,0 +1,686 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { Alert, Badge, Button, FileButton, Group, Loader, Tabs, Text, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import {
+  IconAlertCircle,
+  IconArrowLeft,
+  IconCloudCheck,
+  IconCloudUpload,
+  IconDownload,
+  IconFileImport,
+  IconHistory,
+  IconPrinter,
+  IconSend,
+} from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import type { AppInfo, ReturnState, RevisionInfo } from '../../shared/contract.js';
+import type { Lang } from '../../shared/i18n.js';
+import { tx } from '../../shared/i18n.js';
+import { formatDateTime } from '../../shared/format.js';
+import { parsePeriod, periodLabel, periodWindow } from '../../shared/periods.js';
+import { computeView } from '../../shared/template/compute.js';
+import type { Row, Values } from '../../shared/template/model.js';
+import { findItem, getPath, setPath } from '../../shared/template/model.js';
+import type { Issue } from '../../shared/template/rules.js';
+import { unexplained, validate } from '../../shared/template/rules.js';
+import type { Template } from '../../shared/template/schema.js';
+import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, saveFile, setUnloading } from '../api.js';
+import type { Severity } from './cells.js';
+import { HistoryDrawer, ImportDialog, SubmitDialog, type ImportOutcome } from './dialogs.js';
+import { IssueSummary } from './IssueSummary.js';
+import { focusEdge, focusPath, handleGridKey } from './nav.js';
+import { PrintView } from './PrintView.js';
+import { SaveQueue, type SaveStatus } from './SaveQueue.js';
+import { SectionForm, type IssueIndex } from './SectionForm.js';
+
+interface Draft {
+  values: Values;
+  explanations: Record<string, string>;
+  asOf: Record<string, string>;
+}
+
+const EMPTY: Issue[] = [];
+
+function isEmptyValue(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d);
+}
+
+function SaveIndicator({ status, onRetry }: { status: SaveStatus; onRetry: () => void }) {
+  const { t } = useTranslation();
+  if (status.kind === 'saving')
+    return (
+      <Group gap={6} wrap="nowrap" data-testid="save-status" data-state="saving">
+        <Loader size={14} />
+        <Text size="sm">{t('save.saving')}</Text>
+      </Group>
+    );
+  if (status.kind === 'error')
+    return (
+      <Group gap={6} wrap="nowrap" data-testid="save-status" data-state="error">
+        <IconAlertCircle size={18} color="var(--mantine-color-red-7)" />
+        <Text size="sm" fw={600} c="red.8">
+          {t('save.failedShort')}
+        </Text>
+        <Button size="compact-xs" color="red" variant="light" onClick={onRetry}>
+          {t('save.retry')}
+        </Button>
+      </Group>
+    );
+  return (
+    <Group gap={6} wrap="nowrap" data-testid="save-status" data-state={status.kind}>
+      <IconCloudCheck size={18} color="var(--mantine-color-green-7)" />
+      <Text size="sm" c="green.9">
+        {status.kind === 'saved' || status.at
+          ? t('save.saved', { time: formatTime(status.kind === 'saved' ? status.at : status.at!) })
+          : t('save.nothing')}
+      </Text>
+    </Group>
+  );
+}
+
+/** A return of one period: the five biểu from the template, saved on every change. */
+export function Editor({
+  template,
+  info,
+  period: code,
+  onBack,
+}: {
+  template: Template;
+  info: AppInfo;
+  period: string;
+  onBack: () => void;
+}) {
+  const { t } = useTranslation();
+  const lang = info.lang as Lang;
+  const period = useMemo(() => parsePeriod(code), [code]);
+  const win = useMemo(() => (period ? periodWindow(period) : { start: '', end: '' }), [period]);
+  const [state, setState] = useState<ReturnState | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const baseline = useRef<Draft | null>(null);
+  const [status, setStatus] = useState<SaveStatus>({ kind: 'idle', at: null });
+  const queue = useRef<SaveQueue<Draft & { returnId: number }> | null>(null);
+  const [tab, setTab] = useState<string>(template.sections[0]!.key);
+  const [touched, setTouched] = useState<Set<string>>(() => new Set());
+  const [showAll, setShowAll] = useState(false);
+  const [summaryOpen, setSummaryOpen] = useState(false);
+  const [submitOpen, setSubmitOpen] = useState(0); // 0: closed; otherwise the dialog's key (fresh state each time)
+  const [historyOpen, setHistoryOpen] = useState(0);
+  const [printing, setPrinting] = useState<{ stamp: string } | null>(null);
+  const [importOutcome, setImportOutcome] = useState<ImportOutcome | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const formRef = useRef<HTMLDivElement>(null);
+
+  const adopt = useCallback(
+    (s: ReturnState, markSaved: boolean) => {
+      const asOf: Record<string, string> = {};
+      for (const sec of template.sections) asOf[sec.key] = s.asOf[sec.key] ?? win.end;
+      const d: Draft = { values: s.values, explanations: s.explanations, asOf };
+      if (markSaved) baseline.current = d;
+      setState(s);
+      setDraft(d);
+    },
+    [template, win.end],
+  );
+
+  // Open the return and start its save queue.
+  useEffect(() => {
+    if (!period) return;
+    let cancelled = false;
+    api
+      .call('returns.open', { template: template.id, period: code })
+      .then((s) => {
+        if (cancelled) return;
+        queue.current?.dispose();
+        queue.current = new SaveQueue(
+          (p) => api.call('returns.saveDraft', p),
+          setStatus,
+          (e) => messageOf(e),
+          s.savedAt,
+        );
+        setStatus({ kind: 'idle', at: s.savedAt });
+        adopt(s, true);
+      })
+      .catch((e) => !cancelled && setLoadError(messageOf(e)));
+    return () => {
+      cancelled = true;
+      const q = queue.current;
+      if (q)
+        void q
+          .flush()
+          .catch(() => undefined)
+          .finally(() => q.dispose());
+    };
+  }, [template.id, code, period, adopt]);
+
+  // Every change of the draft is saved (debounced, serialized, never dropped).
+  const scheduled = useRef<Draft | null>(null);
+  const returnId = state?.returnId;
+  useEffect(() => {
+    if (!draft || returnId === undefined || draft === baseline.current || draft === scheduled.current) return;
+    scheduled.current = draft;
+    queue.current?.schedule({ returnId, ...draft });
+  }, [draft, returnId]);
+
+  // Flush when the window loses focus, is hidden or closes.
+  const statusRef = useRef(status);
+  const draftRef = useRef(draft);
+  useEffect(() => {
+    statusRef.current = status;
+    draftRef.current = draft;
+  });
+  useEffect(() => {
+    const flush = () => void queue.current?.flush().catch(() => undefined);
+    const onVisibility = () => document.visibilityState === 'hidden' && flush();
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      setUnloading(true);
+      setTimeout(() => setUnloading(false), 3000);
+      flush();
+      if (statusRef.current.kind === 'error') e.preventDefault();
+    };
+    window.addEventListener('blur', flush);
+    window.addEventListener('pagehide', flush);
+    window.addEventListener('online', flush);
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      window.removeEventListener('blur', flush);
+      window.removeEventListener('pagehide', flush);
+      window.removeEventListener('online', flush);
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, []);
+
+  const onCell = useCallback((path: string, value: unknown) => {
+    setDraft((d) => (d ? { ...d, values: setPath(d.values, path, value) } : d));
+  }, []);
+  const onBlur = useCallback((path: string) => {
+    setTouched((s) => (s.has(path) ? s : new Set(s).add(path)));
+  }, []);
+  const onExplain = useCallback((id: string, text: string) => {
+    setDraft((d) => {
+      if (!d) return d;
+      const explanations = { ...d.explanations };
+      if (text) explanations[id] = text;
+      else delete explanations[id];
+      return { ...d, explanations };
+    });
+  }, []);
+  const onAsOf = useCallback((section: string, iso: string | null) => {
+    setDraft((d) => {
+      if (!d || !iso) return d;
+      return { ...d, asOf: { ...d.asOf, [section]: iso.slice(0, 10) } };
+    });
+  }, []);
+  const onRows = useCallback((path: string, rows: Row[], focus?: { row: number; what: 'first' | 'up' | 'down' }) => {
+    // Rendered at once, so that the focus is in the new row before the next key arrives.
+    flushSync(() => setDraft((d) => (d ? { ...d, values: setPath(d.values, path, rows) } : d)));
+    const root = formRef.current;
+    if (!focus || !root) return;
+    if (focus.what === 'first') focusPath(root, [`${path}.${focus.row}`]);
+    else {
+      const btn = root.querySelector<HTMLButtonElement>(`[data-row-action="${path}.${focus.row}.${focus.what}"]`);
+      if (btn && !btn.disabled) btn.focus();
+      else focusPath(root, [`${path}.${focus.row}`]);
+    }
+  }, []);
+  const onRemoveRow = useCallback(
+    (path: string, index: number) => {
+      const before = (getPath(draftRef.current?.values, path) as Row[] | undefined) ?? [];
+      setDraft((d) => {
+        if (!d) return d;
+        const rows = (getPath(d.values, path) as Row[] | undefined) ?? [];
+        return {
+          ...d,
+          values: setPath(
+            d.values,
+            path,
+            rows.filter((_, i) => i !== index),
+          ),
+        };
+      });
+      const found = findItem(template, path);
+      const rowLabel = found && found.item.kind === 'repeat' ? tx(found.item.rowLabel, lang) : '';
+      const id = `removed-${path}-${Date.now()}`;
+      notifications.show({
+        id,
+        color: 'gray',
+        autoClose: 8000,
+        message: (
+          <Group justify="space-between" wrap="nowrap">
+            <Text size="sm">{t('form.removed', { what: `${rowLabel} ${index + 1}` })}</Text>
+            <Button
+              size="compact-xs"
+              variant="light"
+              onClick={() => {
+                const restore = before;
+                setDraft((d) => (d ? { ...d, values: setPath(d.values, path, restore) } : d));
+                notifications.hide(id);
+              }}
+            >
+              {t('form.undo')}
+            </Button>
+          </Group>
+        ),
+      });
+    },
+    [template, lang, t],
+  );
+
+  // Computation and validation on every change.
+  const view = useMemo(
+    () => (draft && period ? computeView(template, draft.values, period.year) : {}),
+    [template, draft, period],
+  );
+  const result = useMemo(
+    () =>
+      draft && period
+        ? validate(template, draft.values, {
+            period,
+            unitType: state?.unit.type ?? info.unit?.type,
+            previous: state?.previous ?? undefined,
+            asOf: draft.asOf,
+            lang,
+          })
+        : { errors: EMPTY, warnings: EMPTY },
+    [template, draft, period, state, info.unit, lang],
+  );
+  const unexplainedList = useMemo(
+    () => unexplained(result.warnings, draft?.explanations),
+    [result.warnings, draft?.explanations],
+  );
+  const unexplainedIds = useMemo(() => new Set(unexplainedList.map((w) => w.id)), [unexplainedList]);
+
+  const index: IssueIndex = useMemo(() => {
+    const at = new Map<string, Issue[]>();
+    const row = new Map<string, Issue[]>();
+    const sev = new Map<string, Severity>();
+    const add = (m: Map<string, Issue[]>, k: string, i: Issue) => m.set(k, [...(m.get(k) ?? []), i]);
+    for (const i of [...result.errors, ...result.warnings]) {
+      const pendingRequired = i.id === `cell:${i.cell}` && isEmptyValue(getPath(draft?.values, i.cell));
+      if (pendingRequired && !showAll && !touched.has(i.cell)) continue;
+      if (i.severity === 'error' || !sev.has(i.cell)) sev.set(i.cell, i.severity);
+      if (i.id.startsWith('asof:')) {
+        add(at, `asof:${i.section}`, i);
+        continue;
+      }
+      const parts = i.cell.split('.');
+      const found = findItem(template, i.cell);
+      if (found && (found.item.kind === 'table' || found.item.kind === 'repeat') && parts.length >= 3)
+        add(row, parts.slice(0, 3).join('.'), i);
+      else add(at, i.cell, i);
+    }
+    return { at: (p) => at.get(p) ?? EMPTY, row: (p) => row.get(p) ?? EMPTY, severity: (c) => sev.get(c) };
+  }, [result, draft?.values, showAll, touched, template]);
+
+  const blocked = result.errors.length > 0 || unexplainedList.length > 0;
+  const blockedReason = blocked
+    ? t('submit.blocked', {
+        what: [
+          result.errors.length ? t('summary.errors', { count: result.errors.length }) : '',
+          unexplainedList.length ? t('summary.unexplained', { count: unexplainedList.length }) : '',
+        ]
+          .filter(Boolean)
+          .join(t('common.and')),
+      })
+    : null;
+
+  const jump = useCallback((i: Issue) => {
+    flushSync(() => {
+      setTab(i.section);
+      setShowAll(true);
+    });
+    if (!formRef.current) return;
+    const target = i.id.startsWith('asof:') ? `asof:${i.section}` : i.cell;
+    focusPath(formRef.current, [target, i.path]);
+  }, []);
+
+  const onEdge = useCallback(
+    (dir: 1 | -1) => {
+      const keys = template.sections.map((s) => s.key);
+      const next = keys[keys.indexOf(tab) + dir];
+      if (!next) return;
+      flushSync(() => setTab(next));
+      if (formRef.current) focusEdge(formRef.current, dir === 1 ? 'first' : 'last');
+    },
+    [tab, template],
+  );
+
+  const flushNow = async (): Promise<boolean> => {
+    try {
+      await queue.current?.flush();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const doExport = async (revision: number) => {
+    setBusy(t('toolbar.exporting'));
+    try {
+      const file = await api.call('package.export', { returnId: state!.returnId, revision });
+      if (await saveFile(file.fileName, file.data))
+        notifications.show({
+          color: 'green',
+          title: t('export.doneTitle'),
+          message: t('export.done', { name: file.fileName }),
+        });
+    } catch (e) {
+      notifications.show({ color: 'red', title: t('export.failed'), message: messageOf(e), autoClose: false });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const doImport = async (file: File | null) => {
+    if (!file || !state) return;
+    setBusy(t('toolbar.importing'));
+    try {
+      await flushNow();
+      const data = await readFileBase64(file);
+      const r = await api.call('package.import', { returnId: state.returnId, file: { fileName: file.name, data } });
+      adopt(r.state, false);
+      setShowAll(true);
+      setImportOutcome({
+        fileName: file.name,
+        changes: r.changes,
+        errors: r.errors,
+        warnings: r.warnings,
+        editedOutside: r.editedOutside,
+      });
+    } catch (e) {
+      setImportOutcome({ fileName: file.name, failure: { message: messageOf(e), details: detailMessages(e) } });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const doSubmit = async (by: string): Promise<RevisionInfo> => {
+    if (!(await flushNow())) throw new ApiError({ code: 'not_saved', message: t('submit.notSaved') });
+    const rev = await api.call('returns.submit', { returnId: state!.returnId, ...(by ? { submittedBy: by } : {}) });
+    const revisions = await api
+      .call('returns.history', { returnId: state!.returnId })
+      .catch(() => [...state!.revisions, rev]);
+    setState((s) => (s ? { ...s, revisions } : s));
+    return rev;
+  };
+
+  const startPrint = async () => {
+    if (!state) return;
+    const latest = state.revisions.reduce<RevisionInfo | null>((a, r) => (!a || r.revision > a.revision ? r : a), null);
+    let stamp = t('print.draft', { at: formatDateTime(new Date().toISOString()) });
+    if (latest) {
+      await flushNow();
+      const changes = await api
+        .call('returns.diff', { returnId: state.returnId, from: latest.revision, to: 'draft' })
+        .catch(() => null);
+      if (changes && changes.length === 0)
+        stamp = t('print.revision', {
+          n: latest.revision,
+          id: latest.packageId,
+          at: formatDateTime(latest.submittedAt),
+        });
+    }
+    setPrinting({ stamp });
+  };
+
+  if (!period)
+    return (
+      <Alert color="red" m="md">
+        {t('editor.badPeriod', { code })}
+      </Alert>
+    );
+  if (loadError)
+    return (
+      <Alert color="red" icon={<IconAlertCircle />} m="md" role="alert" title={t('editor.openFailed')}>
+        <Text>{loadError}</Text>
+        <Button mt="sm" variant="light" onClick={onBack}>
+          {t('editor.back')}
+        </Button>
+      </Alert>
+    );
+  if (!state || !draft)
+    return (
+      <Group m="md">
+        <Loader size="sm" />
+        <Text>{t('editor.opening')}</Text>
+      </Group>
+    );
+
+  const latest = state.revisions.reduce<RevisionInfo | null>((a, r) => (!a || r.revision > a.revision ? r : a), null);
+  const periodName = periodLabel(code, lang);
+
+  if (printing)
+    return (
+      <div className="print-screen">
+        <Group className="no-print print-toolbar" justify="space-between" px="md" py="xs">
+          <Button variant="default" leftSection={<IconArrowLeft size={16} />} onClick={() => setPrinting(null)}>
+            {t('print.back')}
+          </Button>
+          <Text size="sm" c="dimmed">
+            {t('print.hint')}
+          </Text>
+          <Button leftSection={<IconPrinter size={16} />} onClick={printPage} data-testid="print-now">
+            {t('print.print')}
+          </Button>
+        </Group>
+        <PrintView
+          template={template}
+          view={view}
+          unit={state.unit}
+          period={code}
+          asOf={draft.asOf}
+          today={info.today}
+          stamp={printing.stamp}
+          warnings={result.warnings}
+          explanations={draft.explanations}
+        />
+      </div>
+    );
+
+  const countBy = (sk: string, list: Issue[]) => list.filter((i) => i.section === sk).length;
+
+  return (
+    <Tabs value={tab} onChange={(v) => v && setTab(v)} keepMounted={false} className="editor editor-tabs">
+      <div className="editor-sticky no-print">
+        <div className="editor-toolbar">
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+            <Tooltip label={t('editor.back')}>
+              <Button
+                variant="subtle"
+                size="compact-sm"
+                px={6}
+                onClick={() => void flushNow().then(onBack)}
+                aria-label={t('editor.back')}
+              >
+                <IconArrowLeft size={18} />
+              </Button>
+            </Tooltip>
+            <div style={{ minWidth: 0 }}>
+              <Text fw={700} size="md" lh={1.2} data-testid="editor-title">
+                {periodName} · {state.unit.name}
+              </Text>
+              <Text size="xs" c="dimmed" truncate>
+                {latest
+                  ? t('editor.lastRevision', { n: latest.revision, at: formatDateTime(latest.submittedAt) })
+                  : t('editor.notSubmitted')}
+              </Text>
+            </div>
+          </Group>
+          <SaveIndicator status={status} onRetry={() => void flushNow()} />
+          <Group gap={6} wrap="nowrap">
+            {busy && (
+              <Group gap={4} wrap="nowrap">
+                <Loader size={14} />
+                <Text size="xs">{busy}</Text>
+              </Group>
+            )}
+            <FileButton
+              onChange={(f) => void doImport(f)}
+              accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            >
+              {(props) => (
+                <Button
+                  {...props}
+                  size="xs"
+                  variant="default"
+                  leftSection={<IconFileImport size={16} />}
+                  data-testid="import-button"
+                >
+                  {t('toolbar.import')}
+                </Button>
+              )}
+            </FileButton>
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconHistory size={16} />}
+              onClick={() => setHistoryOpen((n) => n + 1)}
+            >
+              {t('toolbar.history')}
+            </Button>
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconPrinter size={16} />}
+              onClick={() => void startPrint()}
+            >
+              {t('toolbar.print')}
+            </Button>
+            <Tooltip label={latest ? t('toolbar.exportHint', { n: latest.revision }) : t('toolbar.exportNeedsSubmit')}>
+              <Button
+                size="xs"
+                variant="default"
+                leftSection={<IconDownload size={16} />}
+                disabled={!latest}
+                onClick={() => latest && void doExport(latest.revision)}
+                data-testid="export-button"
+              >
+                {t('toolbar.export')}
+              </Button>
+            </Tooltip>
+            <Button
+              size="xs"
+              color={blocked ? 'gray' : 'blue'}
+              leftSection={blocked ? <IconSend size={16} /> : <IconCloudUpload size={16} />}
+              aria-describedby={blocked ? 'blocked-reason' : undefined}
+              data-blocked={blocked}
+              data-testid="submit-button"
+              onClick={() => {
+                if (blocked) {
+                  setShowAll(true);
+                  setSummaryOpen(true);
+                  notifications.show({ color: 'red', title: t('submit.blockedTitle'), message: blockedReason });
+                } else setSubmitOpen((n) => n + 1);
+              }}
+            >
+              {t('toolbar.submit')}
+            </Button>
+          </Group>
+        </div>
+        {status.kind === 'error' && (
+          <Alert color="red" radius={0} py={6} icon={<IconAlertCircle />} role="alert" data-testid="save-error">
+            {t('save.error', { reason: status.message })}
+          </Alert>
+        )}
+        <IssueSummary
+          sections={template.sections}
+          errors={result.errors}
+          warnings={result.warnings}
+          unexplainedIds={unexplainedIds}
+          open={summaryOpen}
+          onToggle={() => setSummaryOpen((o) => !o)}
+          onJump={jump}
+          blockedReason={blockedReason}
+        />
+        <Tabs.List className="no-print">
+          {template.sections.map((s) => {
+            const e = countBy(s.key, result.errors);
+            const w = countBy(s.key, result.warnings);
+            return (
+              <Tabs.Tab key={s.key} value={s.key} className="section-tab" data-section-tab={s.key}>
+                <div className="tab-code">
+                  {s.code}
+                  {e > 0 && (
+                    <Badge size="xs" color="red" ml={6} circle={e < 10}>
+                      {e}
+                    </Badge>
+                  )}
+                  {w > 0 && (
+                    <Badge size="xs" color="orange" ml={4} circle={w < 10}>
+                      {w}
+                    </Badge>
+                  )}
+                </div>
+                <div className="tab-title">{tx(s.title, lang)}</div>
+              </Tabs.Tab>
+            );
+          })}
+        </Tabs.List>
+      </div>
+      {template.sections.map((s) => (
+        <Tabs.Panel key={s.key} value={s.key}>
+          <div
+            ref={tab === s.key ? formRef : undefined}
+            className="form-root"
+            onKeyDown={(e) => handleGridKey(e, onEdge)}
+          >
+            <SectionForm
+              section={s}
+              lang={lang}
+              values={draft.values[s.key] ?? {}}
+              view={view}
+              periodYear={period.year}
+              issues={index}
+              explanations={draft.explanations}
+              asOf={draft.asOf[s.key]}
+              window={win}
+              onCell={onCell}
+              onBlur={onBlur}
+              onExplain={onExplain}
+              onAsOf={onAsOf}
+              onRows={onRows}
+              onRemoveRow={onRemoveRow}
+            />
+          </div>
+        </Tabs.Panel>
+      ))}
+      <SubmitDialog
+        key={`submit-${submitOpen}`}
+        opened={submitOpen > 0}
+        onClose={() => setSubmitOpen(0)}
+        periodName={periodName}
+        unitName={state.unit.name}
+        nextRevision={(latest?.revision ?? 0) + 1}
+        defaultName={typeof draft.values.unit_info?.preparer === 'string' ? draft.values.unit_info.preparer : ''}
+        onSubmit={doSubmit}
+        onExport={(n) => void doExport(n)}
+      />
+      <HistoryDrawer
+        key={`history-${historyOpen}`}
+        opened={historyOpen > 0}
+        onClose={() => setHistoryOpen(0)}
+        returnId={state.returnId}
+        revisions={state.revisions}
+        template={template}
+        lang={lang}
+        onExport={(n) => void doExport(n)}
+      />
+      <ImportDialog outcome={importOutcome} onClose={() => setImportOutcome(null)} template={template} lang={lang} />
+    </Tabs>
+  );
+}

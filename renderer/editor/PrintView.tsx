@@ -1,0 +1,207 @@
+import { Fragment } from 'react';
+import type { Unit } from '../../shared/contract.js';
+import { tx } from '../../shared/i18n.js';
+import { formatDate } from '../../shared/format.js';
+import { periodLabel } from '../../shared/periods.js';
+import type { Issue } from '../../shared/template/rules.js';
+import type { Row, Values } from '../../shared/template/model.js';
+import type { Section, Template } from '../../shared/template/schema.js';
+import { headerRows } from './SectionForm.js';
+import { showValue } from './display.js';
+
+/**
+ * The return as the official paper form (in Vietnamese, as it is signed and sent): one A4 page per
+ * biểu with the national heading, the tables and the signature block. Wide tables print landscape.
+ */
+export function PrintView({
+  template,
+  view,
+  unit,
+  period,
+  asOf,
+  today,
+  stamp,
+  warnings,
+  explanations,
+}: {
+  template: Template;
+  view: Values;
+  unit: Unit;
+  period: string;
+  asOf: Record<string, string>;
+  today: string;
+  stamp: string;
+  warnings: Issue[];
+  explanations: Record<string, string>;
+}) {
+  const lang = 'vi';
+  const [y, m, d] = today.slice(0, 10).split('-');
+  const explained = warnings.filter((w) => explanations[w.id]?.trim());
+  const wide = (s: Section) => s.items.some((i) => (i.kind === 'table' || i.kind === 'repeat') && i.columns.length > 8);
+  return (
+    <div className="print-root" data-testid="print-view">
+      {template.sections.map((s, si) => {
+        const sv = view[s.key] ?? {};
+        let n = 0;
+        return (
+          <div key={s.key} className={`print-page ${wide(s) ? 'print-wide' : ''}`}>
+            <table className="print-heading">
+              <tbody>
+                <tr>
+                  <td>
+                    <div className="ph-unit">UBND {unit.name.toUpperCase()}</div>
+                    <div className="ph-rule" />
+                  </td>
+                  <td>
+                    <div className="ph-nation">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</div>
+                    <div className="ph-motto">Độc lập - Tự do - Hạnh phúc</div>
+                    <div className="ph-rule" />
+                  </td>
+                </tr>
+              </tbody>
+            </table>
+            <div className="print-code">
+              {s.code} · {template.id} v{template.version}
+            </div>
+            <h2 className="print-title">{tx(template.title, lang).toUpperCase()}</h2>
+            <h3 className="print-subtitle">
+              {s.code}: {tx(s.title, lang)}
+            </h3>
+            <p className="print-meta">
+              Kỳ báo cáo: {periodLabel(period, lang)} · Số liệu tính đến ngày {formatDate(asOf[s.key])}
+              <br />
+              Đơn vị báo cáo: {unit.name} (mã {unit.code}) · Đơn vị nhận báo cáo: {tx(template.receivingBody, lang)}
+              <br />
+              <span className="print-stamp">{stamp}</span>
+            </p>
+            {s.items.map((it, idx) => {
+              if (it.kind === 'field' || it.kind === 'computed') {
+                // A run of consecutive fields becomes one table (STT · Chỉ tiêu · Giá trị), in template order.
+                const prev = s.items[idx - 1];
+                if (prev && (prev.kind === 'field' || prev.kind === 'computed')) return null;
+                const run = [];
+                for (let j = idx; j < s.items.length; j++) {
+                  const x = s.items[j]!;
+                  if (x.kind !== 'field' && x.kind !== 'computed') break;
+                  run.push(x);
+                }
+                return (
+                  <table key={it.key} className="print-table print-fields">
+                    <thead>
+                      <tr>
+                        <th style={{ width: '3em' }}>STT</th>
+                        <th>Chỉ tiêu</th>
+                        <th style={{ width: '30%' }}>Giá trị</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {run.map((f) => (
+                        <tr key={f.key}>
+                          <td className="c">{++n}</td>
+                          <td>{tx(f.label, lang)}</td>
+                          <td className={f.type === 'integer' || f.type === 'decimal' ? 'num' : ''}>
+                            {showValue(sv[f.key], f, lang)}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                );
+              }
+              if (it.kind === 'table') {
+                const tv = (sv[it.key] ?? {}) as Record<string, Row | undefined>;
+                const rows = [...it.rows, ...(it.totalRow ? [it.totalRow] : [])];
+                return (
+                  <Fragment key={it.key}>
+                    <div className="print-block-title">{tx(it.label, lang)}</div>
+                    <table className="print-table">
+                      <thead>{headerRows(it.columns, it.groups, lang, [tx(it.rowHeader, lang)])}</thead>
+                      <tbody>
+                        {rows.map((r) => (
+                          <tr key={r.key} className={r.key === it.totalRow?.key ? 'total' : undefined}>
+                            <td>{tx(r.label, lang)}</td>
+                            {it.columns.map((c) => (
+                              <td key={c.key} className="num">
+                                {showValue(tv[r.key]?.[c.key], c, lang)}
+                              </td>
+                            ))}
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </Fragment>
+                );
+              }
+              if (it.kind === 'repeat') {
+                const rows = (Array.isArray(sv[it.key]) ? sv[it.key] : []) as Row[];
+                return (
+                  <Fragment key={it.key}>
+                    <div className="print-block-title">{tx(it.label, lang)}</div>
+                    <table className="print-table">
+                      <thead>{headerRows(it.columns, undefined, lang, ['STT'])}</thead>
+                      <tbody>
+                        {rows.map((r, i) => (
+                          <tr key={i}>
+                            <td className="c">{i + 1}</td>
+                            {it.columns.map((c) => (
+                              <td key={c.key} className={c.type === 'integer' || c.type === 'decimal' ? 'num' : ''}>
+                                {showValue(r?.[c.key], c, lang)}
+                              </td>
+                            ))}
+                          </tr>
+                        ))}
+                        {rows.length === 0 && (
+                          <tr>
+                            <td colSpan={it.columns.length + 1} className="c">
+                              (không có)
+                            </td>
+                          </tr>
+                        )}
+                      </tbody>
+                    </table>
+                  </Fragment>
+                );
+              }
+              return null;
+            })}
+            {si === template.sections.length - 1 && explained.length > 0 && (
+              <>
+                <div className="print-block-title">Giải trình các cảnh báo</div>
+                <table className="print-table">
+                  <tbody>
+                    {explained.map((w) => (
+                      <tr key={w.id}>
+                        <td style={{ width: '45%' }}>{w.message}</td>
+                        <td>{explanations[w.id]}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+            <table className="print-sign">
+              <tbody>
+                <tr>
+                  <td>
+                    <div>&nbsp;</div>
+                    <div className="ps-role">NGƯỜI LẬP BIỂU</div>
+                    <div className="ps-hint">(Ký, ghi rõ họ tên)</div>
+                    <div className="ps-name">{String(view.unit_info?.preparer ?? '')}</div>
+                  </td>
+                  <td>
+                    <div className="ps-date">
+                      Hải Phòng, ngày {d} tháng {m} năm {y}
+                    </div>
+                    <div className="ps-role">THỦ TRƯỞNG ĐƠN VỊ</div>
+                    <div className="ps-hint">(Ký, ghi rõ họ tên, đóng dấu)</div>
+                    <div className="ps-name">{String(view.unit_info?.head ?? '')}</div>
+                  </td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,479 @@
+import { Fragment, memo } from 'react';
+import { ActionIcon, Button, Group, Text, Tooltip } from '@mantine/core';
+import { DateInput } from '@mantine/dates';
+import {
+  IconAlertCircle,
+  IconAlertTriangle,
+  IconArrowDown,
+  IconArrowUp,
+  IconPlus,
+  IconTrash,
+} from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import type { Lang } from '../../shared/i18n.js';
+import { tx } from '../../shared/i18n.js';
+import { formatDate, parseDate } from '../../shared/format.js';
+import type { Issue } from '../../shared/template/rules.js';
+import type { Column, ComputedItem, FieldItem, RepeatItem, Section, TableItem } from '../../shared/template/schema.js';
+import type { Row } from '../../shared/template/model.js';
+import { evaluate } from '../../shared/template/compute.js';
+import type { Values } from '../../shared/template/model.js';
+import { Cell, cellId, type Severity } from './cells.js';
+import { showValue } from './display.js';
+
+/** What the section form needs to know about issues: those to show inline, by place. */
+export interface IssueIndex {
+  /** Issues to show at an exact cell or item path. */
+  at(path: string): Issue[];
+  /** Issues to show under a table or repeat row (any cell of the row, or the row itself). */
+  row(rowPath: string): Issue[];
+  /** The worst severity of the issues pointing at a cell. */
+  severity(cell: string): Severity;
+}
+
+export interface SectionFormProps {
+  section: Section;
+  lang: Lang;
+  values: Record<string, unknown>;
+  view: Values;
+  periodYear: number;
+  issues: IssueIndex;
+  explanations: Record<string, string>;
+  asOf: string | undefined;
+  window: { start: string; end: string };
+  onCell: (path: string, value: unknown) => void;
+  onBlur: (path: string) => void;
+  onExplain: (id: string, text: string) => void;
+  onAsOf: (section: string, iso: string | null) => void;
+  onRows: (path: string, rows: Row[], focus?: { row: number; what: 'first' | 'up' | 'down' }) => void;
+  onRemoveRow: (path: string, index: number) => void;
+}
+
+export const IssueNotes = memo(function IssueNotes({
+  issues,
+  explanations,
+  onExplain,
+}: {
+  issues: Issue[];
+  explanations: Record<string, string>;
+  onExplain: (id: string, text: string) => void;
+}) {
+  const { t } = useTranslation();
+  if (!issues.length) return null;
+  return (
+    <div className="issue-notes">
+      {issues.map((i) => (
+        <div key={i.id} className={`issue issue-${i.severity}`} data-issue={i.id} data-severity={i.severity}>
+          <div className="issue-msg">
+            {i.severity === 'error' ? (
+              <IconAlertCircle size={16} aria-hidden />
+            ) : (
+              <IconAlertTriangle size={16} aria-hidden />
+            )}
+            <span>
+              <b>{i.severity === 'error' ? t('issues.error') : t('issues.warning')}:</b> {i.message}
+            </span>
+          </div>
+          {i.severity === 'warning' && (
+            <label className="explain">
+              <span>{t('issues.explainLabel')}</span>
+              <textarea
+                data-explain={i.id}
+                rows={2}
+                maxLength={2000}
+                value={explanations[i.id] ?? ''}
+                placeholder={t('issues.explainPlaceholder')}
+                className={explanations[i.id]?.trim() ? 'explained' : 'unexplained'}
+                onChange={(e) => onExplain(i.id, e.target.value)}
+              />
+            </label>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+});
+
+function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem; p: SectionFormProps }) {
+  const { t } = useTranslation();
+  const path = `${sk}.${item.key}`;
+  const label = tx(item.label, p.lang);
+  const notes = <IssueNotes issues={p.issues.at(path)} explanations={p.explanations} onExplain={p.onExplain} />;
+  if (item.kind === 'computed') {
+    const v = p.view[sk]?.[item.key];
+    return (
+      <div className="field-row computed-row">
+        <div className="field-label">
+          {label} <span className="auto-tag">{t('form.auto')}</span>
+        </div>
+        <div className="field-control">
+          <div
+            className={`computed-value ${item.type === 'integer' || item.type === 'decimal' ? 'num' : ''}`}
+            data-computed={path}
+          >
+            {showValue(v, item, p.lang) || '—'}
+          </div>
+          {notes}
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div className="field-row" data-nav-cell={path}>
+      <label className="field-label" htmlFor={cellId(path)}>
+        {label}
+        {item.required && (
+          <span className="req" aria-hidden>
+            {' '}
+            *
+          </span>
+        )}
+      </label>
+      <div className="field-control">
+        <Cell
+          path={path}
+          spec={item}
+          value={p.values[item.key]}
+          onChange={p.onCell}
+          onBlur={p.onBlur}
+          severity={p.issues.severity(path)}
+          lang={p.lang}
+          label={label}
+          variant="field"
+        />
+        {notes}
+      </div>
+    </div>
+  );
+}
+
+export function headerRows(
+  columns: Column[],
+  groups: TableItem['groups'],
+  lang: Lang,
+  lead: React.ReactNode[],
+  trail: React.ReactNode[] = [],
+) {
+  const groupOf = (c: Column) => groups?.find((g) => g.columns.includes(c.key));
+  const two = !!groups?.length;
+  const first: React.ReactNode[] = [
+    ...lead.map((n, i) => (
+      <th key={`l${i}`} rowSpan={two ? 2 : 1} className="row-head-th">
+        {n}
+      </th>
+    )),
+  ];
+  const second: React.ReactNode[] = [];
+  const seen = new Set<object>();
+  for (const c of columns) {
+    const g = groupOf(c);
+    const thClass = c.expr ? 'computed-th' : undefined;
+    if (!g)
+      first.push(
+        <th key={c.key} rowSpan={two ? 2 : 1} className={thClass}>
+          {tx(c.label, lang)}
+        </th>,
+      );
+    else {
+      if (!seen.has(g)) {
+        seen.add(g);
+        first.push(
+          <th key={`g-${c.key}`} colSpan={columns.filter((x) => g.columns.includes(x.key)).length} className="group-th">
+            {tx(g.label, lang)}
+          </th>,
+        );
+      }
+      second.push(
+        <th key={c.key} className={thClass}>
+          {tx(c.label, lang)}
+        </th>,
+      );
+    }
+  }
+  trail.forEach((n, i) =>
+    first.push(
+      <th key={`t${i}`} rowSpan={two ? 2 : 1}>
+        {n}
+      </th>,
+    ),
+  );
+  return (
+    <>
+      <tr>{first}</tr>
+      {two && <tr>{second}</tr>}
+    </>
+  );
+}
+
+function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFormProps }) {
+  const { t } = useTranslation();
+  const base = `${sk}.${item.key}`;
+  const tv = (p.values[item.key] ?? {}) as Record<string, Row | undefined>;
+  const vv = (p.view[sk]?.[item.key] ?? {}) as Record<string, Row | undefined>;
+  const ncols = item.columns.length + 1;
+  const rows = [
+    ...item.rows.map((r) => ({ ...r, total: false })),
+    ...(item.totalRow ? [{ ...item.totalRow, total: true }] : []),
+  ];
+  return (
+    <section className="block" aria-label={tx(item.label, p.lang)}>
+      <h3 className="block-title">{tx(item.label, p.lang)}</h3>
+      <div className="table-wrap">
+        <table className={`grid grid-${item.key}`} data-table={base}>
+          <thead>{headerRows(item.columns, item.groups, p.lang, [tx(item.rowHeader, p.lang)])}</thead>
+          <tbody>
+            {rows.map((r, ri) => {
+              const rowPath = `${base}.${r.key}`;
+              const notes = p.issues.row(rowPath);
+              return (
+                <Fragment key={r.key}>
+                  <tr className={r.total ? 'total-row' : undefined}>
+                    <th scope="row" className="row-head">
+                      {tx(r.label, p.lang)}
+                    </th>
+                    {item.columns.map((c) => {
+                      const path = `${rowPath}.${c.key}`;
+                      const sev = p.issues.severity(path);
+                      if (c.expr || r.total)
+                        return (
+                          <td key={c.key} className={`computed num ${sev ? `has-${sev}` : ''}`} data-computed={path}>
+                            {showValue(vv[r.key]?.[c.key], c, p.lang)}
+                          </td>
+                        );
+                      const label = `${tx(r.label, p.lang)} — ${tx(c.label, p.lang)}`;
+                      return (
+                        <td key={c.key} data-nav-cell={path} className="input-td">
+                          <Cell
+                            path={path}
+                            spec={c}
+                            value={tv[r.key]?.[c.key]}
+                            onChange={p.onCell}
+                            onBlur={p.onBlur}
+                            severity={sev}
+                            lang={p.lang}
+                            label={label}
+                            variant="grid"
+                            grid={{ table: base, row: ri, col: c.key }}
+                          />
+                        </td>
+                      );
+                    })}
+                  </tr>
+                  {notes.length > 0 && (
+                    <tr className="issue-tr">
+                      <td colSpan={ncols}>
+                        <IssueNotes issues={notes} explanations={p.explanations} onExplain={p.onExplain} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <Text size="xs" c="dimmed" mt={4}>
+        {t('form.computedLegend')}
+      </Text>
+      <IssueNotes issues={p.issues.at(base)} explanations={p.explanations} onExplain={p.onExplain} />
+    </section>
+  );
+}
+
+function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: SectionFormProps }) {
+  const { t } = useTranslation();
+  const base = `${sk}.${item.key}`;
+  const rows = (Array.isArray(p.values[item.key]) ? p.values[item.key] : []) as Row[];
+  const rowLabel = tx(item.rowLabel, p.lang);
+  const ncols = item.columns.length + 2;
+  const add = () => p.onRows(base, [...rows, {}], { row: rows.length, what: 'first' });
+  const move = (i: number, d: -1 | 1) => {
+    const next = [...rows];
+    const [x] = next.splice(i, 1);
+    next.splice(i + d, 0, x!);
+    p.onRows(base, next, { row: i + d, what: d < 0 ? 'up' : 'down' });
+  };
+  return (
+    <section className="block" aria-label={tx(item.label, p.lang)}>
+      <h3 className="block-title">{tx(item.label, p.lang)}</h3>
+      <div className="table-wrap">
+        <table className={`grid grid-repeat grid-${item.key}`} data-table={base}>
+          <thead>{headerRows(item.columns, undefined, p.lang, [t('form.no')], [t('form.rowActions')])}</thead>
+          <tbody>
+            {rows.length === 0 && (
+              <tr>
+                <td colSpan={ncols} className="empty-row">
+                  {t('form.noRows', { what: rowLabel.toLowerCase() })}
+                </td>
+              </tr>
+            )}
+            {rows.map((row, i) => {
+              const rowPath = `${base}.${i}`;
+              const notes = p.issues.row(rowPath);
+              return (
+                <Fragment key={i}>
+                  <tr>
+                    <td className="row-no">{i + 1}</td>
+                    {item.columns.map((c) => {
+                      const path = `${rowPath}.${c.key}`;
+                      if (c.expr)
+                        return (
+                          <td key={c.key} className="computed num" data-computed={path}>
+                            {showValue(evaluate(c.expr, { view: p.view, row, periodYear: p.periodYear }), c, p.lang)}
+                          </td>
+                        );
+                      return (
+                        <td
+                          key={c.key}
+                          data-nav-cell={path}
+                          className="input-td"
+                          style={c.width ? { minWidth: `${Math.round(c.width * 0.62)}em` } : undefined}
+                        >
+                          <Cell
+                            path={path}
+                            spec={c}
+                            value={row?.[c.key]}
+                            onChange={p.onCell}
+                            onBlur={p.onBlur}
+                            severity={p.issues.severity(path)}
+                            lang={p.lang}
+                            label={`${rowLabel} ${i + 1} — ${tx(c.label, p.lang)}`}
+                            variant="grid"
+                            grid={{ table: base, row: i, col: c.key }}
+                          />
+                        </td>
+                      );
+                    })}
+                    <td className="row-actions">
+                      <Group gap={2} wrap="nowrap">
+                        <Tooltip label={t('form.moveUp')}>
+                          <ActionIcon
+                            variant="subtle"
+                            size="sm"
+                            disabled={i === 0}
+                            onClick={() => move(i, -1)}
+                            aria-label={`${t('form.moveUp')}: ${rowLabel} ${i + 1}`}
+                            data-row-action={`${rowPath}.up`}
+                          >
+                            <IconArrowUp size={15} />
+                          </ActionIcon>
+                        </Tooltip>
+                        <Tooltip label={t('form.moveDown')}>
+                          <ActionIcon
+                            variant="subtle"
+                            size="sm"
+                            disabled={i === rows.length - 1}
+                            onClick={() => move(i, 1)}
+                            aria-label={`${t('form.moveDown')}: ${rowLabel} ${i + 1}`}
+                            data-row-action={`${rowPath}.down`}
+                          >
+                            <IconArrowDown size={15} />
+                          </ActionIcon>
+                        </Tooltip>
+                        <Tooltip label={t('form.removeRow')}>
+                          <ActionIcon
+                            variant="subtle"
+                            color="red"
+                            size="sm"
+                            onClick={() => p.onRemoveRow(base, i)}
+                            aria-label={`${t('form.removeRow')}: ${rowLabel} ${i + 1}`}
+                            data-row-action={`${rowPath}.remove`}
+                          >
+                            <IconTrash size={15} />
+                          </ActionIcon>
+                        </Tooltip>
+                      </Group>
+                    </td>
+                  </tr>
+                  {notes.length > 0 && (
+                    <tr className="issue-tr">
+                      <td colSpan={ncols}>
+                        <IssueNotes issues={notes} explanations={p.explanations} onExplain={p.onExplain} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <Group mt="xs" gap="sm" data-nav-cell={`${base}.add`}>
+        <Button
+          size="xs"
+          variant="light"
+          leftSection={<IconPlus size={14} />}
+          onClick={add}
+          disabled={rows.length >= item.maxRows}
+          data-cell={base}
+          data-add-row={base}
+        >
+          {t('form.addRow', { what: rowLabel.toLowerCase() })}
+        </Button>
+        <Text size="xs" c="dimmed">
+          {t('form.maxRows', { n: item.maxRows })}
+        </Text>
+      </Group>
+      <IssueNotes issues={p.issues.at(base)} explanations={p.explanations} onExplain={p.onExplain} />
+    </section>
+  );
+}
+
+/** One biểu, drawn from the template: its as-of date, fields, tables and repeating tables. */
+export function SectionForm(p: SectionFormProps) {
+  const { t } = useTranslation();
+  const sk = p.section.key;
+  const blocks: React.ReactNode[] = [];
+  let fields: (FieldItem | ComputedItem)[] = [];
+  const flush = () => {
+    if (!fields.length) return;
+    const list = fields;
+    fields = [];
+    blocks.push(
+      <div className="field-list" key={`f-${list[0]!.key}`}>
+        {list.map((it) => (
+          <FieldRow key={it.key} sk={sk} item={it} p={p} />
+        ))}
+      </div>,
+    );
+  };
+  for (const item of p.section.items) {
+    if (item.kind === 'field' || item.kind === 'computed') fields.push(item);
+    else {
+      flush();
+      blocks.push(
+        item.kind === 'table' ? (
+          <TableBlock key={item.key} sk={sk} item={item} p={p} />
+        ) : (
+          <RepeatBlock key={item.key} sk={sk} item={item} p={p} />
+        ),
+      );
+    }
+  }
+  flush();
+  const asOfIssues = p.issues.at(`asof:${sk}`);
+  return (
+    <div className="section-form" data-section={sk}>
+      <div className="asof-row">
+        <DateInput
+          label={t('form.asOf')}
+          value={p.asOf ?? null}
+          onChange={(v) => p.onAsOf(sk, v)}
+          valueFormat="DD/MM/YYYY"
+          dateParser={(s) => parseDate(s)}
+          placeholder="dd/mm/yyyy"
+          size="xs"
+          w={170}
+          data-cell={`asof:${sk}`}
+          error={asOfIssues.some((i) => i.severity === 'error') || undefined}
+          aria-label={`${p.section.code}: ${t('form.asOf')}`}
+        />
+        <Text size="xs" c="dimmed">
+          {t('form.window', { start: formatDate(p.window.start), end: formatDate(p.window.end) })}
+        </Text>
+      </div>
+      <IssueNotes issues={asOfIssues} explanations={p.explanations} onExplain={p.onExplain} />
+      {blocks}
+    </div>
+  );
+}

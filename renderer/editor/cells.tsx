@@ -1,0 +1,210 @@
+import { memo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Lang } from '../../shared/i18n.js';
+import { tx } from '../../shared/i18n.js';
+import { parseNumber } from '../../shared/format.js';
+import type { Column } from '../../shared/template/schema.js';
+import { showInput } from './display.js';
+
+export type CellSpec = Pick<Column, 'type' | 'options' | 'decimals' | 'year' | 'placeholder' | 'maxLength' | 'width'>;
+export type Severity = 'error' | 'warning' | undefined;
+
+export interface CellProps {
+  path: string;
+  spec: CellSpec;
+  value: unknown;
+  onChange: (path: string, value: unknown) => void;
+  onBlur?: (path: string) => void;
+  severity?: Severity;
+  lang: Lang;
+  /** What a screen reader says: the cell's full name. */
+  label: string;
+  variant: 'grid' | 'field';
+  /** For arrow-key moves inside a table column. */
+  grid?: { table: string; row: number; col: string };
+}
+
+/** The DOM id of a cell's control, so that a <label> can point at it. */
+export function cellId(path: string): string {
+  return `cell-${path.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+}
+
+function cls(p: CellProps, kind: string): string {
+  return ['cell', `cell-${kind}`, `cell-${p.variant}`, p.severity ? `has-${p.severity}` : ''].filter(Boolean).join(' ');
+}
+
+function gridAttrs(p: CellProps) {
+  return p.grid ? { 'data-grid': p.grid.table, 'data-row': p.grid.row, 'data-col': p.grid.col } : {};
+}
+
+/** A number typed the Vietnamese way. Text that does not parse is kept as typed (and validation says why). */
+function NumberCell(p: CellProps) {
+  const [text, setText] = useState<string | null>(null);
+  const shown = text ?? showInput(p.value, p.spec);
+  return (
+    <input
+      className={cls(p, 'num')}
+      type="text"
+      size={p.spec.year ? 5 : 8}
+      inputMode="decimal"
+      autoComplete="off"
+      spellCheck={false}
+      data-cell={p.path}
+      id={cellId(p.path)}
+      {...gridAttrs(p)}
+      aria-label={p.label}
+      aria-invalid={p.severity === 'error' || undefined}
+      value={shown}
+      placeholder={p.spec.placeholder}
+      onFocus={(e) => {
+        setText(showInput(p.value, p.spec));
+        e.currentTarget.select();
+      }}
+      onChange={(e) => {
+        const s = e.target.value;
+        setText(s);
+        const parsed = parseNumber(s);
+        p.onChange(p.path, parsed.ok ? (parsed.value ?? undefined) : s);
+      }}
+      onBlur={() => {
+        setText(null);
+        p.onBlur?.(p.path);
+      }}
+    />
+  );
+}
+
+function TextCell(p: CellProps) {
+  const value =
+    typeof p.value === 'string' ? p.value : p.value === undefined || p.value === null ? '' : String(p.value);
+  if (p.variant === 'grid' && (p.spec.maxLength ?? 0) > 100)
+    // A long text in a table (a name and address) wraps instead of being cut off; Enter still moves on.
+    return (
+      <textarea
+        className={cls(p, 'text') + ' cell-long'}
+        rows={1}
+        data-cell={p.path}
+        id={cellId(p.path)}
+        {...gridAttrs(p)}
+        aria-label={p.label}
+        aria-invalid={p.severity === 'error' || undefined}
+        value={value}
+        placeholder={p.spec.placeholder}
+        onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value.replace(/\n/g, ' '))}
+        onBlur={() => p.onBlur?.(p.path)}
+      />
+    );
+  return (
+    <input
+      size={p.variant === 'grid' ? Math.max(8, Math.round((p.spec.width ?? 12) * 0.7)) : undefined}
+      className={cls(p, 'text')}
+      type="text"
+      autoComplete="off"
+      data-cell={p.path}
+      id={cellId(p.path)}
+      {...gridAttrs(p)}
+      aria-label={p.label}
+      aria-invalid={p.severity === 'error' || undefined}
+      value={value}
+      placeholder={p.spec.placeholder}
+      maxLength={p.spec.maxLength ? p.spec.maxLength + 50 : undefined}
+      onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value)}
+      onBlur={() => p.onBlur?.(p.path)}
+    />
+  );
+}
+
+function SelectCell(p: CellProps) {
+  const { t } = useTranslation();
+  const v = typeof p.value === 'string' ? p.value : '';
+  const known = (p.spec.options ?? []).some((o) => o.value === v);
+  return (
+    <select
+      className={cls(p, 'select')}
+      data-cell={p.path}
+      id={cellId(p.path)}
+      aria-label={p.label}
+      aria-invalid={p.severity === 'error' || undefined}
+      value={v}
+      onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value)}
+      onBlur={() => p.onBlur?.(p.path)}
+    >
+      <option value="">{t('cell.choose')}</option>
+      {(p.spec.options ?? []).map((o) => (
+        <option key={o.value} value={o.value}>
+          {tx(o.label, p.lang)}
+        </option>
+      ))}
+      {v && !known && <option value={v}>{v}</option>}
+    </select>
+  );
+}
+
+function BoolCell(p: CellProps) {
+  const { t } = useTranslation();
+  const v = p.value === true ? 'true' : p.value === false ? 'false' : '';
+  return (
+    <select
+      className={cls(p, 'select cell-bool')}
+      data-cell={p.path}
+      id={cellId(p.path)}
+      aria-label={p.label}
+      aria-invalid={p.severity === 'error' || undefined}
+      value={v}
+      onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value === 'true')}
+      onBlur={() => p.onBlur?.(p.path)}
+    >
+      <option value="">{t('cell.choose')}</option>
+      <option value="true">{t('cell.yes')}</option>
+      <option value="false">{t('cell.no')}</option>
+    </select>
+  );
+}
+
+function MultiCell(p: CellProps) {
+  const chosen = Array.isArray(p.value) ? (p.value as unknown[]) : [];
+  const opts = p.spec.options ?? [];
+  return (
+    <div className={cls(p, 'multi')} role="group" aria-label={p.label}>
+      {opts.map((o, i) => {
+        const on = chosen.includes(o.value);
+        return (
+          <label key={o.value} className="multi-option">
+            <input
+              type="checkbox"
+              checked={on}
+              data-cell={i === 0 ? p.path : undefined}
+              id={i === 0 ? cellId(p.path) : undefined}
+              data-option={o.value}
+              onChange={() => {
+                const next = on ? chosen.filter((x) => x !== o.value) : [...chosen, o.value];
+                const ordered = opts.map((x) => x.value).filter((x) => next.includes(x));
+                p.onChange(p.path, ordered.length ? ordered : undefined);
+              }}
+              onBlur={() => p.onBlur?.(p.path)}
+            />
+            <span>{tx(o.label, p.lang)}</span>
+          </label>
+        );
+      })}
+    </div>
+  );
+}
+
+/** One input cell of the form, chosen by the template's value type. */
+export const Cell = memo(function Cell(p: CellProps) {
+  switch (p.spec.type) {
+    case 'integer':
+    case 'decimal':
+    case 'rate':
+      return <NumberCell {...p} />;
+    case 'enum':
+      return <SelectCell {...p} />;
+    case 'boolean':
+      return <BoolCell {...p} />;
+    case 'multi':
+      return <MultiCell {...p} />;
+    default:
+      return <TextCell {...p} />;
+  }
+});
