@@ -20,19 +20,25 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       // The renderer never imports Node code or the core (DESIGN.md: imports point one way).
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', '**/core/**', '**/server/**', '**/electron/**'], message: 'The renderer talks only to window.api and shared/.' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', 'fastify'], message: 'The renderer talks only to window.api and shared/.' },
+        { regex: '^(\\.\\./)+(core|server|electron|cli)(/|$)', message: 'The renderer talks only to window.api and shared/.' },
+      ] }],
     },
   },
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', 'react', '**/core/**', '**/server/**', '**/renderer/**'], message: 'shared/ is pure TypeScript: no Node, no DOM.' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'fs', 'path', 'better-sqlite3', 'exceljs', 'react'], message: 'shared/ is pure TypeScript: no Node, no DOM.' },
+        { regex: '^(\\.\\./)+(core|server|electron|cli|renderer)(/|$)', message: 'shared/ is pure TypeScript: no Node, no DOM.' },
+      ] }],
     },
   },
   {
     files: ['core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**', '**/renderer/**', '**/electron/**', '**/cli/**'], message: 'core/ depends only on shared/.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(server|electron|cli|renderer)(/|$)', message: 'core/ depends only on shared/.' }] }],
     },
   },
 );
