@@ -4,12 +4,14 @@
  * 2 usage. Nothing here prints a stack trace.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { ReturnJson, Template, Unit } from '../shared/index.js';
+import type { ImportOutcome, ImportResult, ReturnJson, Template, Unit } from '../shared/index.js';
 import { AppError, parsePeriod, periodLabel, toErrorShape, unexplained, validate } from '../shared/index.js';
+import type { Core } from '../core/handlers.js';
 import { createCore } from '../core/handlers.js';
+import type { IncomingFile } from '../core/city/import.js';
 import { checkReturnJson } from '../core/inputs.js';
 import { loadXlsx, packageFileName } from '../core/packages.js';
 import type { Resources } from '../core/resources.js';
@@ -253,6 +255,131 @@ async function cmdWeb(opts: { db: string; port: number; host: string }, io: Io):
   return EXIT_OK;
 }
 
+// ---------- the city role ----------
+
+async function withCore<T>(db: string, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = await createCore({ dbPath: db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+  try {
+    return await fn(core);
+  } finally {
+    await core.close();
+  }
+}
+
+/** The files to import: named files as they are, folders walked (their .xlsx and .zip files), in name order. */
+function importSources(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile() && /\.(xlsx|zip)$/i.test(e.name) && !e.name.startsWith('~$') && !e.name.startsWith('.')) out.push(full);
+    }
+  };
+  for (const p of paths) {
+    if (!existsSync(p)) throw new Refusal(`Không tìm thấy "${p}". Hãy kiểm tra lại đường dẫn; chưa nhập tệp nào.`);
+    if (statSync(p).isDirectory()) walk(p);
+    else out.push(p);
+  }
+  if (!out.length) throw new Refusal('Không có tệp .xlsx hoặc .zip nào trong các thư mục đã chọn. Hãy chọn thư mục chứa các gói báo cáo.');
+  return out;
+}
+
+/** Read the files one at a time, as the import asks for them. */
+function* readSources(files: string[]): Generator<IncomingFile> {
+  for (const f of files) yield { name: path.basename(f), bytes: readInputFile(f) };
+}
+
+const OUTCOME_LABEL: Record<ImportOutcome, string> = {
+  imported: 'đã nhập',
+  duplicate: 'đã có (trùng)',
+  superseded: 'thay bản cũ',
+  history: 'lưu lịch sử',
+  conflict: 'xung đột',
+  refused: 'từ chối',
+};
+
+function resultTable(results: ImportResult[]): string {
+  const rows = results.map((r) => [
+    r.file,
+    OUTCOME_LABEL[r.outcome] + (r.outcome === 'superseded' ? ` lần ${r.supersededRevision}` : '') + (r.outcome === 'conflict' ? ` (mã ${r.conflictId})` : ''),
+    r.unitName ?? r.unit ?? '',
+    r.revision !== null ? String(r.revision) : '',
+  ]);
+  const head = ['Tệp', 'Kết quả', 'Đơn vị', 'Lần nộp'];
+  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
+  results.forEach((r, i) => {
+    out.push(line(rows[i]!));
+    if (r.outcome !== 'imported') out.push(`    ${r.message}`);
+  });
+  return out.join('\n');
+}
+
+async function cmdImport(paths: string[], opts: { db: string; dryRun?: boolean; json?: boolean }, io: Io): Promise<number> {
+  const files = importSources(paths);
+  const dryRun = !!opts.dryRun;
+  const results = await withCore(opts.db, (core) =>
+    core.city.importFiles(readSources(files), {
+      dryRun,
+      onResult: (r, i) => io.err(`[${i + 1}] ${r.file}: ${OUTCOME_LABEL[r.outcome]}`),
+    }),
+  );
+  if (opts.json) io.out(JSON.stringify({ dryRun, results }, null, 2));
+  else {
+    io.out(resultTable(results));
+    const n = (o: ImportOutcome) => results.filter((r) => r.outcome === o).length;
+    io.out(
+      `${dryRun ? 'Chạy thử, không lưu gì: ' : ''}${results.length} gói — đã nhập ${n('imported')}, thay bản cũ ${n('superseded')}, ` +
+        `lưu lịch sử ${n('history')}, trùng ${n('duplicate')}, xung đột ${n('conflict')}, từ chối ${n('refused')}.` +
+        (n('conflict') ? ' Hãy xử lý các xung đột trong ứng dụng (Nhập gói → Xung đột).' : ''),
+    );
+  }
+  return results.some((r) => r.outcome === 'refused') ? EXIT_REFUSED : EXIT_OK;
+}
+
+async function cmdConsolidate(opts: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
+  return withCore(opts.db, async (core) => {
+    await core.city.claimCity();
+    const c = await core.city.consolidation(opts.template, opts.period);
+    if (opts.json === '-') io.out(JSON.stringify(c, null, 2));
+    else if (opts.json) {
+      writeFileAtomic(opts.json, JSON.stringify(c, null, 2) + '\n');
+      io.out(`Đã ghi Biểu tổng hợp dạng JSON: ${opts.json}`);
+    }
+    if (opts.out) {
+      const file = await core.handlers['city.consolidation.export']({ template: opts.template, period: opts.period });
+      writeFileAtomic(opts.out, Buffer.from(file.data, 'base64'));
+      io.out(`Đã ghi Biểu tổng hợp: ${opts.out}`);
+    }
+    if (!opts.json && !opts.out) {
+      const u = c.units;
+      io.out(
+        `Biểu tổng hợp ${periodLabel(c.period)}, mẫu ${c.template}: ${u.submitted}/${u.expected} đơn vị đã nộp ` +
+          `(đúng hạn ${u.on_time}, quá hạn ${u.late}, chưa nộp ${u.missing}, đã tiếp nhận ${u.accepted}, trả lại ${u.returned}). ` +
+          'Dùng --json - để xem toàn bộ số liệu hoặc --out <tệp.xlsx> để ghi ra Excel.',
+      );
+    }
+    return EXIT_OK;
+  });
+}
+
+async function cmdUnitsImport(file: string, opts: { db: string; json?: boolean }, io: Io): Promise<number> {
+  const bytes = readInputFile(file);
+  const res = await withCore(opts.db, (core) => core.city.importUnitList(path.basename(file), bytes));
+  if (opts.json) io.out(JSON.stringify(res, null, 2));
+  else {
+    const names = (l: { name: string }[]) => l.slice(0, 10).map((u) => u.name).join(', ') + (l.length > 10 ? `, … (${l.length - 10} đơn vị khác)` : '');
+    io.out(`Đã nhập danh sách đơn vị phiên bản ${res.version} (${res.count} đơn vị), nay là danh sách hiện hành.`);
+    if (res.added.length) io.out(`Thêm ${res.added.length}: ${names(res.added)}`);
+    if (res.removed.length) io.out(`Bỏ ${res.removed.length}: ${names(res.removed)}`);
+    if (res.renamed.length) io.out(`Đổi tên ${res.renamed.length}: ${res.renamed.slice(0, 10).map((r) => `${r.before} → ${r.after}`).join(', ')}`);
+    if (!res.added.length && !res.removed.length && !res.renamed.length) io.out('Không có đơn vị nào thay đổi so với danh sách trước.');
+  }
+  return EXIT_OK;
+}
+
 // ---------- the program ----------
 
 function parsePort(v: string): number {
@@ -295,15 +422,40 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)
     .option('--host <địa-chỉ>', 'địa chỉ lắng nghe', '127.0.0.1')
     .action(async (o: { db: string; port: number; host: string }) => setExit(await cmdWeb(o, io)));
+  sub('import', 'nhập các gói báo cáo của xã (tệp .xlsx, thư mục hoặc tệp .zip) vào cơ sở dữ liệu của Thành phố')
+    .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố (tạo mới nếu chưa có)')
+    .argument('<tệp|thư-mục|zip...>', 'các gói báo cáo, thư mục chứa gói, tệp nén .zip')
+    .option('--dry-run', 'chạy thử: cho biết kết quả nhưng không lưu gì')
+    .option('--json', 'in bảng kết quả dạng JSON')
+    .action(async (paths: string[], o: { db: string; dryRun?: boolean; json?: boolean }) => setExit(await cmdImport(paths, o, io)));
+  sub('consolidate', 'lập Biểu tổng hợp của một kỳ từ các báo cáo đã nhập')
+    .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
+    .requiredOption('--period <kỳ>', 'kỳ báo cáo, ví dụ 2026-Q2')
+    .option('--template <mẫu>', 'mẫu báo cáo', 'BC-CX')
+    .option('--out <file.xlsx>', 'ghi Biểu tổng hợp ra tệp Excel')
+    .option('--json <tệp|->', 'ghi số liệu tổng hợp dạng JSON ra tệp, hoặc "-" để in ra màn hình')
+    .action(async (o: { db: string; period: string; template: string; out?: string; json?: string }) => setExit(await cmdConsolidate(o, io)));
+  const units = sub('units', 'danh sách đơn vị');
+  units
+    .command('import')
+    .description('nhập danh sách đơn vị mới (CSV hoặc XLSX với các cột code, type, name) làm danh sách hiện hành')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
+    .argument('<list.csv|xlsx>', 'tệp danh sách đơn vị')
+    .option('--json', 'in kết quả dạng JSON')
+    .action(async (file: string, o: { db: string; json?: boolean }) => setExit(await cmdUnitsImport(file, o, io)));
   return program;
 }
+
+const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units'];
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 
 function usageMessage(e: CommanderError): string {
   switch (e.code) {
     case 'commander.unknownCommand':
-      return `Không có lệnh "${quoted(e.message)}". Các lệnh: package, read, validate, submit, web.`;
+      return `Không có lệnh "${quoted(e.message)}". Các lệnh: ${COMMANDS.join(', ')}.`;
     case 'commander.unknownOption':
       return `Không có tùy chọn "${quoted(e.message)}".`;
     case 'commander.missingMandatoryOptionValue':
@@ -338,7 +490,7 @@ export async function run(argv: string[], io: Io = { out: (s) => console.log(s),
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
       if (e.code === 'commander.help') return EXIT_USAGE;
-      const known = ['package', 'read', 'validate', 'submit', 'web'].includes(command ?? '');
+      const known = COMMANDS.includes(command ?? '');
       io.err(`Lỗi cách dùng: ${usageMessage(e)}`);
       io.err(known ? `Xem hướng dẫn: ${BIN} ${command} --help` : `Xem hướng dẫn: ${BIN} --help`);
       return EXIT_USAGE;

@@ -48,6 +48,49 @@ export interface DB {
     reason: string;
     created_at: string;
   };
+  // ---- the city role (0002_city) ----
+  /** Every package the city imported, verbatim; content is immutable, only `standing` changes. */
+  city_packages: {
+    id: Generated<number>;
+    package_id: string;
+    template: string;
+    template_version: number;
+    unit: string;
+    period: string;
+    revision: number;
+    /** stored: a revision of its return; pending: waiting for a conflict to be resolved; set_aside: lost a conflict. */
+    standing: 'stored' | 'pending' | 'set_aside';
+    hash: string;
+    edited_outside: number;
+    values_json: string;
+    explanations_json: string;
+    as_of_json: string;
+    created_at: string | null;
+    submitted_at: string | null;
+    submitted_by: string | null;
+    app_version: string | null;
+    late: number;
+    imported_at: string;
+    file_name: string;
+    file_bytes: Buffer;
+    errors: number;
+    warnings: number;
+    /** The unit list current when the package was imported (a return keeps the version it was made with). */
+    unit_list_version: string;
+  };
+  /** The city's decision on a package; none means received (đã nhận). */
+  city_reviews: { package: number; decision: 'accepted' | 'returned'; reason: string | null; decided_at: string };
+  /** Two different packages with the same revision: the incoming one waits for the clerk. */
+  city_conflicts: {
+    id: Generated<number>;
+    existing: number;
+    incoming: number;
+    created_at: string;
+    resolved_at: string | null;
+    kept: 'existing' | 'incoming' | null;
+  };
+  /** The current revision (highest stored) of each return at the city. */
+  city_current: { template: string; period: string; unit: string; package: number };
 }
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -94,6 +137,53 @@ export const migrations: Record<string, Migration> = {
               values_json TEXT NOT NULL, explanations_json TEXT NOT NULL, as_of_json TEXT NOT NULL,
               reason TEXT NOT NULL, created_at TEXT NOT NULL)`,
         sql`CREATE INDEX draft_backups_return ON draft_backups(return_id)`,
+      ];
+      for (const s of statements) await s.execute(db);
+    },
+  },
+  '0002_city': {
+    async up(db) {
+      const content = [
+        'package_id', 'template', 'template_version', 'unit', 'period', 'revision', 'hash', 'edited_outside',
+        'values_json', 'explanations_json', 'as_of_json', 'created_at', 'submitted_at', 'submitted_by', 'app_version',
+        'late', 'imported_at', 'file_name', 'file_bytes', 'errors', 'warnings', 'unit_list_version',
+      ].join(', ');
+      const statements = [
+        sql`CREATE TABLE city_packages (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              package_id TEXT NOT NULL UNIQUE,
+              template TEXT NOT NULL, template_version INTEGER NOT NULL,
+              unit TEXT NOT NULL, period TEXT NOT NULL, revision INTEGER NOT NULL CHECK (revision > 0),
+              standing TEXT NOT NULL CHECK (standing IN ('stored', 'pending', 'set_aside')),
+              hash TEXT NOT NULL, edited_outside INTEGER NOT NULL,
+              values_json TEXT NOT NULL, explanations_json TEXT NOT NULL, as_of_json TEXT NOT NULL,
+              created_at TEXT, submitted_at TEXT, submitted_by TEXT, app_version TEXT,
+              late INTEGER NOT NULL, imported_at TEXT NOT NULL, file_name TEXT NOT NULL, file_bytes BLOB NOT NULL,
+              errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+              unit_list_version TEXT NOT NULL REFERENCES unit_list_versions(version))`,
+        // One stored package per revision of a return; pending and set-aside ones stay beside it.
+        sql`CREATE UNIQUE INDEX city_packages_revision ON city_packages(template, period, unit, revision) WHERE standing = 'stored'`,
+        sql`CREATE INDEX city_packages_return ON city_packages(template, period, unit)`,
+        // What was received is never changed or deleted; only its standing moves (conflict resolution).
+        sql.raw(`CREATE TRIGGER city_packages_no_update BEFORE UPDATE OF ${content} ON city_packages
+              BEGIN SELECT RAISE(ABORT, 'city packages are immutable'); END`),
+        sql`CREATE TRIGGER city_packages_no_delete BEFORE DELETE ON city_packages
+              BEGIN SELECT RAISE(ABORT, 'city packages are immutable'); END`,
+        sql`CREATE TABLE city_reviews (
+              package INTEGER PRIMARY KEY REFERENCES city_packages(id),
+              decision TEXT NOT NULL CHECK (decision IN ('accepted', 'returned')),
+              reason TEXT, decided_at TEXT NOT NULL,
+              CHECK (decision = 'accepted' OR length(trim(coalesce(reason, ''))) > 0))`,
+        sql`CREATE TABLE city_conflicts (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              existing INTEGER NOT NULL REFERENCES city_packages(id),
+              incoming INTEGER NOT NULL UNIQUE REFERENCES city_packages(id),
+              created_at TEXT NOT NULL, resolved_at TEXT,
+              kept TEXT CHECK (kept IN ('existing', 'incoming')))`,
+        sql`CREATE TABLE city_current (
+              template TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
+              package INTEGER NOT NULL REFERENCES city_packages(id),
+              PRIMARY KEY (template, period, unit))`,
       ];
       for (const s of statements) await s.execute(db);
     },

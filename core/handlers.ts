@@ -37,6 +37,8 @@ import { backupDatabase, openDatabase, storageError } from './db.js';
 import { loadXlsx, packageFileName } from './packages.js';
 import type { Resources, UnitList } from './resources.js';
 import { loadResources } from './resources.js';
+import type { City } from './city/handlers.js';
+import { createCity } from './city/handlers.js';
 
 export interface CoreOptions {
   dbPath: string;
@@ -51,6 +53,8 @@ export interface Core {
   resources: Resources;
   /** Store a return given in its JSON form as the next submitted revision (command line `submit`). */
   submitReturnJson(ret: ReturnJson, submittedBy?: string): Promise<RevisionInfo>;
+  /** The city role: import (streaming, for the command line), consolidation, unit lists. */
+  city: City;
   /** A consistent copy of the database (SQLite backup API). */
   backup(destination: string): Promise<void>;
   close(): Promise<void>;
@@ -453,7 +457,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return contentOf(r);
   }
 
+  const city = createCity({
+    db,
+    sqlite: opened.sqlite,
+    resources,
+    appVersion: opts.appVersion,
+    now,
+    today: () => vietnamToday(now()),
+    serial,
+    settings,
+    setRole: (role) => setSetting('role', role),
+    findUnit,
+    installUnitList: (list) => installUnitList(db, list, now()),
+    diff: diffContent,
+  });
+
   const handlers: Handlers = {
+    ...city.handlers,
     'app.info': () => appInfo(),
     'app.setup': async ({ role, unitCode }) => {
       const code = unitCode?.trim() || null;
@@ -618,6 +638,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await replaceDraft(row, { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...current.asOf, ...(ret.asOf ?? {}) } }, 'submit-json');
         return submit(row.id, submittedBy);
       })),
+    city: {
+      ...city,
+      importFiles: guarded(city.importFiles),
+      consolidation: guarded(city.consolidation),
+      importUnitList: guarded(city.importUnitList),
+      claimCity: guarded(city.claimCity),
+    },
     backup: guarded((destination: string) => backupDatabase(opened.sqlite, destination)),
     close: async () => {
       await queue;

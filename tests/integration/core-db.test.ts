@@ -126,7 +126,7 @@ describe('migrations', () => {
     const backup = tmp.file('c.sqlite.before-0002_test_column-20260510T030000Z.sqlite');
     expect(existsSync(backup)).toBe(true);
     const old = new Database(backup, { readonly: true });
-    expect((old.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name)).toEqual(['0001_initial']);
+    expect((old.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name)).toEqual(Object.keys(migrations).sort());
     expect(old.prepare(`SELECT value FROM settings WHERE key = 'unit_code'`).get()).toEqual({ value: '11948' });
     old.close();
     // This app (without 0002) now refuses the migrated file as newer.
