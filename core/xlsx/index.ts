@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import type { ReturnJson, Template, Unit, Values } from '../../shared/index.js';
 import { AppError, canonicalJson, normalizeValues, parseDate, parsePeriod, periodWindow } from '../../shared/index.js';
-import { loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
+import { openPackage } from './fast-read.js';
+import type { CellSource } from './read.js';
+import { excelJsSource, loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
 import { PACKAGE_FORMAT, renderWorkbook } from './write.js';
 
 export interface PackageMeta {
@@ -132,11 +134,28 @@ function toIsoDate(v: unknown): string | null {
   return null;
 }
 
-export async function readPackage(
-  data: Uint8Array,
-  getTemplate: (id: string, version: number) => Template | undefined,
-): Promise<{ ret: ReturnJson; identity: PackageIdentity; editedOutside: boolean }> {
-  const wb = await loadWorkbook(data);
+export interface ReadResult {
+  ret: ReturnJson;
+  identity: PackageIdentity;
+  editedOutside: boolean;
+}
+type GetTemplate = (id: string, version: number) => Template | undefined;
+
+/**
+ * Read a package: the file is opened under the guard (hostile or broken files are refused with a
+ * Vietnamese reason before anything is parsed), then only the parts needed are parsed (fast-read.ts).
+ */
+export async function readPackage(data: Uint8Array, getTemplate: GetTemplate): Promise<ReadResult> {
+  return readPackageFrom(openPackage(data), getTemplate);
+}
+
+/** The same read through ExcelJS, unguarded: the reference the fast reader is tested against. */
+export async function readPackageWithExcelJS(data: Uint8Array, getTemplate: GetTemplate): Promise<ReadResult> {
+  return readPackageFrom(excelJsSource(await loadWorkbook(data)), getTemplate);
+}
+
+/** A return and its identity from the cells of a package (whichever reader gives them). */
+export function readPackageFrom(wb: CellSource, getTemplate: GetTemplate): ReadResult {
   const id = readIdentity(wb);
   const version = Number(id.templateVersion);
   const t = Number.isInteger(version) ? getTemplate(id.template!, version) : undefined;

@@ -1,25 +1,38 @@
 /**
  * Read a package back. The visible cells are the truth: every input cell listed in the
  * package's cell map is read and converted by the template's type for that cell.
+ *
+ * What is read goes through a CellSource: the fast guarded reader (fast-read.ts, used by
+ * readPackage) and the ExcelJS workbook (the reference the tests compare it with) both give one.
  */
 import ExcelJS from 'exceljs';
 import type { Column, Template, Values } from '../../shared/index.js';
 import { AppError, findItem, foldText, isNumericType, tx } from '../../shared/index.js';
+import { GUARD_MESSAGES } from './guard.js';
 import { SHEET_CELLS, SHEET_IDENTITY } from './layout.js';
 import { PACKAGE_FORMAT } from './write.js';
 
 type Spec = Pick<Column, 'type' | 'options'>;
 
 export const MESSAGES = {
-  corrupt:
-    'Không đọc được tệp: tệp không phải là tệp Excel (.xlsx) hoặc đã bị hỏng, thiếu dữ liệu (có thể do tải về hoặc sao chép chưa xong). Hãy lấy lại tệp gốc (hoặc xuất lại gói từ ứng dụng) rồi nhập lại.',
-  oldXls:
-    'Tệp này là tệp Excel cũ (.xls), ứng dụng chỉ đọc tệp .xlsx. Hãy dùng đúng tệp gói báo cáo .xlsx được xuất từ ứng dụng; nếu đã mở và sửa trong Excel, hãy lưu lại với định dạng "Excel Workbook (*.xlsx)".',
+  corrupt: GUARD_MESSAGES.corrupt,
+  oldXls: GUARD_MESSAGES.oldXls,
   notPackage:
     'Tệp Excel này không phải là gói báo cáo do ứng dụng lập (không có phần thông tin nhận dạng của gói). Hãy dùng tệp được xuất bằng chức năng "Xuất gói báo cáo" của ứng dụng, không dùng tệp tự lập hoặc đã sao chép sang sổ tính khác.',
   missingSheet: (name: string) =>
     `Tệp thiếu trang "${name}" (có thể trang đã bị xóa hoặc đổi tên trong Excel). Hãy đặt lại đúng tên trang hoặc dùng lại tệp gốc rồi nhập lại.`,
 };
+
+/**
+ * The cells of a workbook as the package reader needs them. Values are "plain": what a cell shows
+ * (formula results, rich text joined, errors as their text), numbers in date formats as Dates.
+ */
+export interface CellSource {
+  /** The rows of a sheet that have a value, each the texts of its cells from column A; undefined when there is no such sheet. */
+  rows(sheet: string): string[][] | undefined;
+  /** The plain value of one cell (undefined when empty); a missing sheet is a corrupt_file error. */
+  value(sheet: string, address: string): unknown;
+}
 
 /** The plain value of a cell: formula results, rich text and hyperlinks reduced to what is shown. */
 export function plainValue(v: ExcelJS.CellValue): unknown {
@@ -73,6 +86,8 @@ export function convert(spec: Spec, raw: unknown): unknown {
   }
 }
 
+const MAX_MAPPED_CELLS = 50_000;
+
 export interface CellRef {
   kind: string;
   key: string;
@@ -80,6 +95,10 @@ export interface CellRef {
   address: string;
 }
 
+/**
+ * The whole workbook through ExcelJS: the reference reader the tests compare the fast one with.
+ * It is not guarded against hostile files; readPackage uses the guarded fast reader (fast-read.ts).
+ */
 export async function loadWorkbook(data: Uint8Array): Promise<ExcelJS.Workbook> {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (b.length >= 4 && b.readUInt32BE(0) === 0xd0cf11e0) throw new AppError('corrupt_file', MESSAGES.oldXls);
@@ -93,39 +112,58 @@ export async function loadWorkbook(data: Uint8Array): Promise<ExcelJS.Workbook> 
   return wb;
 }
 
+/** A plain value as the text of a row cell. */
+export const cellText = (p: unknown): string =>
+  p === undefined ? '' : p instanceof Date ? p.toISOString() : String(p);
+
 function rows(ws: ExcelJS.Worksheet): string[][] {
   const out: string[][] = [];
   ws.eachRow((row) => {
-    const vals = (row.values as ExcelJS.CellValue[]).slice(1).map((x) => {
-      const p = plainValue(x);
-      return p === undefined ? '' : p instanceof Date ? p.toISOString() : String(p);
-    });
-    out.push(vals);
+    out.push((row.values as ExcelJS.CellValue[]).slice(1).map((x) => cellText(plainValue(x))));
   });
   return out;
 }
 
+/** An ExcelJS workbook as a CellSource (the reference reader). */
+export function excelJsSource(wb: ExcelJS.Workbook): CellSource {
+  const sheets = new Map<string, ExcelJS.Worksheet>();
+  return {
+    rows: (name) => {
+      const ws = wb.getWorksheet(name);
+      return ws ? rows(ws) : undefined;
+    },
+    value: (name, address) => {
+      let ws = sheets.get(name);
+      if (!ws) {
+        ws = wb.getWorksheet(name);
+        if (!ws) throw new AppError('corrupt_file', MESSAGES.missingSheet(name));
+        sheets.set(name, ws);
+      }
+      return plainValue(ws.getCell(address).value);
+    },
+  };
+}
+
+const asSource = (x: CellSource | ExcelJS.Workbook): CellSource =>
+  x instanceof ExcelJS.Workbook ? excelJsSource(x) : x;
+
 /** The identity key/values, or a not_a_package error. */
-export function readIdentity(wb: ExcelJS.Workbook): Record<string, string> {
-  const ws = wb.getWorksheet(SHEET_IDENTITY);
-  if (!ws) throw new AppError('not_a_package', MESSAGES.notPackage);
+export function readIdentity(wb: CellSource | ExcelJS.Workbook): Record<string, string> {
+  const list = asSource(wb).rows(SHEET_IDENTITY);
+  if (!list) throw new AppError('not_a_package', MESSAGES.notPackage);
   const id: Record<string, string> = {};
-  for (const [k, v] of rows(ws).slice(1)) if (k) id[k] = v ?? '';
+  for (const [k, v] of list.slice(1)) if (k) id[k] = v ?? '';
   if (id.format !== PACKAGE_FORMAT || !id.template || !id.templateVersion || !id.unit || !id.period)
     throw new AppError('not_a_package', MESSAGES.notPackage);
   return id;
 }
 
-export function readCellMap(wb: ExcelJS.Workbook): CellRef[] {
-  const ws = wb.getWorksheet(SHEET_CELLS);
-  if (!ws) throw new AppError('not_a_package', MESSAGES.notPackage);
+export function readCellMap(wb: CellSource | ExcelJS.Workbook): CellRef[] {
+  const list = asSource(wb).rows(SHEET_CELLS);
+  if (!list) throw new AppError('not_a_package', MESSAGES.notPackage);
   let bySheet: unknown;
   try {
-    bySheet = JSON.parse(
-      rows(ws)
-        .map((r) => r[0] ?? '')
-        .join(''),
-    );
+    bySheet = JSON.parse(list.map((r) => r[0] ?? '').join(''));
   } catch (e) {
     throw new AppError('not_a_package', MESSAGES.notPackage, undefined, { cause: e });
   }
@@ -139,28 +177,22 @@ export function readCellMap(wb: ExcelJS.Workbook): CellRef[] {
       if (/^[A-Z]{1,3}\d{1,7}$/.test(address)) out.push({ kind, key, sheet, address });
     }
   }
+  // A package has a few hundred input cells; a map of more is not ours (and would only cost time).
+  if (out.length > MAX_MAPPED_CELLS) throw new AppError('not_a_package', MESSAGES.notPackage);
   return out;
 }
 
 /** Read the input cells of the map into values, explanations and as-of dates. */
 export function readCells(
-  wb: ExcelJS.Workbook,
+  wb: CellSource | ExcelJS.Workbook,
   t: Template,
   map: CellRef[],
 ): { values: Values; explanations: Record<string, string>; asOf: Record<string, unknown> } {
   const values: Values = {};
   const explanations: Record<string, string> = {};
   const asOf: Record<string, unknown> = {};
-  const sheets = new Map<string, ExcelJS.Worksheet>();
-  const cell = (r: CellRef) => {
-    let ws = sheets.get(r.sheet);
-    if (!ws) {
-      ws = wb.getWorksheet(r.sheet);
-      if (!ws) throw new AppError('corrupt_file', MESSAGES.missingSheet(r.sheet));
-      sheets.set(r.sheet, ws);
-    }
-    return plainValue(ws.getCell(r.address).value);
-  };
+  const src = asSource(wb);
+  const cell = (r: CellRef) => src.value(r.sheet, r.address);
   for (const r of map) {
     if (r.kind === 'asOf') {
       if (t.sections.some((s) => s.key === r.key)) asOf[r.key] = cell(r);
