@@ -22,17 +22,25 @@ import { parseTemplate } from '../shared/template/model.js';
 import { api, messageOf } from './api.js';
 import { setUiLanguage } from './i18n/index.js';
 import { Setup } from './screens/Setup.js';
-import { CityHome } from './screens/CityHome.js';
+import { CityHome, type CityRoute, type CityTab } from './screens/CityHome.js';
+import { ConnectionIndicator, DeliveryProvider } from './delivery/Delivery.js';
 import { Periods } from './screens/Periods.js';
 import { Editor } from './editor/Editor.js';
 
-type Route = { name: 'home' } | { name: 'setup' } | { name: 'return'; period: string };
+type Route =
+  { name: 'home' } | { name: 'setup' } | { name: 'return'; period: string } | { name: 'city'; city: CityRoute };
+
+const CITY_TABS: CityTab[] = ['import', 'completeness', 'consolidation', 'units'];
 
 function readRoute(): Route {
   const h = window.location.hash.replace(/^#\/?/, '');
   if (h === 'setup') return { name: 'setup' };
   const m = /^return\/([0-9A-Z-]+)$/.exec(h);
   if (m) return { name: 'return', period: m[1]! };
+  const r = /^city\/review\/([0-9A-Z-]+)\/([^/]+)$/.exec(h);
+  if (r) return { name: 'city', city: { tab: 'review', period: r[1]!, unit: decodeURIComponent(r[2]!) } };
+  const c = /^city\/(\w+)$/.exec(h);
+  if (c && CITY_TABS.includes(c[1] as CityTab)) return { name: 'city', city: { tab: c[1] as CityTab } };
   return { name: 'home' };
 }
 
@@ -129,55 +137,66 @@ export function App() {
         onCancel={info.role ? () => go('/') : undefined}
       />
     );
-  else if (info.role === 'city') body = <CityHome />;
   else if (!template) body = <Loader m="xl" />;
+  else if (info.role === 'city')
+    body = (
+      <CityHome
+        template={template}
+        info={info}
+        route={route.name === 'city' ? route.city : { tab: 'import' }}
+        go={go}
+      />
+    );
   else if (route.name === 'return')
     body = <Editor key={route.period} template={template} info={info} period={route.period} onBack={() => go('/')} />;
   else body = <Periods template={template} info={info} onOpen={(p) => go(`/return/${p}`)} />;
 
   return (
     <DatesProvider settings={{ locale: lang, firstDayOfWeek: 1 }}>
-      <AppShell header={{ height: 52 }} padding={0}>
-        <AppShell.Header className="no-print">
-          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-            <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-              <IconBuildingCommunity size={24} color="var(--mantine-color-blue-7)" aria-hidden />
-              <div style={{ minWidth: 0 }}>
-                <Title order={1} size="h5" lh={1.2}>
-                  {t('app.title')}
-                </Title>
-                <Text size="xs" c="dimmed" truncate>
-                  {info.role === 'city'
-                    ? t('app.cityRole')
-                    : info.unit
-                      ? `${info.unit.name} · ${t('app.unitCode', { code: info.unit.code })}`
-                      : t('app.subtitle')}
-                </Text>
-              </div>
+      <DeliveryProvider>
+        <AppShell header={{ height: 52 }} padding={0}>
+          <AppShell.Header className="no-print">
+            <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+              <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+                <IconBuildingCommunity size={24} color="var(--mantine-color-blue-7)" aria-hidden />
+                <div style={{ minWidth: 0 }}>
+                  <Title order={1} size="h5" lh={1.2}>
+                    {t('app.title')}
+                  </Title>
+                  <Text size="xs" c="dimmed" truncate>
+                    {info.role === 'city'
+                      ? t('app.cityRole')
+                      : info.unit
+                        ? `${info.unit.name} · ${t('app.unitCode', { code: info.unit.code })}`
+                        : t('app.subtitle')}
+                  </Text>
+                </div>
+              </Group>
+              <Group gap="sm" wrap="nowrap">
+                {info.role && !needsSetup && <ConnectionIndicator />}
+                <SegmentedControl
+                  size="xs"
+                  value={lang}
+                  onChange={(v) => void changeLanguage(v as Lang)}
+                  data={[
+                    { value: 'vi', label: 'Tiếng Việt' },
+                    { value: 'en', label: 'English' },
+                  ]}
+                  aria-label={t('app.language')}
+                />
+                {info.role && !needsSetup && (
+                  <Tooltip label={t('app.changeUnit')}>
+                    <ActionIcon variant="subtle" onClick={() => go('/setup')} aria-label={t('app.changeUnit')}>
+                      <IconSwitchHorizontal size={18} />
+                    </ActionIcon>
+                  </Tooltip>
+                )}
+              </Group>
             </Group>
-            <Group gap="sm" wrap="nowrap">
-              <SegmentedControl
-                size="xs"
-                value={lang}
-                onChange={(v) => void changeLanguage(v as Lang)}
-                data={[
-                  { value: 'vi', label: 'Tiếng Việt' },
-                  { value: 'en', label: 'English' },
-                ]}
-                aria-label={t('app.language')}
-              />
-              {info.role && !needsSetup && (
-                <Tooltip label={t('app.changeUnit')}>
-                  <ActionIcon variant="subtle" onClick={() => go('/setup')} aria-label={t('app.changeUnit')}>
-                    <IconSwitchHorizontal size={18} />
-                  </ActionIcon>
-                </Tooltip>
-              )}
-            </Group>
-          </Group>
-        </AppShell.Header>
-        <AppShell.Main>{body}</AppShell.Main>
-      </AppShell>
+          </AppShell.Header>
+          <AppShell.Main>{body}</AppShell.Main>
+        </AppShell>
+      </DeliveryProvider>
     </DatesProvider>
   );
 }

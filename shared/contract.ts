@@ -312,6 +312,12 @@ export const OutboxItemSchema = z.object({
   sentAt: z.string().nullable(),
   decidedAt: z.string().nullable(),
   reason: z.string().nullable(),
+  /**
+   * Why this item is not being sent any more (the server refused it for good: not a valid package,
+   * another unit's package, too large): a Vietnamese sentence saying what to do. Absent or null
+   * while it simply waits for the next attempt.
+   */
+  error: z.string().nullable().optional(),
 });
 export const DeliverySettingsInputSchema = z
   .object({ serverUrl: z.string().url().max(500), token: z.string().min(10).max(500) })

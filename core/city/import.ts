@@ -9,7 +9,7 @@
  * A dry run gives the same table from the same code inside a transaction that is rolled back.
  */
 import type { ImportResult, Issue, ReturnJson, Template, Unit, Values } from '../../shared/index.js';
-import { AppError, computeView, isLate, parsePeriod, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
+import { AppError, computeView, formatDateTime, isLate, parsePeriod, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
 import type { PackageIdentity } from '../xlsx/index.js';
 import { loadXlsx } from '../packages.js';
 import type { CityStore, PackageRow } from './store.js';
@@ -259,7 +259,7 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
       outcome: 'conflict',
       conflictId,
       message:
-        `Đã có một gói khác cũng là lần nộp ${identity.revision} của ${who(p)} (nhập lúc ${same.imported_at.slice(0, 16).replace('T', ' ')}). ` +
+        `Đã có một gói khác cũng là lần nộp ${identity.revision} của ${who(p)} (nhập lúc ${formatDateTime(same.imported_at)}). ` +
         'Gói mới được giữ lại chờ xử lý: hãy so sánh hai gói rồi chọn giữ gói đã có hoặc gói mới.' + note,
     };
   }

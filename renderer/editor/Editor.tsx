@@ -33,6 +33,7 @@ import { focusEdge, focusPath, handleGridKey } from './nav.js';
 import { PrintView } from './PrintView.js';
 import { SaveQueue, type SaveStatus } from './SaveQueue.js';
 import { SectionForm, type IssueIndex } from './SectionForm.js';
+import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
 interface Draft {
   values: Values;
@@ -123,6 +124,7 @@ export function Editor({
   const [importOutcome, setImportOutcome] = useState<ImportOutcome | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const formRef = useRef<HTMLDivElement>(null);
+  const delivery = useDelivery();
 
   const adopt = useCallback(
     (s: ReturnState, markSaved: boolean) => {
@@ -416,6 +418,7 @@ export function Editor({
       .call('returns.history', { returnId: state!.returnId })
       .catch(() => [...state!.revisions, rev]);
     setState((s) => (s ? { ...s, revisions } : s));
+    void delivery.refresh(); // the new revision is queued for delivery
     return rev;
   };
 
@@ -514,11 +517,15 @@ export function Editor({
               <Text fw={700} size="md" lh={1.2} data-testid="editor-title">
                 {periodName} · {state.unit.name}
               </Text>
-              <Text size="xs" c="dimmed" truncate>
-                {latest
-                  ? t('editor.lastRevision', { n: latest.revision, at: formatDateTime(latest.submittedAt) })
-                  : t('editor.notSubmitted')}
-              </Text>
+              <Group gap={6} wrap="nowrap">
+                <Text size="xs" c="dimmed" truncate>
+                  {latest
+                    ? t('editor.lastRevision', { n: latest.revision, at: formatDateTime(latest.submittedAt) })
+                    : t('editor.notSubmitted')}
+                </Text>
+                <DeliveryBadge item={itemOf(delivery.status, code, latest?.revision ?? null)} />
+                <SendNowButton size="compact-xs" offerSetup={false} />
+              </Group>
             </div>
           </Group>
           <SaveIndicator status={status} onRetry={() => void flushNow()} />

@@ -47,16 +47,31 @@ export interface SectionFormProps {
   onAsOf: (section: string, iso: string | null) => void;
   onRows: (path: string, rows: Row[], focus?: { row: number; what: 'first' | 'up' | 'down' }) => void;
   onRemoveRow: (path: string, index: number) => void;
+  /** Read-only (the city's review): values shown as text, no row actions, explanations as text. */
+  readOnly?: boolean;
 }
+
+const noop = () => undefined;
+/** The callbacks of a read-only form: nothing can change. */
+export const READ_ONLY_HANDLERS = {
+  onCell: noop,
+  onBlur: noop,
+  onExplain: noop,
+  onAsOf: noop,
+  onRows: noop,
+  onRemoveRow: noop,
+} satisfies Pick<SectionFormProps, 'onCell' | 'onBlur' | 'onExplain' | 'onAsOf' | 'onRows' | 'onRemoveRow'>;
 
 export const IssueNotes = memo(function IssueNotes({
   issues,
   explanations,
   onExplain,
+  readOnly,
 }: {
   issues: Issue[];
   explanations: Record<string, string>;
   onExplain: (id: string, text: string) => void;
+  readOnly?: boolean;
 }) {
   const { t } = useTranslation();
   if (!issues.length) return null;
@@ -74,7 +89,15 @@ export const IssueNotes = memo(function IssueNotes({
               <b>{i.severity === 'error' ? t('issues.error') : t('issues.warning')}:</b> {i.message}
             </span>
           </div>
-          {i.severity === 'warning' && (
+          {i.severity === 'warning' && readOnly && (
+            <div className="explain explain-readonly" data-explanation={i.id}>
+              <span>{t('issues.explainLabel')}</span>
+              <span className={explanations[i.id]?.trim() ? 'explained' : 'unexplained'}>
+                {explanations[i.id]?.trim() || t('issues.noExplanation')}
+              </span>
+            </div>
+          )}
+          {i.severity === 'warning' && !readOnly && (
             <label className="explain">
               <span>{t('issues.explainLabel')}</span>
               <textarea
@@ -98,7 +121,14 @@ function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem;
   const { t } = useTranslation();
   const path = `${sk}.${item.key}`;
   const label = tx(item.label, p.lang);
-  const notes = <IssueNotes issues={p.issues.at(path)} explanations={p.explanations} onExplain={p.onExplain} />;
+  const notes = (
+    <IssueNotes
+      issues={p.issues.at(path)}
+      explanations={p.explanations}
+      onExplain={p.onExplain}
+      readOnly={p.readOnly}
+    />
+  );
   if (item.kind === 'computed') {
     const v = p.view[sk]?.[item.key];
     return (
@@ -130,17 +160,23 @@ function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem;
         )}
       </label>
       <div className="field-control">
-        <Cell
-          path={path}
-          spec={item}
-          value={p.values[item.key]}
-          onChange={p.onCell}
-          onBlur={p.onBlur}
-          severity={p.issues.severity(path)}
-          lang={p.lang}
-          label={label}
-          variant="field"
-        />
+        {p.readOnly ? (
+          <div className="readonly-value" data-value={path} id={cellId(path)}>
+            {showValue(p.values[item.key], item, p.lang) || '—'}
+          </div>
+        ) : (
+          <Cell
+            path={path}
+            spec={item}
+            value={p.values[item.key]}
+            onChange={p.onCell}
+            onBlur={p.onBlur}
+            severity={p.issues.severity(path)}
+            lang={p.lang}
+            label={label}
+            variant="field"
+          />
+        )}
         {notes}
       </div>
     </div>
@@ -241,6 +277,12 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
                           </td>
                         );
                       const label = `${tx(r.label, p.lang)} — ${tx(c.label, p.lang)}`;
+                      if (p.readOnly)
+                        return (
+                          <td key={c.key} className={`num readonly-td ${sev ? `has-${sev}` : ''}`} data-value={path}>
+                            {showValue(tv[r.key]?.[c.key], c, p.lang)}
+                          </td>
+                        );
                       return (
                         <td key={c.key} data-nav-cell={path} className="input-td">
                           <Cell
@@ -262,7 +304,12 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
                   {notes.length > 0 && (
                     <tr className="issue-tr">
                       <td colSpan={ncols}>
-                        <IssueNotes issues={notes} explanations={p.explanations} onExplain={p.onExplain} />
+                        <IssueNotes
+                          issues={notes}
+                          explanations={p.explanations}
+                          onExplain={p.onExplain}
+                          readOnly={p.readOnly}
+                        />
                       </td>
                     </tr>
                   )}
@@ -272,10 +319,17 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
           </tbody>
         </table>
       </div>
-      <Text size="xs" c="dimmed" mt={4}>
-        {t('form.computedLegend')}
-      </Text>
-      <IssueNotes issues={p.issues.at(base)} explanations={p.explanations} onExplain={p.onExplain} />
+      {!p.readOnly && (
+        <Text size="xs" c="dimmed" mt={4}>
+          {t('form.computedLegend')}
+        </Text>
+      )}
+      <IssueNotes
+        issues={p.issues.at(base)}
+        explanations={p.explanations}
+        onExplain={p.onExplain}
+        readOnly={p.readOnly}
+      />
     </section>
   );
 }
@@ -285,7 +339,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
   const base = `${sk}.${item.key}`;
   const rows = (Array.isArray(p.values[item.key]) ? p.values[item.key] : []) as Row[];
   const rowLabel = tx(item.rowLabel, p.lang);
-  const ncols = item.columns.length + 2;
+  const ncols = item.columns.length + (p.readOnly ? 1 : 2);
   const add = () => p.onRows(base, [...rows, {}], { row: rows.length, what: 'first' });
   const move = (i: number, d: -1 | 1) => {
     const next = [...rows];
@@ -298,12 +352,16 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
       <h3 className="block-title">{tx(item.label, p.lang)}</h3>
       <div className="table-wrap">
         <table className={`grid grid-repeat grid-${item.key}`} data-table={base}>
-          <thead>{headerRows(item.columns, undefined, p.lang, [t('form.no')], [t('form.rowActions')])}</thead>
+          <thead>
+            {headerRows(item.columns, undefined, p.lang, [t('form.no')], p.readOnly ? [] : [t('form.rowActions')])}
+          </thead>
           <tbody>
             {rows.length === 0 && (
               <tr>
                 <td colSpan={ncols} className="empty-row">
-                  {t('form.noRows', { what: rowLabel.toLowerCase() })}
+                  {p.readOnly
+                    ? t('form.noRowsReadOnly', { what: rowLabel.toLowerCase() })
+                    : t('form.noRows', { what: rowLabel.toLowerCase() })}
                 </td>
               </tr>
             )}
@@ -320,6 +378,16 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                         return (
                           <td key={c.key} className="computed num" data-computed={path}>
                             {showValue(evaluate(c.expr, { view: p.view, row, periodYear: p.periodYear }), c, p.lang)}
+                          </td>
+                        );
+                      if (p.readOnly)
+                        return (
+                          <td
+                            key={c.key}
+                            className={`readonly-td ${c.type === 'integer' || c.type === 'decimal' ? 'num' : ''}`}
+                            data-value={path}
+                          >
+                            {showValue(row?.[c.key], c, p.lang)}
                           </td>
                         );
                       return (
@@ -344,51 +412,58 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                         </td>
                       );
                     })}
-                    <td className="row-actions">
-                      <Group gap={2} wrap="nowrap">
-                        <Tooltip label={t('form.moveUp')}>
-                          <ActionIcon
-                            variant="subtle"
-                            size="sm"
-                            disabled={i === 0}
-                            onClick={() => move(i, -1)}
-                            aria-label={`${t('form.moveUp')}: ${rowLabel} ${i + 1}`}
-                            data-row-action={`${rowPath}.up`}
-                          >
-                            <IconArrowUp size={15} />
-                          </ActionIcon>
-                        </Tooltip>
-                        <Tooltip label={t('form.moveDown')}>
-                          <ActionIcon
-                            variant="subtle"
-                            size="sm"
-                            disabled={i === rows.length - 1}
-                            onClick={() => move(i, 1)}
-                            aria-label={`${t('form.moveDown')}: ${rowLabel} ${i + 1}`}
-                            data-row-action={`${rowPath}.down`}
-                          >
-                            <IconArrowDown size={15} />
-                          </ActionIcon>
-                        </Tooltip>
-                        <Tooltip label={t('form.removeRow')}>
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            size="sm"
-                            onClick={() => p.onRemoveRow(base, i)}
-                            aria-label={`${t('form.removeRow')}: ${rowLabel} ${i + 1}`}
-                            data-row-action={`${rowPath}.remove`}
-                          >
-                            <IconTrash size={15} />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Group>
-                    </td>
+                    {!p.readOnly && (
+                      <td className="row-actions">
+                        <Group gap={2} wrap="nowrap">
+                          <Tooltip label={t('form.moveUp')}>
+                            <ActionIcon
+                              variant="subtle"
+                              size="sm"
+                              disabled={i === 0}
+                              onClick={() => move(i, -1)}
+                              aria-label={`${t('form.moveUp')}: ${rowLabel} ${i + 1}`}
+                              data-row-action={`${rowPath}.up`}
+                            >
+                              <IconArrowUp size={15} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label={t('form.moveDown')}>
+                            <ActionIcon
+                              variant="subtle"
+                              size="sm"
+                              disabled={i === rows.length - 1}
+                              onClick={() => move(i, 1)}
+                              aria-label={`${t('form.moveDown')}: ${rowLabel} ${i + 1}`}
+                              data-row-action={`${rowPath}.down`}
+                            >
+                              <IconArrowDown size={15} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label={t('form.removeRow')}>
+                            <ActionIcon
+                              variant="subtle"
+                              color="red"
+                              size="sm"
+                              onClick={() => p.onRemoveRow(base, i)}
+                              aria-label={`${t('form.removeRow')}: ${rowLabel} ${i + 1}`}
+                              data-row-action={`${rowPath}.remove`}
+                            >
+                              <IconTrash size={15} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </Group>
+                      </td>
+                    )}
                   </tr>
                   {notes.length > 0 && (
                     <tr className="issue-tr">
                       <td colSpan={ncols}>
-                        <IssueNotes issues={notes} explanations={p.explanations} onExplain={p.onExplain} />
+                        <IssueNotes
+                          issues={notes}
+                          explanations={p.explanations}
+                          onExplain={p.onExplain}
+                          readOnly={p.readOnly}
+                        />
                       </td>
                     </tr>
                   )}
@@ -398,23 +473,30 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
           </tbody>
         </table>
       </div>
-      <Group mt="xs" gap="sm" data-nav-cell={`${base}.add`}>
-        <Button
-          size="xs"
-          variant="light"
-          leftSection={<IconPlus size={14} />}
-          onClick={add}
-          disabled={rows.length >= item.maxRows}
-          data-cell={base}
-          data-add-row={base}
-        >
-          {t('form.addRow', { what: rowLabel.toLowerCase() })}
-        </Button>
-        <Text size="xs" c="dimmed">
-          {t('form.maxRows', { n: item.maxRows })}
-        </Text>
-      </Group>
-      <IssueNotes issues={p.issues.at(base)} explanations={p.explanations} onExplain={p.onExplain} />
+      {!p.readOnly && (
+        <Group mt="xs" gap="sm" data-nav-cell={`${base}.add`}>
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconPlus size={14} />}
+            onClick={add}
+            disabled={rows.length >= item.maxRows}
+            data-cell={base}
+            data-add-row={base}
+          >
+            {t('form.addRow', { what: rowLabel.toLowerCase() })}
+          </Button>
+          <Text size="xs" c="dimmed">
+            {t('form.maxRows', { n: item.maxRows })}
+          </Text>
+        </Group>
+      )}
+      <IssueNotes
+        issues={p.issues.at(base)}
+        explanations={p.explanations}
+        onExplain={p.onExplain}
+        readOnly={p.readOnly}
+      />
     </section>
   );
 }
@@ -464,6 +546,7 @@ export function SectionForm(p: SectionFormProps) {
           placeholder="dd/mm/yyyy"
           size="xs"
           w={170}
+          readOnly={p.readOnly}
           data-cell={`asof:${sk}`}
           error={asOfIssues.some((i) => i.severity === 'error') || undefined}
           aria-label={`${p.section.code}: ${t('form.asOf')}`}
@@ -472,7 +555,7 @@ export function SectionForm(p: SectionFormProps) {
           {t('form.window', { start: formatDate(p.window.start), end: formatDate(p.window.end) })}
         </Text>
       </div>
-      <IssueNotes issues={asOfIssues} explanations={p.explanations} onExplain={p.onExplain} />
+      <IssueNotes issues={asOfIssues} explanations={p.explanations} onExplain={p.onExplain} readOnly={p.readOnly} />
       {blocks}
     </div>
   );

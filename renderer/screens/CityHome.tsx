@@ -1,21 +1,149 @@
-import { Alert, Container, Text, Title } from '@mantine/core';
-import { IconInfoCircle } from '@tabler/icons-react';
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, Container, Group, Select, Tabs } from '@mantine/core';
+import { IconAlertTriangle, IconChartBar, IconFileImport, IconListCheck, IconListDetails } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import type { AppInfo, Output } from '../../shared/contract.js';
+import type { Lang } from '../../shared/i18n.js';
+import { formatNumber } from '../../shared/format.js';
+import { periodLabel } from '../../shared/periods.js';
+import type { Template } from '../../shared/template/schema.js';
+import { api, messageOf } from '../api.js';
+import { Completeness } from '../city/Completeness.js';
+import { ConsolidationView } from '../city/Consolidation.js';
+import { ImportPanel } from '../city/ImportPanel.js';
+import { Review } from '../city/Review.js';
+import { UnitLists } from '../city/UnitLists.js';
 
-/** The city role: its functions (import, review, consolidation) come in the next version. */
-export function CityHome() {
-  const { t } = useTranslation();
+export type CityTab = 'import' | 'completeness' | 'consolidation' | 'units';
+export type CityRoute = { tab: CityTab } | { tab: 'review'; period: string; unit: string };
+
+type Periods = Output<'city.periods'>;
+
+/** The period to open first: the latest one with returns, otherwise the one whose deadline comes next. */
+function defaultPeriod(list: Periods, today: string): string | null {
   return (
-    <Container size="sm" py="xl">
-      <Title order={2} size="h3" mb="md">
-        {t('city.title')}
-      </Title>
-      <Alert color="blue" icon={<IconInfoCircle />}>
-        <Text>{t('city.next')}</Text>
-        <Text size="sm" c="dimmed" mt="xs">
-          {t('city.change')}
-        </Text>
-      </Alert>
+    list.find((p) => p.submitted > 0)?.code ??
+    [...list].reverse().find((p) => p.deadline >= today)?.code ??
+    list[0]?.code ??
+    null
+  );
+}
+
+/** The city role: import packages, completeness, review, the Biểu tổng hợp, the unit list. */
+export function CityHome({
+  template,
+  info,
+  route,
+  go,
+}: {
+  template: Template;
+  info: AppInfo;
+  route: CityRoute;
+  go: (hash: string) => void;
+}) {
+  const { t } = useTranslation();
+  const lang = info.lang as Lang;
+  const [periods, setPeriods] = useState<Periods | null>(null);
+  const [period, setPeriod] = useState<string | null>(route.tab === 'review' ? route.period : null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0); // bumped after an import, so the other tabs reload
+
+  const loadPeriods = useCallback(() => {
+    api
+      .call('city.periods', { template: template.id })
+      .then((list) => {
+        setPeriods(list);
+        setPeriod((p) => (p && list.some((x) => x.code === p) ? p : defaultPeriod(list, info.today)));
+      })
+      .catch((e) => setError(messageOf(e)));
+  }, [template.id, info.today]);
+  useEffect(loadPeriods, [loadPeriods]);
+
+  const changed = useCallback(() => {
+    setVersion((v) => v + 1);
+    loadPeriods();
+  }, [loadPeriods]);
+
+  if (route.tab === 'review')
+    return (
+      <Container size="xl" py="md">
+        <Review
+          key={`${route.period}/${route.unit}/${version}`}
+          template={template}
+          period={route.period}
+          unit={route.unit}
+          lang={lang}
+          onBack={() => {
+            setPeriod(route.period);
+            go('/city/completeness');
+          }}
+        />
+      </Container>
+    );
+
+  const periodPicker = periods && period && (
+    <Group gap="sm" align="flex-end" mb="md">
+      <Select
+        label={t('city.period')}
+        value={period}
+        onChange={(v) => v && setPeriod(v)}
+        allowDeselect={false}
+        data={periods.map((p) => ({
+          value: p.code,
+          label: `${periodLabel(p.code, lang)} — ${t('city.periodSubmitted', { n: formatNumber(p.submitted), total: formatNumber(p.expected) })}`,
+        }))}
+        w={380}
+        data-testid="city-period"
+        maxDropdownHeight={320}
+      />
+    </Group>
+  );
+
+  return (
+    <Container size="xl" py="md">
+      {error && (
+        <Alert color="red" icon={<IconAlertTriangle />} mb="md" role="alert">
+          {error}
+        </Alert>
+      )}
+      <Tabs value={route.tab} onChange={(v) => v && go(`/city/${v}`)} keepMounted={false}>
+        <Tabs.List mb="md">
+          <Tabs.Tab value="import" leftSection={<IconFileImport size={18} />}>
+            {t('city.tabImport')}
+          </Tabs.Tab>
+          <Tabs.Tab value="completeness" leftSection={<IconListCheck size={18} />}>
+            {t('city.tabCompleteness')}
+          </Tabs.Tab>
+          <Tabs.Tab value="consolidation" leftSection={<IconChartBar size={18} />}>
+            {t('city.tabConsolidation')}
+          </Tabs.Tab>
+          <Tabs.Tab value="units" leftSection={<IconListDetails size={18} />}>
+            {t('city.tabUnits')}
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="import">
+          <ImportPanel lang={lang} onImported={changed} />
+        </Tabs.Panel>
+        <Tabs.Panel value="completeness">
+          {periodPicker}
+          {period && (
+            <Completeness
+              key={`${period}/${version}`}
+              template={template.id}
+              period={period}
+              lang={lang}
+              onReview={(unit) => go(`/city/review/${period}/${unit}`)}
+            />
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="consolidation">
+          {periodPicker}
+          {period && <ConsolidationView key={`${period}/${version}`} template={template} period={period} lang={lang} />}
+        </Tabs.Panel>
+        <Tabs.Panel value="units">
+          <UnitLists lang={lang} onChanged={changed} />
+        </Tabs.Panel>
+      </Tabs>
     </Container>
   );
 }

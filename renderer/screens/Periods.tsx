@@ -9,6 +9,7 @@ import { formatDate, formatDateTime } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
 import type { Template } from '../../shared/template/schema.js';
 import { api, messageOf } from '../api.js';
+import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
 export function StatusBadges({ row }: { row: PeriodRow }) {
   const { t } = useTranslation();
@@ -62,6 +63,7 @@ export function Periods({
   const lang = info.lang as Lang;
   const [rows, setRows] = useState<PeriodRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const delivery = useDelivery();
 
   const load = useCallback(() => {
     api
@@ -76,9 +78,12 @@ export function Periods({
       <Title order={2} size="h3">
         {tx(template.title, lang)}
       </Title>
-      <Text c="dimmed" size="sm" mb="md">
-        {t('periods.intro', { body: tx(template.receivingBody, lang), day: template.deadlineDay })}
-      </Text>
+      <Group justify="space-between" mb="md" wrap="nowrap">
+        <Text c="dimmed" size="sm">
+          {t('periods.intro', { body: tx(template.receivingBody, lang), day: template.deadlineDay })}
+        </Text>
+        <SendNowButton />
+      </Group>
       {error && (
         <Alert color="red" icon={<IconAlertTriangle />} mb="md" role="alert">
           <Text>{error}</Text>
@@ -131,7 +136,10 @@ export function Periods({
                 </Table.Td>
                 <Table.Td>{formatDate(r.deadline)}</Table.Td>
                 <Table.Td>
-                  <StatusBadges row={r} />
+                  <Group gap={4} wrap="wrap">
+                    <StatusBadges row={r} />
+                    <DeliveryBadge item={itemOf(delivery.status, r.code, r.revision)} />
+                  </Group>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">

@@ -122,6 +122,12 @@ function readsEmpty(e: Expr, view: Values, row?: Row): boolean {
   return false; // sums, counts, max/min treat empty as 0 (omitted cells count as 0)
 }
 
+const UNIT_TYPES_EN: Record<string, string> = { xã: 'commune', phường: 'ward', 'đặc khu': 'special zone' };
+/** The unit type as a word of the language: "phường" stays Vietnamese in Vietnamese, "ward" in English. */
+export function unitTypeName(type: string, lang: Lang): string {
+  return lang === 'en' ? (UNIT_TYPES_EN[type] ?? type) : type;
+}
+
 export function plateKey(s: string): string {
   return s.toUpperCase().replace(/[\s.\-]/g, '');
 }
@@ -246,7 +252,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
         if (!range || v === null || (v >= range[0] && v <= range[1])) return;
         const code = t.sections.find((s) => s.key === rule.target.split('.')[0])!.code;
         push(rule.severity, rule.id, rule.target, rule.target, `${code}, ` + fill(msg, {
-          value: formatNumber(v, 2), type: ctx.unitType!, min: formatNumber(range[0]), max: formatNumber(range[1]),
+          value: formatNumber(v, 2), type: unitTypeName(ctx.unitType!, lang), min: formatNumber(range[0]), max: formatNumber(range[1]),
         }));
         return;
       }

@@ -509,11 +509,11 @@ test('English labels on request; a refused file shows a Vietnamese message, neve
   await shot(page, '24-import-refused');
   await page.getByRole('button', { name: 'Đóng' }).click();
 
-  // City role: its screen says the functions come in the next version; then back to the commune.
+  // City role: its import screen; then back to the commune.
   await page.getByRole('button', { name: 'Đổi vai trò hoặc đơn vị' }).click();
   await page.getByRole('radio', { name: 'Thành phố' }).check();
   await page.getByRole('button', { name: 'Bắt đầu' }).click();
-  await expect(page.getByText('sẽ có trong phiên bản tiếp theo')).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Nhập báo cáo' })).toBeVisible();
   await shot(page, '25-city-role');
   await page.getByRole('button', { name: 'Đổi vai trò hoặc đơn vị' }).click();
   await page.getByRole('radio', { name: 'Xã, phường, đặc khu' }).check();

@@ -186,3 +186,14 @@ describe('the rules of DOMAIN.md', () => {
     );
   });
 });
+
+describe('unit types in messages', () => {
+  it('names the unit type in the language of the message', () => {
+    const v = sampleValues();
+    v.unit_info!.area_km2 = 3.2;
+    const en = validate(template, v, { period: q2, unitType: 'phường', lang: 'en' }).warnings[0]!.message;
+    expect(en).toContain('for a ward (5–55 km²)');
+    const vi = validate(template, v, { period: q2, unitType: 'phường' }).warnings[0]!.message;
+    expect(vi).toContain('của phường (5–55 km²)');
+  });
+});
