@@ -8,15 +8,18 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { ImportOutcome, ImportResult, ReturnJson, Template, Unit } from '../shared/index.js';
-import { AppError, parsePeriod, periodLabel, toErrorShape, unexplained, validate } from '../shared/index.js';
+import { AppError, formatDateTime, parsePeriod, periodLabel, toErrorShape, unexplained, validate } from '../shared/index.js';
 import type { Core } from '../core/handlers.js';
 import { createCore } from '../core/handlers.js';
+import type { DeliveryOptions } from '../core/delivery/index.js';
+import { normalizeServerUrl } from '../core/delivery/index.js';
 import type { IncomingFile } from '../core/city/import.js';
 import { checkReturnJson } from '../core/inputs.js';
 import { loadXlsx, packageFileName } from '../core/packages.js';
 import type { Resources } from '../core/resources.js';
 import { defaultResourcesDir, loadResources } from '../core/resources.js';
 import { buildServer, listen } from '../server/app.js';
+import { DEFAULT_INTAKE_PORT, intakeRevokeCommand, intakeTokenCommand, runIntake } from '../server/intake/index.js';
 
 const BIN = 'commune-returns';
 const EXIT_OK = 0;
@@ -257,8 +260,8 @@ async function cmdWeb(opts: { db: string; port: number; host: string }, io: Io):
 
 // ---------- the city role ----------
 
-async function withCore<T>(db: string, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await createCore({ dbPath: db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+async function withCore<T>(db: string, fn: (core: Core) => Promise<T>, delivery?: DeliveryOptions): Promise<T> {
+  const core = await createCore({ dbPath: db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), delivery });
   try {
     return await fn(core);
   } finally {
@@ -380,6 +383,109 @@ async function cmdUnitsImport(file: string, opts: { db: string; json?: boolean }
   return EXIT_OK;
 }
 
+// ---------- delivery over the network ----------
+
+/** The command line makes one attempt and exits: no background sender. */
+const ONE_SHOT: DeliveryOptions = { autoStart: false };
+
+function serverUrl(url: string): string {
+  const u = normalizeServerUrl(url);
+  if (!/^https?:\/\/[^/\s]+/i.test(u))
+    throw new Refusal(`--server: "${url}" không phải địa chỉ máy chủ. Hãy dùng dạng http://máy-chủ:cổng hoặc https://máy-chủ, do thành phố cung cấp.`);
+  return u;
+}
+
+async function cmdIntake(opts: { db?: string; port: number; host: string }, io: Io): Promise<number> {
+  const server = await runIntake({
+    dbPath: opts.db,
+    port: opts.port,
+    host: opts.host,
+    handleSignals: false,
+    print: io.out,
+    logger: { level: 'info', stream: process.stderr },
+  });
+  if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host))
+    io.err('Lưu ý: máy chủ đang mở cho các máy khác trong mạng; hãy đặt sau một máy chủ HTTPS (reverse proxy) khi mở ra Internet.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT_OK;
+}
+
+async function cmdIntakeToken(opts: { db?: string; unit?: string; city?: boolean; label?: string }, io: Io): Promise<number> {
+  await intakeTokenCommand({ dbPath: opts.db, unit: opts.unit, city: opts.city, label: opts.label, print: io.out });
+  return EXIT_OK;
+}
+
+async function cmdIntakeRevoke(token: string, opts: { db?: string }, io: Io): Promise<number> {
+  await intakeRevokeCommand({ dbPath: opts.db, token, print: io.out });
+  return EXIT_OK;
+}
+
+const DELIVERY_LABEL = { queued: 'chờ gửi', sending: 'đang gửi', sent: 'đã gửi', accepted: 'thành phố đã tiếp nhận', returned: 'bị trả lại' } as const;
+
+async function cmdSend(opts: { db: string; server: string; token: string; json?: boolean }, io: Io): Promise<number> {
+  const url = serverUrl(opts.server);
+  return withCore(
+    opts.db,
+    async (core) => {
+      const info = await core.handlers['app.info']({});
+      if (info.role === 'city')
+        throw new Refusal('Cơ sở dữ liệu này dùng cho vai trò Thành phố, không gửi báo cáo. Hãy dùng lệnh pull để lấy gói mới về Thành phố.');
+      if (info.role !== 'commune')
+        throw new Refusal('Cơ sở dữ liệu này chưa có đơn vị và chưa có báo cáo nào được nộp. Hãy nộp báo cáo trước (lệnh submit) rồi gửi.');
+      await core.delivery.useSettings({ serverUrl: url, token: opts.token });
+      const s = await core.handlers['delivery.sendNow']({});
+      const left = s.items.filter((i) => i.state === 'queued' || i.state === 'sending');
+      if (opts.json) io.out(JSON.stringify(s, null, 2));
+      else
+        for (const i of s.items) {
+          const when = i.state === 'sent' && i.sentAt ? ` lúc ${formatDateTime(i.sentAt)}` : '';
+          const why = i.state === 'returned' && i.reason ? ` Lý do: ${i.reason}` : i.error ? ` ${i.error}` : '';
+          io.out(`${periodLabel(i.period)}, lần nộp ${i.revision}: ${DELIVERY_LABEL[i.state]}${when}.${why}`);
+        }
+      if (!left.length) {
+        if (!opts.json) io.out(s.items.length ? `Không còn báo cáo nào chờ gửi (${s.items.length} báo cáo đã tới máy chủ thành phố).` : 'Không có báo cáo nào cần gửi.');
+        return EXIT_OK;
+      }
+      const why = s.connection.lastError ?? left.find((i) => i.error)?.error ?? 'Máy chủ chưa nhận được; hãy chạy lại lệnh sau ít phút.';
+      io.err(`Còn ${left.length} báo cáo chưa gửi được. ${why}`);
+      return EXIT_REFUSED;
+    },
+    ONE_SHOT,
+  );
+}
+
+async function cmdPull(opts: { db: string; server: string; token: string; json?: boolean }, io: Io): Promise<number> {
+  const url = serverUrl(opts.server);
+  return withCore(
+    opts.db,
+    async (core) => {
+      await core.city.claimCity();
+      await core.delivery.useSettings({ serverUrl: url, token: opts.token });
+      const { results, connection } = await core.handlers['city.pull']({});
+      if (opts.json) io.out(JSON.stringify({ results, connection }, null, 2));
+      else if (results.length) {
+        io.out(resultTable(results));
+        const n = (o: ImportOutcome) => results.filter((r) => r.outcome === o).length;
+        io.out(
+          `Đã lấy ${results.length} gói mới từ máy chủ — đã nhập ${n('imported')}, thay bản cũ ${n('superseded')}, ` +
+            `lưu lịch sử ${n('history')}, trùng ${n('duplicate')}, xung đột ${n('conflict')}, từ chối ${n('refused')}.` +
+            (n('conflict') ? ' Hãy xử lý các xung đột trong ứng dụng (Nhập gói → Xung đột).' : ''),
+        );
+      } else if (!connection.lastError) io.out('Không có gói mới trên máy chủ.');
+      if (connection.lastError) {
+        io.err(`Chưa lấy hết được: ${connection.lastError}`);
+        return EXIT_REFUSED;
+      }
+      return results.some((r) => r.outcome === 'refused') ? EXIT_REFUSED : EXIT_OK;
+    },
+    ONE_SHOT,
+  );
+}
+
 // ---------- the program ----------
 
 function parsePort(v: string): number {
@@ -396,7 +502,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(appVersion(), '-V, --version', 'hiện phiên bản')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()), outputError: () => undefined })
-    .showSuggestionAfterError(false);
+    .showSuggestionAfterError(false)
+    // `intake token --db …`: options after a subcommand belong to it, not to `intake`.
+    .enablePositionalOptions();
   const sub = (name: string, description: string) =>
     program.command(name).description(description).helpOption('-h, --help', 'hiện hướng dẫn').exitOverride();
 
@@ -445,10 +553,45 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<list.csv|xlsx>', 'tệp danh sách đơn vị')
     .option('--json', 'in kết quả dạng JSON')
     .action(async (file: string, o: { db: string; json?: boolean }) => setExit(await cmdUnitsImport(file, o, io)));
+  const intake = sub('intake', 'chạy máy chủ tiếp nhận gói báo cáo của thành phố (SQLite, hoặc PostgreSQL qua DATABASE_URL)')
+    .option('--db <server.sqlite>', 'tệp dữ liệu SQLite của máy chủ (tạo mới nếu chưa có); không có thì dùng DATABASE_URL')
+    .option('--port <N>', `cổng (mặc định ${DEFAULT_INTAKE_PORT}; 0: tự chọn cổng trống)`, parsePort, DEFAULT_INTAKE_PORT)
+    .option('--host <địa-chỉ>', 'địa chỉ lắng nghe', '127.0.0.1')
+    .action(async (o: { db?: string; port: number; host: string }) => setExit(await cmdIntake(o, io)));
+  intake
+    .command('token')
+    .description('cấp mã truy cập mới cho một đơn vị (--unit) hoặc cho thành phố (--city); mã in ở dòng cuối')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .option('--db <server.sqlite>', 'tệp dữ liệu SQLite của máy chủ; không có thì dùng DATABASE_URL')
+    .option('--unit <mã>', 'mã đơn vị (mã thống kê, ví dụ 11948)')
+    .option('--city', 'mã truy cập của thành phố (lấy gói, gửi quyết định)')
+    .option('--label <ghi-chú>', 'ghi chú, ví dụ "máy kế toán"')
+    .action(async (o: { db?: string; unit?: string; city?: boolean; label?: string }) => setExit(await cmdIntakeToken(o, io)));
+  intake
+    .command('revoke')
+    .description('thu hồi một mã truy cập (theo số hiệu in ra khi cấp, hoặc chính mã đó)')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .option('--db <server.sqlite>', 'tệp dữ liệu SQLite của máy chủ; không có thì dùng DATABASE_URL')
+    .argument('<số-hiệu|mã>', 'số hiệu mã hoặc mã truy cập')
+    .action(async (token: string, o: { db?: string }) => setExit(await cmdIntakeRevoke(token, o, io)));
+  sub('send', 'gửi ngay mọi báo cáo đang chờ tới máy chủ thành phố (một lần); mã thoát 0 khi không còn gì chờ gửi')
+    .requiredOption('--db <commune.sqlite>', 'tệp cơ sở dữ liệu của xã')
+    .requiredOption('--server <url>', 'địa chỉ máy chủ tiếp nhận của thành phố')
+    .requiredOption('--token <mã>', 'mã truy cập của đơn vị')
+    .option('--json', 'in trạng thái dạng JSON')
+    .action(async (o: { db: string; server: string; token: string; json?: boolean }) => setExit(await cmdSend(o, io)));
+  sub('pull', 'lấy các gói mới từ máy chủ tiếp nhận về cơ sở dữ liệu của Thành phố và gửi các quyết định duyệt')
+    .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố (tạo mới nếu chưa có)')
+    .requiredOption('--server <url>', 'địa chỉ máy chủ tiếp nhận')
+    .requiredOption('--token <mã>', 'mã truy cập của thành phố')
+    .option('--json', 'in bảng kết quả dạng JSON')
+    .action(async (o: { db: string; server: string; token: string; json?: boolean }) => setExit(await cmdPull(o, io)));
   return program;
 }
 
-const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units'];
+const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull'];
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 

@@ -91,6 +91,38 @@ export interface DB {
   };
   /** The current revision (highest stored) of each return at the city. */
   city_current: { template: string; period: string; unit: string; package: number };
+  // ---- delivery (0003_delivery) ----
+  /** The commune's outbox: one row per submitted revision, queued in the transaction that froze it. */
+  outbox: {
+    package_id: string;
+    return_id: number;
+    revision: number;
+    /** sent/accepted/returned come from the server (its receipt, then its status answers). */
+    state: 'queued' | 'sending' | 'sent' | 'accepted' | 'returned';
+    attempts: number;
+    queued_at: string;
+    /** The server's receivedAt (its clock). */
+    sent_at: string | null;
+    decided_at: string | null;
+    /** The city's reason when it returned the package. */
+    reason: string | null;
+    /** Set when the server refused the package for good (Vietnamese); the sender no longer tries it. */
+    error: string | null;
+    error_code: string | null;
+  };
+  /** The city's review decisions waiting to be pushed to the intake (POST /api/v1/decisions). */
+  city_decision_outbox: {
+    package_id: string;
+    decision: 'accepted' | 'returned';
+    reason: string | null;
+    decided_at: string;
+    /** not_on_server: the intake does not hold the package (it came by email); pushed again if a pull brings it. */
+    state: 'pending' | 'pushed' | 'not_on_server' | 'refused';
+    attempts: number;
+    error: string | null;
+  };
+  /** Packages the city pull has fetched and imported (or refused), so a resumed pull skips them. */
+  city_pulled: { package_id: string; outcome: string; pulled_at: string };
 }
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -184,6 +216,33 @@ export const migrations: Record<string, Migration> = {
               template TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
               package INTEGER NOT NULL REFERENCES city_packages(id),
               PRIMARY KEY (template, period, unit))`,
+      ];
+      for (const s of statements) await s.execute(db);
+    },
+  },
+  '0003_delivery': {
+    async up(db) {
+      const statements = [
+        sql`CREATE TABLE outbox (
+              package_id TEXT PRIMARY KEY REFERENCES revisions(package_id),
+              return_id INTEGER NOT NULL REFERENCES returns(id),
+              revision INTEGER NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'accepted', 'returned')),
+              attempts INTEGER NOT NULL DEFAULT 0,
+              queued_at TEXT NOT NULL,
+              sent_at TEXT, decided_at TEXT, reason TEXT,
+              error TEXT, error_code TEXT)`,
+        sql`CREATE INDEX outbox_state ON outbox(state, queued_at)`,
+        // Revisions submitted before delivery existed are queued too (the intake stores each once).
+        sql`INSERT INTO outbox (package_id, return_id, revision, state, attempts, queued_at)
+              SELECT package_id, return_id, revision, 'queued', 0, submitted_at FROM revisions ORDER BY id`,
+        sql`CREATE TABLE city_decision_outbox (
+              package_id TEXT PRIMARY KEY,
+              decision TEXT NOT NULL CHECK (decision IN ('accepted', 'returned')),
+              reason TEXT, decided_at TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('pending', 'pushed', 'not_on_server', 'refused')),
+              attempts INTEGER NOT NULL DEFAULT 0, error TEXT)`,
+        sql`CREATE TABLE city_pulled (package_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, pulled_at TEXT NOT NULL)`,
       ];
       for (const s of statements) await s.execute(db);
     },

@@ -39,13 +39,18 @@ import type { Resources, UnitList } from './resources.js';
 import { loadResources } from './resources.js';
 import type { City } from './city/handlers.js';
 import { createCity } from './city/handlers.js';
+import type { Delivery, DeliveryOptions } from './delivery/index.js';
+import { createDelivery } from './delivery/index.js';
 
 export interface CoreOptions {
   dbPath: string;
   /** The folder holding templates/ and units/. */
   resourcesDir: string;
   appVersion: string;
+  /** This PC's clock (tests give a wrong one: delivery shows the server's times, never this one). */
   now?: () => Date;
+  /** The outbox sender and the city pull (core/delivery); its sender starts when delivery is configured. */
+  delivery?: DeliveryOptions;
 }
 
 export interface Core {
@@ -55,6 +60,8 @@ export interface Core {
   submitReturnJson(ret: ReturnJson, submittedBy?: string): Promise<RevisionInfo>;
   /** The city role: import (streaming, for the command line), consolidation, unit lists. */
   city: City;
+  /** Delivery over the network: settings, the outbox sender, the city pull (command line `send`, `pull`). */
+  delivery: Delivery;
   /** A consistent copy of the database (SQLite backup API). */
   backup(destination: string): Promise<void>;
   close(): Promise<void>;
@@ -426,23 +433,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (check.identity.hash !== hash || check.identity.packageId !== packageId || check.editedOutside)
       throw new Error(`package ${packageId} does not read back to the frozen revision (hash ${check.identity.hash} ≠ ${hash})`);
     const late = isLate(submittedAt, periodDeadline(parsePeriod(row.period)!, t.deadlineDay));
-    await db
-      .insertInto('revisions')
-      .values({
-        return_id: row.id,
-        revision,
-        package_id: packageId,
-        template_version: t.version,
-        values_json: JSON.stringify(frozen.values),
-        explanations_json: JSON.stringify(frozen.explanations),
-        as_of_json: JSON.stringify(frozen.asOf),
-        hash,
-        submitted_at: submittedAt,
-        submitted_by: by,
-        late: late ? 1 : 0,
-        package: bytes,
-      })
-      .execute();
+    // The frozen revision and its place in the outbox are written together.
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('revisions')
+        .values({
+          return_id: row.id,
+          revision,
+          package_id: packageId,
+          template_version: t.version,
+          values_json: JSON.stringify(frozen.values),
+          explanations_json: JSON.stringify(frozen.explanations),
+          as_of_json: JSON.stringify(frozen.asOf),
+          hash,
+          submitted_at: submittedAt,
+          submitted_by: by,
+          late: late ? 1 : 0,
+          package: bytes,
+        })
+        .execute();
+      await trx
+        .insertInto('outbox')
+        .values({ package_id: packageId, return_id: row.id, revision, state: 'queued', attempts: 0, queued_at: submittedAt })
+        .execute();
+    });
+    delivery.kick();
     return { revision, packageId, submittedAt, submittedBy: by, hash, late };
   }
 
@@ -470,10 +485,24 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     findUnit,
     installUnitList: (list) => installUnitList(db, list, now()),
     diff: diffContent,
+    pull: () => delivery.pull(),
+    decided: () => delivery.kick(),
+  });
+
+  const delivery: Delivery = createDelivery({
+    db,
+    sqlite: opened.sqlite,
+    now,
+    settings,
+    unitName: async (code) => (await findUnit(code))?.name ?? `đơn vị mã ${code}`,
+    importFiles: (files, o) => city.importFiles(files, o),
+    claimCity: () => city.claimCity(),
+    options: opts.delivery,
   });
 
   const handlers: Handlers = {
     ...city.handlers,
+    ...delivery.handlers,
     'app.info': () => appInfo(),
     'app.setup': async ({ role, unitCode }) => {
       const code = unitCode?.trim() || null;
@@ -613,6 +642,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   for (const name of Object.keys(handlers) as (keyof Handlers)[])
     (handlers as Record<string, unknown>)[name] = guarded(handlers[name] as (i: unknown) => unknown);
 
+  await delivery.start();
   return {
     handlers,
     resources,
@@ -645,8 +675,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       importUnitList: guarded(city.importUnitList),
       claimCity: guarded(city.claimCity),
     },
+    delivery: {
+      ...delivery,
+      pull: guarded(delivery.pull),
+      useSettings: guarded(delivery.useSettings),
+    },
     backup: guarded((destination: string) => backupDatabase(opened.sqlite, destination)),
     close: async () => {
+      await delivery.stop();
       await queue;
       await opened.close();
     },

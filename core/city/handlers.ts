@@ -15,6 +15,7 @@ import { importPackages, validatePackage } from './import.js';
 import type { ReviewedRow } from './store.js';
 import { cityStore } from './store.js';
 import { compareUnitLists, parseUnitListFile } from './units.js';
+import { decisionQueue } from '../delivery/city.js';
 
 export type CityCallName = Extract<keyof Handlers, `city.${string}` | 'units.import' | 'units.versions'>;
 export type CityHandlers = Pick<Handlers, CityCallName>;
@@ -39,6 +40,10 @@ export interface CityDeps {
   findUnit(code: string): Promise<Unit | undefined>;
   installUnitList(list: UnitList): Promise<void>;
   diff(t: Template, before: Content, after: Content, lang: Lang): Change[];
+  /** city.pull: the delivery module's pull (core/delivery), bound by createCore. */
+  pull(): Promise<Output<'city.pull'>>;
+  /** A review decision was recorded and queued for the intake: push it when the network allows. */
+  decided?(): void;
   log?(message: string, cause: unknown): void;
 }
 
@@ -61,6 +66,7 @@ const COMMUNE_DB =
 
 export function createCity(deps: CityDeps): City {
   const store = cityStore(deps.sqlite);
+  const decisions = decisionQueue(deps.sqlite);
   const { resources } = deps;
   const listVersion = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions WHERE is_current = 1`);
   // The units of a list in the order of its file (the order of every consolidation table).
@@ -300,7 +306,14 @@ export function createCity(deps: CityDeps): City {
         const why = reason?.trim() || null;
         if (decision === 'returned' && !why)
           throw new AppError('invalid_input', 'Hãy ghi lý do trả lại để đơn vị biết cần sửa gì, rồi bấm Trả lại.');
-        store.decide(r.id, decision, decision === 'returned' ? why : null, deps.now().toISOString());
+        const at = deps.now().toISOString();
+        const kept = decision === 'returned' ? why : null;
+        // The decision and its push to the intake (for the commune's status) are recorded together.
+        deps.sqlite.transaction(() => {
+          store.decide(r.id, decision, kept, at);
+          decisions.queue(r.package_id, decision, kept, at);
+        })();
+        deps.decided?.();
         const what = `lần nộp ${revision} của ${u.name}, ${periodLabel(period)}`;
         return {
           message: decision === 'accepted' ? `Đã tiếp nhận ${what}.` : `Đã trả lại ${what} để chỉnh sửa. Lý do: ${why}`,
@@ -319,6 +332,7 @@ export function createCity(deps: CityDeps): City {
       const b = await get(to);
       return deps.diff(templateOf(b.template, b.template_version), content(a), content(b), (await deps.settings()).lang);
     },
+    'city.pull': () => deps.pull(),
     'city.consolidation': ({ template, period }) => consolidation(template, period),
     'city.consolidation.export': async ({ template, period }) => {
       const t = latestTemplate(template);

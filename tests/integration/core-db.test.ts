@@ -115,7 +115,7 @@ describe('migrations', () => {
     await core.close();
     const next: Record<string, Migration> = {
       ...migrations,
-      '0002_test_column': {
+      '9999_test_column': {
         async up(k) {
           await sql`ALTER TABLE settings ADD COLUMN note TEXT`.execute(k);
         },
@@ -123,13 +123,13 @@ describe('migrations', () => {
     };
     const opened = await openDatabase(db, { migrations: next, now: () => new Date('2026-05-10T03:00:00Z') });
     await opened.close();
-    const backup = tmp.file('c.sqlite.before-0002_test_column-20260510T030000Z.sqlite');
+    const backup = tmp.file('c.sqlite.before-9999_test_column-20260510T030000Z.sqlite');
     expect(existsSync(backup)).toBe(true);
     const old = new Database(backup, { readonly: true });
     expect((old.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name)).toEqual(Object.keys(migrations).sort());
     expect(old.prepare(`SELECT value FROM settings WHERE key = 'unit_code'`).get()).toEqual({ value: '11948' });
     old.close();
-    // This app (without 0002) now refuses the migrated file as newer.
+    // This app (without 9999) now refuses the migrated file as newer.
     await expect(openCore(db)).rejects.toMatchObject({ code: 'db_newer' });
   });
 

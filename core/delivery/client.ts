@@ -1,0 +1,229 @@
+/**
+ * The HTTP client of the city's intake (/api/v1, shapes in shared/intake-api.ts) used by the
+ * commune outbox and the city pull. Every request has a timeout and can be aborted (closing the
+ * app); no call throws for a network or server problem: it answers a Failure the caller sorts
+ * into "wait and retry" or "a person must act".
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { DecisionInput, IntakeErrorCode, PackageList, PackageReceipt } from '../../shared/intake-api.js';
+import {
+  API_PREFIX,
+  DecisionSchema,
+  HealthSchema,
+  IntakeErrorSchema,
+  PackageListSchema,
+  PackageReceiptSchema,
+  StatusSchema,
+  XLSX_CONTENT_TYPE,
+} from '../../shared/intake-api.js';
+
+export type Failure =
+  /** No answer: refused, cut, timed out, DNS. Always "wait". */
+  | { kind: 'network'; cause: unknown }
+  /** The server answered with a refusal (or something that is not the intake's JSON). */
+  | {
+      kind: 'answer';
+      status: number;
+      code: IntakeErrorCode | null;
+      action: 'wait' | 'act';
+      /** The server's Vietnamese sentence, when it sent one. */
+      message: string | null;
+      serverTime: string | null;
+      retryAfterMs: number | null;
+    };
+
+export type Result<T> =
+  { ok: true; status: number; value: T; serverTime: string | null } | { ok: false; failure: Failure };
+
+export interface ClientOptions {
+  /** Aborts every request in flight (closing the app). */
+  signal?: AbortSignal;
+  /** Per request, for small answers. */
+  timeoutMs?: number;
+  /** An upload or download may take longer: timeout = timeoutMs + bytes / minBytesPerSecond. */
+  minBytesPerSecond?: number;
+  /** Bytes sent and received (bodies), for the status line and the benchmark. */
+  onTraffic?(sent: number, received: number): void;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** `https://city.example/` or `…/api/v1` → `https://city.example` (what the settings keep). */
+export function normalizeServerUrl(url: string): string {
+  return url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/i, '')
+    .replace(/\/+$/, '');
+}
+
+export class IntakeClient {
+  private readonly timeoutMs: number;
+  private readonly minBytesPerSecond: number;
+  constructor(
+    readonly serverUrl: string,
+    private readonly token: string,
+    private readonly opts: ClientOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.minBytesPerSecond = opts.minBytesPerSecond ?? 2_000;
+  }
+
+  private signal(bytes = 0): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs + Math.ceil((bytes / this.minBytesPerSecond) * 1000));
+    return this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+  }
+
+  private async request<T>(
+    path: string,
+    init: { method?: string; body?: Uint8Array | string; type?: string; auth?: boolean; expectBytes?: number },
+    parse: (res: Response) => Promise<T>,
+  ): Promise<Result<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (init.auth !== false) headers.authorization = `Bearer ${this.token}`;
+    if (init.type) headers['content-type'] = init.type;
+    const size = typeof init.body === 'string' ? Buffer.byteLength(init.body) : (init.body?.length ?? 0);
+    let res: Response;
+    try {
+      res = await fetch(`${this.serverUrl}${API_PREFIX}${path}`, {
+        method: init.method ?? 'GET',
+        headers,
+        body: init.body as RequestInit['body'],
+        signal: this.signal(size + (init.expectBytes ?? 0)),
+        redirect: 'error',
+      });
+    } catch (cause) {
+      return { ok: false, failure: { kind: 'network', cause } };
+    }
+    try {
+      if (res.ok) {
+        const value = await parse(res);
+        this.opts.onTraffic?.(size, Number(res.headers.get('content-length') ?? 0));
+        return { ok: true, status: res.status, value, serverTime: serverTimeOf(value) };
+      }
+      const text = await res.text();
+      this.opts.onTraffic?.(size, Buffer.byteLength(text));
+      return { ok: false, failure: refusalOf(res, text) };
+    } catch (cause) {
+      // Cut while the answer was arriving, or an answer that is not what the intake sends.
+      if (cause instanceof NotIntake)
+        return {
+          ok: false,
+          failure: {
+            kind: 'answer',
+            status: res.status,
+            code: null,
+            action: 'act',
+            message: null,
+            serverTime: null,
+            retryAfterMs: null,
+          },
+        };
+      return { ok: false, failure: { kind: 'network', cause } };
+    }
+  }
+
+  /** GET /health (no token). */
+  health(): Promise<Result<{ ok: boolean; time: string }>> {
+    return this.request('/health', { auth: false }, json(HealthSchema));
+  }
+
+  /** POST /packages: 201 stored, 200 already stored (idempotent by package id); both are a receipt. */
+  postPackage(bytes: Uint8Array): Promise<Result<PackageReceipt>> {
+    return this.request(
+      '/packages',
+      { method: 'POST', body: bytes, type: XLSX_CONTENT_TYPE },
+      json(PackageReceiptSchema),
+    );
+  }
+
+  /** GET /status?packages=… (unit token). */
+  status(packageIds: string[]): Promise<Result<z.infer<typeof StatusSchema>>> {
+    return this.request(`/status?packages=${packageIds.map(encodeURIComponent).join(',')}`, {}, json(StatusSchema));
+  }
+
+  /** GET /packages?since=&limit= (city token). */
+  listPackages(since: string, limit: number): Promise<Result<PackageList>> {
+    const q = new URLSearchParams({ since, limit: String(limit) });
+    return this.request(`/packages?${q}`, {}, json(PackageListSchema));
+  }
+
+  /** GET /packages/:id (city token): the stored bytes, checked against the sha256 the server lists. */
+  getPackage(packageId: string, expected: { sha256: string; size: number }): Promise<Result<Buffer>> {
+    return this.request(`/packages/${encodeURIComponent(packageId)}`, { expectBytes: expected.size }, async (res) => {
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (bytes.length !== expected.size || sha256(bytes) !== expected.sha256)
+        throw new Error(`package ${packageId}: got ${bytes.length} bytes, sha256 differs from the listing`);
+      return bytes;
+    });
+  }
+
+  /** POST /decisions (city token). */
+  postDecision(d: DecisionInput): Promise<Result<z.infer<typeof DecisionSchema>>> {
+    return this.request(
+      '/decisions',
+      { method: 'POST', body: JSON.stringify(d), type: 'application/json' },
+      json(DecisionSchema),
+    );
+  }
+}
+
+class NotIntake extends Error {}
+
+function json<S extends z.ZodType>(schema: S): (res: Response) => Promise<z.infer<S>> {
+  return async (res) => {
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new NotIntake(`not JSON: ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw new NotIntake(`unexpected answer: ${text.slice(0, 200)}`);
+    return parsed.data;
+  };
+}
+
+function serverTimeOf(v: unknown): string | null {
+  if (v && typeof v === 'object') {
+    const o = v as { serverTime?: unknown; time?: unknown };
+    if (typeof o.serverTime === 'string') return o.serverTime;
+    if (typeof o.time === 'string') return o.time;
+  }
+  return null;
+}
+
+function refusalOf(res: Response, text: string): Failure {
+  const retryAfter = Number(res.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const parsed = IntakeErrorSchema.safeParse(body);
+  if (parsed.success)
+    return {
+      kind: 'answer',
+      status: res.status,
+      code: parsed.data.code,
+      action: res.status === 429 || res.status >= 500 ? 'wait' : parsed.data.action,
+      message: parsed.data.message,
+      serverTime: parsed.data.serverTime,
+      retryAfterMs,
+    };
+  // Not the intake's refusal: a proxy or gateway in between (502, 503, 504: wait), or an address
+  // that is not the intake (anything else: a person must check the address).
+  return {
+    kind: 'answer',
+    status: res.status,
+    code: null,
+    action: res.status === 429 || res.status >= 500 ? 'wait' : 'act',
+    message: null,
+    serverTime: null,
+    retryAfterMs,
+  };
+}

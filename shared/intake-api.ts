@@ -1,0 +1,141 @@
+/**
+ * The intake HTTP API (/api/v1): the shapes of its answers, for the server and for the clients
+ * (commune outbox and city pull in core/delivery, server/intake). Pure TypeScript + zod, no Node.
+ *
+ * Every answer carries `serverTime` (ISO, the server's clock): a commune PC's clock may be days
+ * wrong, so clients show and compare server times, never their own.
+ */
+import { z } from 'zod';
+
+export const API_PREFIX = '/api/v1';
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/**
+ * Stable error codes. `action` says what the client does: `wait` = try the same request again
+ * later (automatically), `act` = a person must change something first (token, file, settings).
+ */
+export const IntakeErrorCodeSchema = z.enum([
+  'token_missing',
+  'token_unknown',
+  'token_revoked',
+  'forbidden',
+  'wrong_unit',
+  'empty_body',
+  'corrupt_file',
+  'not_a_package',
+  'wrong_template',
+  'package_conflict',
+  'too_large',
+  'unsupported_media_type',
+  'invalid_input',
+  'not_found',
+  'version_exists',
+  'rate_limited',
+  'internal',
+]);
+export type IntakeErrorCode = z.infer<typeof IntakeErrorCodeSchema>;
+
+export const IntakeErrorSchema = z.object({
+  code: IntakeErrorCodeSchema,
+  /** A Vietnamese sentence: what happened and whether to wait or act. */
+  message: z.string(),
+  action: z.enum(['wait', 'act']),
+  serverTime: z.string(),
+  details: z.unknown().optional(),
+});
+export type IntakeErrorBody = z.infer<typeof IntakeErrorSchema>;
+
+/** POST /api/v1/packages → 201 (stored now) or 200 (already stored). */
+export const PackageReceiptSchema = z.object({
+  packageId: z.string(),
+  unit: z.string(),
+  period: z.string(),
+  template: z.string(),
+  templateVersion: z.number().int(),
+  revision: z.number().int(),
+  receivedAt: z.string(),
+  alreadyStored: z.boolean(),
+  serverTime: z.string(),
+});
+export type PackageReceipt = z.infer<typeof PackageReceiptSchema>;
+
+export const PackageSummarySchema = z.object({
+  packageId: z.string(),
+  unit: z.string(),
+  period: z.string(),
+  template: z.string(),
+  templateVersion: z.number().int(),
+  revision: z.number().int(),
+  /** The values hash written in the package's identity. */
+  hash: z.string(),
+  /** sha256 hex of the stored bytes (what GET /packages/:id returns). */
+  sha256: z.string(),
+  size: z.number().int(),
+  editedOutside: z.boolean(),
+  receivedAt: z.string(),
+});
+export type PackageSummary = z.infer<typeof PackageSummarySchema>;
+
+/** GET /api/v1/packages?since=<cursor>&limit=N (city). Pass `cursor` back as `since`; `more` = call again now. */
+export const PackageListSchema = z.object({
+  packages: z.array(PackageSummarySchema),
+  cursor: z.string(),
+  more: z.boolean(),
+  serverTime: z.string(),
+});
+export type PackageList = z.infer<typeof PackageListSchema>;
+
+export const DecisionStateSchema = z.enum(['accepted', 'returned']);
+/** POST /api/v1/decisions (city). A reason is required when returning a package. */
+export const DecisionInputSchema = z
+  .object({
+    packageId: z.string().min(1).max(200),
+    state: DecisionStateSchema,
+    reason: z.string().max(4000).optional(),
+  })
+  .strict();
+export type DecisionInput = z.infer<typeof DecisionInputSchema>;
+
+export const DecisionSchema = z.object({
+  packageId: z.string(),
+  state: DecisionStateSchema,
+  reason: z.string().nullable(),
+  decidedAt: z.string(),
+  serverTime: z.string(),
+});
+
+/**
+ * GET /api/v1/status?packages=id1,id2 (unit): per package id, `unknown` (the server does not hold
+ * it for this unit: send it), `received`, `accepted` or `returned` (with the city's reason).
+ * Without `packages`, the unit's latest packages.
+ */
+export const PackageStatusSchema = z.object({
+  packageId: z.string(),
+  state: z.enum(['unknown', 'received', 'accepted', 'returned']),
+  receivedAt: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type PackageStatus = z.infer<typeof PackageStatusSchema>;
+export const StatusSchema = z.object({
+  unit: z.string(),
+  packages: z.array(PackageStatusSchema),
+  serverTime: z.string(),
+});
+
+/** GET /api/v1/reference (any token): the published templates and unit list. ETag = `version`. */
+export const ReferenceSchema = z.object({
+  version: z.string(),
+  templates: z.array(
+    z.object({ id: z.string(), version: z.number().int(), publishedAt: z.string(), template: z.unknown() }),
+  ),
+  units: z.object({
+    version: z.string(),
+    publishedAt: z.string(),
+    units: z.array(z.object({ code: z.string(), type: z.string(), name: z.string() })),
+  }),
+  serverTime: z.string(),
+});
+export type Reference = z.infer<typeof ReferenceSchema>;
+
+export const HealthSchema = z.object({ ok: z.boolean(), time: z.string() });
