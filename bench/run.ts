@@ -5,7 +5,8 @@
  * - renderer bundle size gzipped (goal ≤ 400 KB)
  * - first form shown in Chromium after start (goal ≤ 1 s)
  * - city import of 114 and 3,321 packages against SheetJS's parse alone, consolidation (bench/import.ts)
- * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import.
+ * - delivery: bytes on the wire, one package over 64 kbit/s · 400 ms RTT · 5% loss, intake throughput (bench/delivery.ts)
+ * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import, delivery.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { parseTemplate, parsePeriod, type ReturnJson, type Template } from '../s
 import { writePackage, readPackage } from '../core/xlsx/index.js';
 import { sampleReturn } from '../tests/helpers/sample.js';
 import { benchImport } from './import.js';
+import { benchDelivery } from './delivery.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results: { name: string; value: string; goal: string }[] = [];
@@ -164,6 +166,7 @@ for (const [name, fn] of [
   ['bundle', benchBundle],
   ['first-form', benchFirstForm],
   ['import', () => benchImport(report)],
+  ['delivery', () => benchDelivery(report)],
 ] as const) {
   if (only && only !== name) continue;
   try {

@@ -129,7 +129,7 @@ export function unitTypeName(type: string, lang: Lang): string {
 }
 
 export function plateKey(s: string): string {
-  return s.toUpperCase().replace(/[\s.\-]/g, '');
+  return s.toUpperCase().replace(/[\s.-]/g, '');
 }
 
 /** Validate a return's values against its template: type checks from the template, then its rules. */
