@@ -167,7 +167,7 @@ async function childRead(kind: 'fast' | 'sheetjs' | 'exceljs', dir: string, limi
 }
 
 /** The full import (core/city, another engineer's) into a fresh city database, files read one at a time. */
-async function childImport(dir: string, unitsCsv: string): Promise<ReadFigures & { outcomes: Record<string, number> }> {
+async function childImport(dir: string, unitsCsv: string): Promise<ReadFigures & { outcomes: Record<string, number>; consolidationMs: number; workbookMs: number }> {
   const { createCore } = await import('../core/handlers.js');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'cr-bench-city-'));
   try {
@@ -204,8 +204,20 @@ async function childImport(dir: string, unitsCsv: string): Promise<ReadFigures &
       },
     });
     const totalMs = performance.now() - start;
+    // The consolidation of every unit of the list (JSON), then its workbook.
+    const consolidationMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await handlers['city.consolidation']!({ template: 'BC-CX', period: '2026-Q2' });
+      consolidationMs.push(performance.now() - t);
+    }
+    const t = performance.now();
+    await handlers['city.consolidation.export']!({ template: 'BC-CX', period: '2026-Q2' });
+    const workbookMs = performance.now() - t;
     await core.close();
     return {
+      consolidationMs: pct(consolidationMs, 50),
+      workbookMs,
       n: results.length,
       totalMs,
       mean: totalMs / results.length,
@@ -288,7 +300,7 @@ export async function benchImport(report: Report): Promise<void> {
     [national, 'vietnam.csv', nNational, '≤ 30 s, memory flat', sheetAll],
   ] as const) {
     try {
-      const imp = inChild<ReadFigures & { outcomes: Record<string, number> }>([
+      const imp = inChild<ReadFigures & { outcomes: Record<string, number>; consolidationMs: number; workbookMs: number }>([
         'import',
         dir,
         path.join(root, 'resources/units', csv),
@@ -299,6 +311,8 @@ export async function benchImport(report: Report): Promise<void> {
         goal,
       );
       report(`Full import ÷ SheetJS parse alone, ${n}`, (imp.totalMs / sheet.totalMs).toFixed(2), '≤ 1');
+      report(`Consolidation of ${n} units (JSON, median of 5)`, ms(imp.consolidationMs), n > 1000 ? '≤ 500 ms' : '—');
+      report(`Consolidation workbook of ${n} units`, s(imp.workbookMs), '—');
     } catch (e) {
       report(
         `Full import into a fresh city database, ${n} packages`,

@@ -3,8 +3,8 @@ import { AppError } from './errors.js';
 import { parsePeriod } from './periods.js';
 import type { ConsolidationAggregate, ConsolidationGroup, Item, TableItem, Template } from './template/schema.js';
 import type { Row, Values } from './template/model.js';
-import { findItem, getPath } from './template/model.js';
-import { computeView, evaluate, num } from './template/compute.js';
+import { findItem, getPath, pathGetter } from './template/model.js';
+import { computeView, fillComputedColumns, num } from './template/compute.js';
 
 /**
  * The city's consolidation (Biểu tổng hợp) of one period: completeness over the expected units,
@@ -236,7 +236,8 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
   if (!found) return fail(`unknown item ${path}`);
   const item = found.item;
   const parts = path.split('.');
-  const value = (c: Counted) => getPath(c.view, path);
+  const get = pathGetter(path);
+  const value = (c: Counted) => get(c.view);
 
   if ('sum' in spec) {
     if (item.kind === 'table') return compileTableSum(item, parts, spec, fail);
@@ -333,22 +334,44 @@ function summedTable(item: TableItem, tablePath: string, s: EvalState): Record<s
   const cached = s.tables.get(tablePath);
   if (cached) return cached;
   const inputs = item.columns.filter((c) => !c.expr && (c.type === 'integer' || c.type === 'decimal'));
-  const computed = item.columns.filter((c) => c.expr);
+  const keys = item.totalRow ? [...item.rows.map((r) => r.key), item.totalRow.key] : item.rows.map((r) => r.key);
   const table: Record<string, Row> = {};
-  const total: Row = Object.fromEntries(inputs.map((c) => [c.key, 0]));
-  for (const r of item.rows) {
-    const row: Row = Object.fromEntries(inputs.map((c) => [c.key, 0]));
-    for (const u of s.counted) {
-      const src = getPath(u.view, `${tablePath}.${r.key}`) as Row | undefined;
-      for (const c of inputs) row[c.key] = clean((row[c.key] as number) + (num(src?.[c.key]) ?? 0));
+  if (s.counted.length === 1) {
+    // One unit (a row of the per-unit sheets): its computed view already holds this table with its
+    // computed columns and total row; only empty input cells become 0.
+    const src = getPath(s.counted[0]!.view, tablePath) as Record<string, Row | undefined> | undefined;
+    for (const key of keys) {
+      const row: Row = { ...src?.[key] };
+      for (const c of inputs) row[c.key] = num(row[c.key]) ?? 0;
+      table[key] = row;
     }
-    for (const c of inputs) total[c.key] = clean((total[c.key] as number) + (row[c.key] as number));
-    table[r.key] = row;
+  } else {
+    for (const key of item.rows.map((r) => r.key)) table[key] = Object.fromEntries(inputs.map((c) => [c.key, 0]));
+    for (const u of s.counted) {
+      const src = getPath(u.view, tablePath) as Record<string, Row | undefined> | undefined;
+      if (!src) continue;
+      for (const r of item.rows) {
+        const from = src[r.key];
+        if (!from) continue;
+        const to = table[r.key]!;
+        for (const c of inputs) {
+          const v = num(from[c.key]);
+          if (v !== null) to[c.key] = (to[c.key] as number) + v;
+        }
+      }
+    }
+    const total: Row = Object.fromEntries(inputs.map((c) => [c.key, 0]));
+    for (const r of item.rows) {
+      const row = table[r.key]!;
+      for (const c of inputs) {
+        row[c.key] = clean(row[c.key] as number);
+        total[c.key] = (total[c.key] as number) + (row[c.key] as number);
+      }
+    }
+    for (const c of inputs) total[c.key] = clean(total[c.key] as number);
+    if (item.totalRow) table[item.totalRow.key] = total;
+    for (const key of keys) fillComputedColumns(item.columns, table[key]!, {}, s.periodYear);
   }
-  if (item.totalRow) table[item.totalRow.key] = total;
-  for (const row of Object.values(table))
-    for (let pass = 0; pass < computed.length; pass++)
-      for (const c of computed) row[c.key] = evaluate(c.expr!, { view: {}, row, periodYear: s.periodYear });
   s.tables.set(tablePath, table);
   return table;
 }

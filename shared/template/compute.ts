@@ -1,6 +1,5 @@
-import type { Expr, Template } from './schema.js';
+import type { Column, Expr, Template } from './schema.js';
 import type { Row, Values } from './model.js';
-import { getPath } from './model.js';
 
 export type Scalar = number | string | null;
 
@@ -24,35 +23,126 @@ function clean(x: number): number {
   return Math.round(x * 1e10) / 1e10;
 }
 
-export function evaluate(e: Expr, ctx: EvalContext): Scalar {
-  if (typeof e === 'number') return e;
+type Compiled = (ctx: EvalContext) => Scalar;
+const compiled = new WeakMap<object, Compiled>();
+
+/** Navigate a dotted path given as parts (split once, when the expression is compiled). */
+function at(obj: unknown, parts: string[]): unknown {
+  let cur = obj;
+  for (const p of parts) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** An expression turned into a function once (cached per expression object of the template). */
+function compile(e: Expr): Compiled {
+  if (typeof e === 'number') return () => e;
+  const hit = compiled.get(e);
+  if (hit) return hit;
+  let f: Compiled;
   if ('ref' in e) {
-    const v = getPath(ctx.view, e.ref);
-    return typeof v === 'string' ? v : num(v);
-  }
-  if ('col' in e) return num(ctx.row?.[e.col]);
-  if ('sum' in e) return clean(e.sum.reduce((a: number, x) => a + n0(evaluate(x, ctx)), 0));
-  if ('sub' in e) return clean(n0(evaluate(e.sub[0], ctx)) - n0(evaluate(e.sub[1], ctx)));
-  if ('div' in e) {
-    const d = n0(evaluate(e.div[1], ctx));
-    return d === 0 ? null : n0(evaluate(e.div[0], ctx)) / d;
-  }
-  if ('max' in e) return Math.max(...e.max.map((x) => n0(evaluate(x, ctx))));
-  if ('min' in e) return Math.min(...e.min.map((x) => n0(evaluate(x, ctx))));
-  if ('count' in e) {
-    const rows = getPath(ctx.view, e.count);
-    if (!Array.isArray(rows)) return 0;
+    const parts = e.ref.split('.');
+    f = (ctx) => {
+      const v = at(ctx.view, parts);
+      return typeof v === 'string' ? v : num(v);
+    };
+  } else if ('col' in e) {
+    const col = e.col;
+    f = (ctx) => num(ctx.row?.[col]);
+  } else if ('sum' in e) {
+    const xs = e.sum.map(compile);
+    f = (ctx) => {
+      let a = 0;
+      for (const x of xs) a += n0(x(ctx));
+      return clean(a);
+    };
+  } else if ('sub' in e) {
+    const [a, b] = e.sub.map(compile) as [Compiled, Compiled];
+    f = (ctx) => clean(n0(a(ctx)) - n0(b(ctx)));
+  } else if ('div' in e) {
+    const [a, b] = e.div.map(compile) as [Compiled, Compiled];
+    f = (ctx) => {
+      const d = n0(b(ctx));
+      return d === 0 ? null : n0(a(ctx)) / d;
+    };
+  } else if ('max' in e) {
+    const xs = e.max.map(compile);
+    f = (ctx) => Math.max(...xs.map((x) => n0(x(ctx))));
+  } else if ('min' in e) {
+    const xs = e.min.map(compile);
+    f = (ctx) => Math.min(...xs.map((x) => n0(x(ctx))));
+  } else if ('count' in e) {
+    const parts = e.count.split('.');
     const w = e.where;
-    return w ? rows.filter((r) => (r as Row | undefined)?.[w.column] === w.equals).length : rows.length;
-  }
-  if ('band' in e) {
-    const v = evaluate(e.band, ctx);
-    if (typeof v !== 'number') return null;
-    for (const b of e.bands) if (v >= b.atLeast) return b.value;
-    return e.else;
-  }
-  if ('periodYear' in e) return ctx.periodYear;
-  return null;
+    f = (ctx) => {
+      const rows = at(ctx.view, parts);
+      if (!Array.isArray(rows)) return 0;
+      return w ? rows.filter((r) => (r as Row | undefined)?.[w.column] === w.equals).length : rows.length;
+    };
+  } else if ('band' in e) {
+    const v = compile(e.band);
+    const { bands } = e;
+    const otherwise = e.else;
+    f = (ctx) => {
+      const x = v(ctx);
+      if (typeof x !== 'number') return null;
+      for (const b of bands) if (x >= b.atLeast) return b.value;
+      return otherwise;
+    };
+  } else if ('periodYear' in e) f = (ctx) => ctx.periodYear;
+  else f = () => null;
+  compiled.set(e, f);
+  return f;
+}
+
+export function evaluate(e: Expr, ctx: EvalContext): Scalar {
+  return compile(e)(ctx);
+}
+
+function columnRefs(e: Expr, out: Set<string>): Set<string> {
+  if (typeof e === 'number') return out;
+  if ('col' in e) out.add(e.col);
+  else if ('sum' in e) e.sum.forEach((x) => columnRefs(x, out));
+  else if ('sub' in e) e.sub.forEach((x) => columnRefs(x, out));
+  else if ('div' in e) e.div.forEach((x) => columnRefs(x, out));
+  else if ('max' in e) e.max.forEach((x) => columnRefs(x, out));
+  else if ('min' in e) e.min.forEach((x) => columnRefs(x, out));
+  else if ('band' in e) columnRefs(e.band, out);
+  return out;
+}
+
+const computedOrder = new WeakMap<Column[], Column[]>();
+/** The computed columns of a table, each after the computed columns it reads (cached per table). */
+function orderedComputedColumns(columns: Column[]): Column[] {
+  let order = computedOrder.get(columns);
+  if (order) return order;
+  const computed = columns.filter((c) => c.expr);
+  const byKey = new Map(computed.map((c) => [c.key, c]));
+  const done = new Set<string>();
+  order = [];
+  const visit = (c: Column, path: Set<string>) => {
+    if (done.has(c.key)) return;
+    if (path.has(c.key)) throw new Error(`computed column ${c.key} depends on itself`);
+    path.add(c.key);
+    for (const dep of columnRefs(c.expr!, new Set())) {
+      const d = byKey.get(dep);
+      if (d) visit(d, path);
+    }
+    done.add(c.key);
+    order!.push(c);
+  };
+  for (const c of computed) visit(c, new Set());
+  computedOrder.set(columns, order);
+  return order;
+}
+
+/** Fill the computed columns of one table row, in dependency order, in place. */
+export function fillComputedColumns(columns: Column[], row: Row, view: Values, periodYear: number): Row {
+  const ctx: EvalContext = { view, row, periodYear };
+  for (const c of orderedComputedColumns(columns)) row[c.key] = evaluate(c.expr!, ctx);
+  return row;
 }
 
 /**
@@ -71,12 +161,7 @@ export function computeView(t: Template, values: Values, periodYear: number): Va
       else if (item.kind === 'table') {
         const src = (sv[item.key] ?? {}) as Record<string, Row | undefined>;
         const table: Record<string, Row> = {};
-        const computedCols = item.columns.filter((c) => c.expr);
-        const fill = (row: Row): Row => {
-          for (let pass = 0; pass < computedCols.length; pass++)
-            for (const c of computedCols) row[c.key] = evaluate(c.expr!, { ...ctx, row });
-          return row;
-        };
+        const fill = (row: Row): Row => fillComputedColumns(item.columns, row, view, periodYear);
         for (const r of item.rows) table[r.key] = fill({ ...(src[r.key] ?? {}) });
         if (item.totalRow) {
           const total: Row = {};

@@ -123,6 +123,19 @@ export function cellLabel(t: Template, path: string, lang: Lang = 'vi'): string 
   return `${head}, ${rowName}${col ? `, ${tx(col.label, lang)}` : ''}`;
 }
 
+/** A getter for one path, split once: for loops over many returns. */
+export function pathGetter(path: string): (obj: unknown) => unknown {
+  const parts = path.split('.');
+  return (obj) => {
+    let cur = obj;
+    for (const p of parts) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = (cur as Record<string, unknown>)[p];
+    }
+    return cur;
+  };
+}
+
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const p of path.split('.')) {
