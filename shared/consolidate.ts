@@ -309,7 +309,11 @@ function compileTableSum(
   const columns = spec.columns ?? summable;
   const bad = columns.filter((c) => !summable.includes(c));
   if (bad.length) return fail(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a summable column of ${tablePath}`);
-  const pick = (row: Row): Figures => Object.fromEntries(columns.map((c) => [c, num(row[c]) ?? 0]));
+  const pick = (row: Row): Figures => {
+    const out: Figures = {};
+    for (const c of columns) out[c] = num(row[c]) ?? 0;
+    return out;
+  };
   if (parts.length === 2) {
     const rows = spec.totalRow === false ? item.rows.map((r) => r.key) : tableRowKeys(item);
     return (s) => {
@@ -337,14 +341,10 @@ function summedTable(item: TableItem, tablePath: string, s: EvalState): Record<s
   const keys = item.totalRow ? [...item.rows.map((r) => r.key), item.totalRow.key] : item.rows.map((r) => r.key);
   const table: Record<string, Row> = {};
   if (s.counted.length === 1) {
-    // One unit (a row of the per-unit sheets): its computed view already holds this table with its
-    // computed columns and total row; only empty input cells become 0.
+    // One unit (a row of the per-unit sheets): its computed view already holds this table, every
+    // row with its computed columns and the total row (readers take an empty cell as 0).
     const src = getPath(s.counted[0]!.view, tablePath) as Record<string, Row | undefined> | undefined;
-    for (const key of keys) {
-      const row: Row = { ...src?.[key] };
-      for (const c of inputs) row[c.key] = num(row[c.key]) ?? 0;
-      table[key] = row;
-    }
+    for (const key of keys) table[key] = src?.[key] ?? {};
   } else {
     for (const key of item.rows.map((r) => r.key)) table[key] = Object.fromEntries(inputs.map((c) => [c.key, 0]));
     for (const u of s.counted) {
