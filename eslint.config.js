@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'dist-electron', 'release', 'tests/output', 'test-results', 'playwright-report'] },
+  { ignores: ['node_modules', 'dist', 'dist-cli', 'dist-electron', 'release', 'tests/output', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -40,6 +40,15 @@ function ensureRendererBuilt() {
   }
 }
 
+/** The bundled command line (dist-cli/), rebuilt when a source of the core, server, CLI or shared changed. */
+function ensureCliBuilt() {
+  const bundle = path.join(root, 'dist-cli', 'bin.js');
+  const sources = ['cli', 'core', 'server', 'shared'].map((d) => newestMtime(path.join(root, d)));
+  if (existsSync(bundle) && Math.max(...sources) <= statSync(bundle).mtimeMs) return bundle;
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-cli.js')], { cwd: root, stdio: 'inherit' });
+  return r.status === 0 ? bundle : path.join(root, 'bin', 'commune-returns.js');
+}
+
 function dataDir() {
   if (process.env.COMMUNE_RETURNS_DATA_DIR) return process.env.COMMUNE_RETURNS_DATA_DIR;
   const base = process.platform === 'win32' ? process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming')
@@ -92,7 +101,7 @@ if (electron) {
   mkdirSync(dir, { recursive: true });
   const preferred = Number(process.env.PORT ?? 4380);
   const port = (await portFree(preferred)) ? preferred : 0;
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'commune-returns.js'), 'web', '--db', path.join(dir, 'commune-returns.sqlite'), '--port', String(port)], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, [ensureCliBuilt(), 'web', '--db', path.join(dir, 'commune-returns.sqlite'), '--port', String(port)], { cwd: root, stdio: 'inherit' });
   const stop = () => child.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
