@@ -231,8 +231,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   }
 
   async function tick(): Promise<void> {
+    // dueAt stays (now past) while the attempt runs: the status says "trying now", not "nothing planned".
     timer = undefined;
-    dueAt = undefined;
     try {
       const out = await exclusive(() => cycle(false));
       if (!stopped) schedule(await next(out));

@@ -14,7 +14,7 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertCircle, IconCloud, IconCloudOff, IconFileImport, IconSend } from '@tabler/icons-react';
+import { IconAlertCircle, IconCloud, IconCloudOff, IconFileImport, IconRefresh, IconSend } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Output } from '../../shared/contract.js';
 import { DeliverySettingsInputSchema } from '../../shared/contract.js';
@@ -27,6 +27,66 @@ export type OutboxItem = DeliveryStatus['items'][number];
 
 /** How often the app asks the core for the outbox and the connection while it is open. */
 export const POLL_MS = 15_000;
+/** …and while a return waits to be sent: the person sees "Đã gửi" soon after it happened. */
+export const BUSY_POLL_MS = 3_000;
+
+/**
+ * Sentences not yet in renderer/i18n/*.json (owned by the renderer): used as i18next default values,
+ * in the language of the screen, until they are moved there under the same keys.
+ */
+const PENDING_TEXT: Record<string, { vi: string; en: string }> = {
+  'delivery.checkNow': { vi: 'Xem kết quả duyệt', en: 'Check the review result' },
+  'delivery.checkNowHint': {
+    vi: 'Hỏi máy chủ thành phố xem báo cáo đã gửi được tiếp nhận hay bị trả lại. Ứng dụng cũng tự hỏi vài phút một lần.',
+    en: 'Ask the city server whether the sent report was accepted or returned. The app also asks by itself every few minutes.',
+  },
+  'delivery.noNews': {
+    vi: 'Thành phố chưa duyệt báo cáo đã gửi. Ứng dụng sẽ tự hỏi lại sau ít phút.',
+    en: 'The city has not reviewed the sent report yet. The app will ask again in a few minutes.',
+  },
+  'delivery.noNewsTitle': { vi: 'Chưa có kết quả', en: 'No result yet' },
+  'delivery.retrying': {
+    vi: 'Chưa kết nối được · liên lạc gần nhất {{at}} · tự thử lại lúc {{next}}',
+    en: 'No connection · last contact {{at}} · retrying at {{next}}',
+  },
+  'delivery.retryingNever': {
+    vi: 'Chưa kết nối được máy chủ lần nào · tự thử lại lúc {{next}}',
+    en: 'Never reached the server · retrying at {{next}}',
+  },
+  'delivery.sendNowHint': {
+    vi: 'Gửi ngay tới thành phố mọi báo cáo đã nộp đang chờ gửi (bản đang soạn chưa nộp thì không gửi).',
+    en: 'Send every submitted report that is waiting to the city now (drafts not yet submitted are not sent).',
+  },
+  'delivery.tokenCity': { vi: 'Mã truy cập của thành phố', en: "The city's access code" },
+  'delivery.tokenCityHint': {
+    vi: 'Mã dành cho Thành phố (lấy gói báo cáo, gửi kết quả duyệt), do người quản trị máy chủ cấp; giữ bí mật.',
+    en: 'The code for the city (fetching reports, sending review results), issued by the server administrator; keep it secret.',
+  },
+  'delivery.returnedShort': { vi: 'Bị trả lại', en: 'Returned' },
+  'delivery.returnedReason': { vi: 'Lý do: {{reason}}', en: 'Reason: {{reason}}' },
+  'delivery.needsAction': {
+    vi: 'Chưa gửi được qua mạng — bấm để xem cần làm gì',
+    en: 'Cannot send over the network — click to see what to do',
+  },
+};
+
+function usePendingT(): (key: string, vars?: Record<string, string>) => string {
+  const { t, i18n } = useTranslation();
+  const en = i18n.language === 'en';
+  return useCallback(
+    (key: string, vars?: Record<string, string>) => {
+      const p = PENDING_TEXT[key];
+      return t(key, { ...vars, defaultValue: p ? (en ? p.en : p.vi) : key });
+    },
+    [t, en],
+  );
+}
+
+/** hh:mm of a time (the server's clock), with the date only when it is not today's. */
+function timeOf(iso: string, reference: string | null): string {
+  const full = formatDateTime(iso);
+  return reference && formatDateTime(reference).slice(0, 10) === full.slice(0, 10) ? full.slice(11) : full;
+}
 
 interface DeliveryContextValue {
   /** null until the first answer; `available: false` when this installation has no delivery yet. */
@@ -63,7 +123,7 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
   const alive = useRef(true);
 
   const refresh = useCallback(
-    () =>
+    (): Promise<void> =>
       api
         .call('delivery.status', {})
         .then((s) => {
@@ -80,28 +140,40 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     alive.current = true;
-    void refresh();
-    const timer = setInterval(() => void refresh(), POLL_MS);
     return () => {
       alive.current = false;
-      clearInterval(timer);
     };
-  }, [refresh]);
+  }, []);
 
+  // Something waits to go and delivery is set up: ask often, so "Đã gửi" shows soon after it happened.
+  const busy =
+    !!status?.connection.configured &&
+    status.items.some((i) => (i.state === 'queued' || i.state === 'sending') && !i.error);
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), busy ? BUSY_POLL_MS : POLL_MS);
+    return () => clearInterval(timer);
+  }, [refresh, busy]);
+
+  const pt = usePendingT();
   const sendNow = useCallback(async () => {
     setSending(true);
     try {
+      const waiting = (status?.items ?? []).filter((i) => i.state === 'queued' || i.state === 'sending');
       const s = await api.call('delivery.sendNow', {});
       setStatus(s);
       setAvailable(true);
       if (s.connection.lastError)
         notifications.show({ color: 'orange', title: t('delivery.sendFailed'), message: s.connection.lastError });
+      else if (!waiting.length && s.items.some((i) => i.state === 'sent'))
+        // Only asked for the city's decisions: say so when there is nothing new, not silence.
+        notifications.show({ color: 'blue', title: pt('delivery.noNewsTitle'), message: pt('delivery.noNews') });
     } catch (e) {
       notifications.show({ color: 'red', title: t('delivery.sendFailed'), message: messageOf(e) });
     } finally {
       setSending(false);
     }
-  }, [t]);
+  }, [t, pt, status]);
 
   const adoptConnection = useCallback((connection: Connection) => {
     setStatus((s) => (s ? { ...s, connection } : { connection, items: [] }));
@@ -141,14 +213,28 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
 /** The header's honest line about the connection; a click opens the settings. */
 export function ConnectionIndicator() {
   const { t } = useTranslation();
+  const pt = usePendingT();
   const { status, available, openSettings } = useDelivery();
   const c = status?.connection;
   const configured = available && !!c?.configured;
+  // A package the server refused for good is told on its own badge; the line is about the connection.
+  const refusal = !!c?.lastError && !!status?.items.some((i) => i.error && c.lastError!.includes(i.error));
   let text: string;
   let tone: 'ok' | 'warn' | 'off';
   if (!configured) {
     text = t('delivery.notConfigured');
     tone = 'off';
+  } else if (c?.lastError && !refusal) {
+    // Honest: no contact now, when the last one was, and whether the app retries by itself.
+    tone = 'warn';
+    if (!c.nextAttemptAt) text = pt('delivery.needsAction');
+    else if (!c.lastContactAt) text = pt('delivery.retryingNever', { next: timeOf(c.nextAttemptAt, c.nextAttemptAt) });
+    else
+      text = pt('delivery.retrying', {
+        // Short enough for the header: times of day, dates only when they differ.
+        at: timeOf(c.lastContactAt, c.nextAttemptAt),
+        next: timeOf(c.nextAttemptAt, c.lastContactAt),
+      });
   } else if (c?.lastContactAt) {
     text = t('delivery.lastContact', { at: formatDateTime(c.lastContactAt) });
     tone = c.lastError ? 'warn' : 'ok';
@@ -167,7 +253,7 @@ export function ConnectionIndicator() {
         aria-label={`${text}. ${t('delivery.settingsOpen')}`}
       >
         <Group gap={6} wrap="nowrap">
-          {tone === 'off' ? <IconCloudOff size={16} aria-hidden /> : <IconCloud size={16} aria-hidden />}
+          {tone === 'ok' ? <IconCloud size={16} aria-hidden /> : <IconCloudOff size={16} aria-hidden />}
           <Text size="xs" className="connection-text">
             {text}
           </Text>
@@ -180,6 +266,7 @@ export function ConnectionIndicator() {
 /** The delivery state of one submitted revision, as the commune reads it. */
 export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
   const { t } = useTranslation();
+  const pt = usePendingT();
   if (!item) return null;
   const props = {
     size: 'sm' as const,
@@ -222,12 +309,36 @@ export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
         </Badge>
       );
     case 'returned':
+      // A short badge, and the city's reason beside it as text a person can read (a badge is
+      // one line of small capitals): on its own line where the row wraps, cut short where it
+      // cannot (the full reason in the tooltip and for screen readers).
       return (
-        <Tooltip label={item.reason ?? ''} disabled={!item.reason} multiline w={320}>
-          <Badge {...props} color="red" variant="filled">
-            {t('delivery.returned', { reason: item.reason ?? '—' })}
-          </Badge>
-        </Tooltip>
+        <>
+          <Tooltip label={item.reason ?? ''} disabled={!item.reason} multiline w={360}>
+            <Badge
+              {...props}
+              color="red"
+              variant="filled"
+              aria-label={t('delivery.returned', { reason: item.reason ?? '—' })}
+            >
+              {pt('delivery.returnedShort')}
+            </Badge>
+          </Tooltip>
+          {item.reason && (
+            <Tooltip label={item.reason} multiline w={360}>
+              <Text
+                size="xs"
+                c="red.9"
+                lineClamp={2}
+                data-testid="delivery-reason"
+                style={{ flex: '1 1 100%', minWidth: 0, maxWidth: '34em' }}
+                aria-hidden
+              >
+                {pt('delivery.returnedReason', { reason: item.reason })}
+              </Text>
+            </Tooltip>
+          )}
+        </>
       );
   }
 }
@@ -236,15 +347,37 @@ export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
 export function SendNowButton({
   size = 'xs',
   offerSetup = true,
+  period,
 }: {
   size?: 'xs' | 'compact-xs';
   /** When delivery is not set up, offer the settings (the periods list) or stay silent (the editor's busy toolbar). */
   offerSetup?: boolean;
+  /** Shown only for this period's revisions (the editor); otherwise for any (the periods list). */
+  period?: string;
 }) {
   const { t } = useTranslation();
+  const pt = usePendingT();
   const { status, available, sendNow, sending, openSettings } = useDelivery();
   if (!available) return null;
-  const waiting = status?.items.some((i) => i.state === 'queued' || i.state === 'sending') ?? false;
+  const items = (status?.items ?? []).filter((i) => period === undefined || i.period === period);
+  const waiting = items.some((i) => i.state === 'queued' || i.state === 'sending');
+  const awaiting = items.some((i) => i.state === 'sent');
+  if (!waiting && awaiting && status?.connection.configured)
+    // Sent, the city has not decided yet: the app asks every few minutes; a person may ask now.
+    return (
+      <Tooltip label={pt('delivery.checkNowHint')} multiline w={320}>
+        <Button
+          size={size}
+          variant="light"
+          loading={sending}
+          onClick={() => void sendNow()}
+          leftSection={<IconRefresh size={14} />}
+          data-testid="check-now"
+        >
+          {pt('delivery.checkNow')}
+        </Button>
+      </Tooltip>
+    );
   if (!waiting) return null;
   if (!status?.connection.configured)
     return !offerSetup ? null : (
@@ -253,16 +386,18 @@ export function SendNowButton({
       </Button>
     );
   return (
-    <Button
-      size={size}
-      variant="light"
-      loading={sending}
-      onClick={() => void sendNow()}
-      leftSection={<IconSend size={14} />}
-      data-testid="send-now"
-    >
-      {t('delivery.sendNow')}
-    </Button>
+    <Tooltip label={pt('delivery.sendNowHint')} multiline w={320}>
+      <Button
+        size={size}
+        variant="light"
+        loading={sending}
+        onClick={() => void sendNow()}
+        leftSection={<IconSend size={14} />}
+        data-testid="send-now"
+      >
+        {t('delivery.sendNow')}
+      </Button>
+    </Tooltip>
   );
 }
 
@@ -284,6 +419,20 @@ export function SettingsDialog({
   const [errors, setErrors] = useState<{ serverUrl?: string; token?: string }>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const pt = usePendingT();
+  // The city types its own token here, not a unit's: say which one is asked for.
+  const [isCity, setIsCity] = useState(false);
+  useEffect(() => {
+    if (!opened) return;
+    let live = true;
+    api
+      .call('app.info', {})
+      .then((info) => live && setIsCity(info.role === 'city'))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [opened]);
 
   const save = async (input: Parameters<typeof api.call<'delivery.configure'>>[1]) => {
     setBusy(true);
@@ -348,8 +497,8 @@ export function SettingsDialog({
             autoComplete="off"
           />
           <TextInput
-            label={t('delivery.token')}
-            description={t('delivery.tokenHint')}
+            label={isCity ? pt('delivery.tokenCity') : t('delivery.token')}
+            description={isCity ? pt('delivery.tokenCityHint') : t('delivery.tokenHint')}
             value={token}
             onChange={(e) => setToken(e.currentTarget.value)}
             error={errors.token}
