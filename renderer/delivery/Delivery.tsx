@@ -34,54 +34,6 @@ export const BUSY_POLL_MS = 3_000;
  * Sentences not yet in renderer/i18n/*.json (owned by the renderer): used as i18next default values,
  * in the language of the screen, until they are moved there under the same keys.
  */
-const PENDING_TEXT: Record<string, { vi: string; en: string }> = {
-  'delivery.checkNow': { vi: 'Xem kết quả duyệt', en: 'Check the review result' },
-  'delivery.checkNowHint': {
-    vi: 'Hỏi máy chủ thành phố xem báo cáo đã gửi được tiếp nhận hay bị trả lại. Ứng dụng cũng tự hỏi vài phút một lần.',
-    en: 'Ask the city server whether the sent report was accepted or returned. The app also asks by itself every few minutes.',
-  },
-  'delivery.noNews': {
-    vi: 'Thành phố chưa duyệt báo cáo đã gửi. Ứng dụng sẽ tự hỏi lại sau ít phút.',
-    en: 'The city has not reviewed the sent report yet. The app will ask again in a few minutes.',
-  },
-  'delivery.noNewsTitle': { vi: 'Chưa có kết quả', en: 'No result yet' },
-  'delivery.retrying': {
-    vi: 'Chưa kết nối được · liên lạc gần nhất {{at}} · tự thử lại lúc {{next}}',
-    en: 'No connection · last contact {{at}} · retrying at {{next}}',
-  },
-  'delivery.retryingNever': {
-    vi: 'Chưa kết nối được máy chủ lần nào · tự thử lại lúc {{next}}',
-    en: 'Never reached the server · retrying at {{next}}',
-  },
-  'delivery.sendNowHint': {
-    vi: 'Gửi ngay tới thành phố mọi báo cáo đã nộp đang chờ gửi (bản đang soạn chưa nộp thì không gửi).',
-    en: 'Send every submitted report that is waiting to the city now (drafts not yet submitted are not sent).',
-  },
-  'delivery.tokenCity': { vi: 'Mã truy cập của thành phố', en: "The city's access code" },
-  'delivery.tokenCityHint': {
-    vi: 'Mã dành cho Thành phố (lấy gói báo cáo, gửi kết quả duyệt), do người quản trị máy chủ cấp; giữ bí mật.',
-    en: 'The code for the city (fetching reports, sending review results), issued by the server administrator; keep it secret.',
-  },
-  'delivery.returnedShort': { vi: 'Bị trả lại', en: 'Returned' },
-  'delivery.returnedReason': { vi: 'Lý do: {{reason}}', en: 'Reason: {{reason}}' },
-  'delivery.needsAction': {
-    vi: 'Chưa gửi được qua mạng — bấm để xem cần làm gì',
-    en: 'Cannot send over the network — click to see what to do',
-  },
-};
-
-function usePendingT(): (key: string, vars?: Record<string, string>) => string {
-  const { t, i18n } = useTranslation();
-  const en = i18n.language === 'en';
-  return useCallback(
-    (key: string, vars?: Record<string, string>) => {
-      const p = PENDING_TEXT[key];
-      return t(key, { ...vars, defaultValue: p ? (en ? p.en : p.vi) : key });
-    },
-    [t, en],
-  );
-}
-
 /** hh:mm of a time (the server's clock), with the date only when it is not today's. */
 function timeOf(iso: string, reference: string | null): string {
   const full = formatDateTime(iso);
@@ -155,7 +107,6 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
     return () => clearInterval(timer);
   }, [refresh, busy]);
 
-  const pt = usePendingT();
   const sendNow = useCallback(async () => {
     setSending(true);
     try {
@@ -167,13 +118,13 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
         notifications.show({ color: 'orange', title: t('delivery.sendFailed'), message: s.connection.lastError });
       else if (!waiting.length && s.items.some((i) => i.state === 'sent'))
         // Only asked for the city's decisions: say so when there is nothing new, not silence.
-        notifications.show({ color: 'blue', title: pt('delivery.noNewsTitle'), message: pt('delivery.noNews') });
+        notifications.show({ color: 'blue', title: t('delivery.noNewsTitle'), message: t('delivery.noNews') });
     } catch (e) {
       notifications.show({ color: 'red', title: t('delivery.sendFailed'), message: messageOf(e) });
     } finally {
       setSending(false);
     }
-  }, [t, pt, status]);
+  }, [t, status]);
 
   const adoptConnection = useCallback((connection: Connection) => {
     setStatus((s) => (s ? { ...s, connection } : { connection, items: [] }));
@@ -213,7 +164,6 @@ export function DeliveryProvider({ children }: { children: ReactNode }) {
 /** The header's honest line about the connection; a click opens the settings. */
 export function ConnectionIndicator() {
   const { t } = useTranslation();
-  const pt = usePendingT();
   const { status, available, openSettings } = useDelivery();
   const c = status?.connection;
   const configured = available && !!c?.configured;
@@ -227,10 +177,10 @@ export function ConnectionIndicator() {
   } else if (c?.lastError && !refusal) {
     // Honest: no contact now, when the last one was, and whether the app retries by itself.
     tone = 'warn';
-    if (!c.nextAttemptAt) text = pt('delivery.needsAction');
-    else if (!c.lastContactAt) text = pt('delivery.retryingNever', { next: timeOf(c.nextAttemptAt, c.nextAttemptAt) });
+    if (!c.nextAttemptAt) text = t('delivery.needsAction');
+    else if (!c.lastContactAt) text = t('delivery.retryingNever', { next: timeOf(c.nextAttemptAt, c.nextAttemptAt) });
     else
-      text = pt('delivery.retrying', {
+      text = t('delivery.retrying', {
         // Short enough for the header: times of day, dates only when they differ.
         at: timeOf(c.lastContactAt, c.nextAttemptAt),
         next: timeOf(c.nextAttemptAt, c.lastContactAt),
@@ -266,7 +216,6 @@ export function ConnectionIndicator() {
 /** The delivery state of one submitted revision, as the commune reads it. */
 export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
   const { t } = useTranslation();
-  const pt = usePendingT();
   if (!item) return null;
   const props = {
     size: 'sm' as const,
@@ -321,7 +270,7 @@ export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
               variant="filled"
               aria-label={t('delivery.returned', { reason: item.reason ?? '—' })}
             >
-              {pt('delivery.returnedShort')}
+              {t('delivery.returnedShort')}
             </Badge>
           </Tooltip>
           {item.reason && (
@@ -334,7 +283,7 @@ export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
                 style={{ flex: '1 1 100%', minWidth: 0, maxWidth: '34em' }}
                 aria-hidden
               >
-                {pt('delivery.returnedReason', { reason: item.reason })}
+                {t('delivery.returnedReason', { reason: item.reason })}
               </Text>
             </Tooltip>
           )}
@@ -356,7 +305,6 @@ export function SendNowButton({
   period?: string;
 }) {
   const { t } = useTranslation();
-  const pt = usePendingT();
   const { status, available, sendNow, sending, openSettings } = useDelivery();
   if (!available) return null;
   const items = (status?.items ?? []).filter((i) => period === undefined || i.period === period);
@@ -365,7 +313,7 @@ export function SendNowButton({
   if (!waiting && awaiting && status?.connection.configured)
     // Sent, the city has not decided yet: the app asks every few minutes; a person may ask now.
     return (
-      <Tooltip label={pt('delivery.checkNowHint')} multiline w={320}>
+      <Tooltip label={t('delivery.checkNowHint')} multiline w={320}>
         <Button
           size={size}
           variant="light"
@@ -374,7 +322,7 @@ export function SendNowButton({
           leftSection={<IconRefresh size={14} />}
           data-testid="check-now"
         >
-          {pt('delivery.checkNow')}
+          {t('delivery.checkNow')}
         </Button>
       </Tooltip>
     );
@@ -386,7 +334,7 @@ export function SendNowButton({
       </Button>
     );
   return (
-    <Tooltip label={pt('delivery.sendNowHint')} multiline w={320}>
+    <Tooltip label={t('delivery.sendNowHint')} multiline w={320}>
       <Button
         size={size}
         variant="light"
@@ -419,7 +367,6 @@ export function SettingsDialog({
   const [errors, setErrors] = useState<{ serverUrl?: string; token?: string }>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const pt = usePendingT();
   // The city types its own token here, not a unit's: say which one is asked for.
   const [isCity, setIsCity] = useState(false);
   useEffect(() => {
@@ -497,8 +444,8 @@ export function SettingsDialog({
             autoComplete="off"
           />
           <TextInput
-            label={isCity ? pt('delivery.tokenCity') : t('delivery.token')}
-            description={isCity ? pt('delivery.tokenCityHint') : t('delivery.tokenHint')}
+            label={isCity ? t('delivery.tokenCity') : t('delivery.token')}
+            description={isCity ? t('delivery.tokenCityHint') : t('delivery.tokenHint')}
             value={token}
             onChange={(e) => setToken(e.currentTarget.value)}
             error={errors.token}
