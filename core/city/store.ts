@@ -5,36 +5,14 @@
  * interleaved with anything else on the connection.
  */
 import type Database from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { DB } from '../db.js';
 
 export type Standing = 'stored' | 'pending' | 'set_aside';
 export type Review = 'received' | 'accepted' | 'returned';
 
 /** A package row without its bytes. */
-export interface PackageRow {
-  id: number;
-  package_id: string;
-  template: string;
-  template_version: number;
-  unit: string;
-  period: string;
-  revision: number;
-  standing: Standing;
-  hash: string;
-  edited_outside: number;
-  values_json: string;
-  explanations_json: string;
-  as_of_json: string;
-  created_at: string | null;
-  submitted_at: string | null;
-  submitted_by: string | null;
-  app_version: string | null;
-  late: number;
-  imported_at: string;
-  file_name: string;
-  errors: number;
-  warnings: number;
-  unit_list_version: string;
-}
+export type PackageRow = Omit<Selectable<DB['city_packages']>, 'file_bytes'>;
 
 /** A package row with its review. */
 export interface ReviewedRow extends PackageRow {
@@ -45,14 +23,7 @@ export interface ReviewedRow extends PackageRow {
 
 export type NewPackage = Omit<PackageRow, 'id'> & { file_bytes: Uint8Array };
 
-export interface ConflictRow {
-  id: number;
-  existing: number;
-  incoming: number;
-  created_at: string;
-  resolved_at: string | null;
-  kept: 'existing' | 'incoming' | null;
-}
+export type ConflictRow = Selectable<DB['city_conflicts']>;
 
 const COLUMNS = `p.id, p.package_id, p.template, p.template_version, p.unit, p.period, p.revision, p.standing, p.hash,
   p.edited_outside, p.values_json, p.explanations_json, p.as_of_json, p.created_at, p.submitted_at, p.submitted_by,

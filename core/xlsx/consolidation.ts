@@ -40,15 +40,16 @@ import {
   MARGINS,
   RIGHT,
   VI,
+  blockTitle,
   colLetter,
   escapeText,
   font,
   heightFor,
   lines,
   merge,
-  nationalHeading,
   numFmt,
   quoteSheet,
+  sheetTitle,
   signatureHeads,
 } from './style.js';
 
@@ -463,14 +464,8 @@ function addSheet(wb: ExcelJS.Workbook, name: string, ctx: Ctx, frozen?: { x: nu
 
 /** Title lines under the national heading, over columns 1..n. */
 function titleLines(ws: ExcelJS.Worksheet, ctx: Ctx, n: number, widths: number[], title: string): void {
-  nationalHeading(ws, HEAD.national, n);
-  const total = widths.reduce((a, b) => a + b, 0);
-  merge(ws, HEAD.title, 1, HEAD.title, n, title, { font: font({ bold: true, size: 14 }), alignment: CENTER });
-  ws.getRow(HEAD.title).height = heightFor(lines(title, total, 14, true), 14);
-  merge(ws, HEAD.period, 1, HEAD.period, n, `${tx(ctx.t.title)} — Kỳ báo cáo: ${ctx.periodText}`, {
-    font: font({ italic: true, size: 12 }),
-    alignment: CENTER,
-  });
+  const rows = { national: HEAD.national, title: HEAD.title, report: HEAD.period };
+  sheetTitle(ws, rows, widths, title, `${tx(ctx.t.title)} — Kỳ báo cáo: ${ctx.periodText}`);
   merge(ws, HEAD.body, 1, HEAD.body, n, `Đơn vị tổng hợp: ${tx(ctx.t.receivingBody)}`, { font: font({ size: 12 }), alignment: CENTER });
   merge(
     ws,
@@ -788,7 +783,7 @@ function writeSummary(ws: ExcelJS.Worksheet, ctx: Ctx, aggs: Aggregate[]): void 
   for (const b of blocks) {
     if (b.part) {
       row++;
-      merge(ws, row, 1, row, ncols, b.part, { font: font({ bold: true, size: 12 }), alignment: { vertical: 'middle' } });
+      blockTitle(ws, row, ncols, b.part);
       ws.getRow(row).height = 20;
       row++;
       continue;

@@ -121,6 +121,30 @@ export function nationalHeading(ws: ExcelJS.Worksheet, row: number, n: number): 
 }
 
 /**
+ * The top of a sheet over all its columns: the national heading, the title (bold, its row as tall
+ * as the text needs) and the report line (italic) under it.
+ */
+export function sheetTitle(
+  ws: ExcelJS.Worksheet,
+  rows: { national: number; title: number; report: number },
+  widths: number[],
+  title: string,
+  report: string,
+): void {
+  const n = widths.length;
+  const total = widths.reduce((a, b) => a + b, 0);
+  nationalHeading(ws, rows.national, n);
+  merge(ws, rows.title, 1, rows.title, n, title, { font: font({ bold: true, size: 14 }), alignment: CENTER });
+  ws.getRow(rows.title).height = heightFor(lines(title, total, 14, true), 14);
+  merge(ws, rows.report, 1, rows.report, n, report, { font: font({ italic: true, size: 12 }), alignment: CENTER });
+}
+
+/** The title of a block (a table, a part) over columns 1..n. */
+export function blockTitle(ws: ExcelJS.Worksheet, row: number, n: number, title: string): void {
+  merge(ws, row, 1, row, n, title, { font: font({ bold: true, size: 12 }), alignment: { vertical: 'middle' } });
+}
+
+/**
  * The signature block's first three rows from `top`: place and date on the right, NGƯỜI LẬP BIỂU
  * (columns 1..split) and THỦ TRƯỞNG ĐƠN VỊ (split+1..n) with their "(Ký, …)" lines. Names go 7 rows below `top`.
  */

@@ -47,6 +47,7 @@ import {
   RIGHT,
   VI,
   addr,
+  blockTitle,
   colLetter,
   escapeText,
   fitPage,
@@ -54,9 +55,9 @@ import {
   heightFor,
   lines,
   merge,
-  nationalHeading,
   numFmt,
   quoteSheet,
+  sheetTitle,
   signatureHeads,
 } from './style.js';
 
@@ -262,14 +263,7 @@ function heading(
   period: Period,
 ): void {
   const n = widths.length;
-  const total = widths.reduce((a, b) => a + b, 0);
-  nationalHeading(ws, HEAD.national, n);
-  merge(ws, HEAD.title, 1, HEAD.title, n, title, { font: font({ bold: true, size: 14 }), alignment: CENTER });
-  ws.getRow(HEAD.title).height = heightFor(lines(title, total, 14, true), 14);
-  merge(ws, HEAD.report, 1, HEAD.report, n, `${tx(t.title)} — Kỳ báo cáo: ${periodLabel(period)}`, {
-    font: font({ italic: true, size: 12 }),
-    alignment: CENTER,
-  });
+  sheetTitle(ws, HEAD, widths, title, `${tx(t.title)} — Kỳ báo cáo: ${periodLabel(period)}`);
   const unitLine = `Đơn vị báo cáo: ${unit.name} (mã đơn vị ${unit.code})`;
   merge(ws, HEAD.unit, 1, HEAD.unit, n, unitLine, { font: font({ size: 12 }), alignment: LEFT });
   merge(ws, HEAD.receiver, 1, HEAD.receiver, n, `Đơn vị nhận báo cáo: ${tx(t.receivingBody)}`, {
@@ -514,10 +508,7 @@ function tableBlock(
 ): void {
   const item = b.item;
   const base = `${sp.section.key}.${item.key}`;
-  merge(ws, b.titleRow, 1, b.titleRow, sp.widths.length, tx(item.label), {
-    font: font({ bold: true, size: 12 }),
-    alignment: { vertical: 'middle' },
-  });
+  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label));
   tableHeader(
     ws,
     sp.widths,
@@ -574,10 +565,7 @@ function repeatBlock(
 ): void {
   const item = b.item;
   const base = `${sp.section.key}.${item.key}`;
-  merge(ws, b.titleRow, 1, b.titleRow, sp.widths.length, tx(item.label), {
-    font: font({ bold: true, size: 12 }),
-    alignment: { vertical: 'middle' },
-  });
+  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label));
   const cols = item.columns.map((c) => ({ key: c.key, label: tx(c.label) }));
   tableHeader(ws, sp.widths, b.headerRow, 1, b.codeRow, 'STT', cols, []);
   item.columns.forEach((c, i) => {

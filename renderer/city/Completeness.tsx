@@ -17,13 +17,14 @@ import {
   Title,
   Tooltip,
 } from '@mantine/core';
-import { IconAlertTriangle, IconChevronRight, IconPencilExclamation, IconSearch } from '@tabler/icons-react';
+import { IconChevronRight, IconPencilExclamation, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { CompletenessRow, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
 import { unitTypes } from '../../shared/consolidate.js';
 import { formatDate, formatDateTime, formatNumber, formatRate } from '../../shared/format.js';
 import { matchesQuery } from '../../shared/text.js';
+import { RetryAlert } from '../RetryAlert.js';
 import { api, messageOf } from '../api.js';
 import { unitTypeLabel, unitTypeTitle } from '../labels.js';
 import { DISPLAY_STATES, STATE_COLOR, StateChart, displayState, type DisplayState } from './StateChart.js';
@@ -226,21 +227,13 @@ export function Completeness({
 
   if (error)
     return (
-      <Alert color="red" icon={<IconAlertTriangle />} role="alert">
-        <Text>{error}</Text>
-        <Button
-          mt="xs"
-          size="xs"
-          variant="light"
-          color="red"
-          onClick={() => {
-            setError(null);
-            load();
-          }}
-        >
-          {t('common.retry')}
-        </Button>
-      </Alert>
+      <RetryAlert
+        message={error}
+        onRetry={() => {
+          setError(null);
+          load();
+        }}
+      />
     );
   if (!data) return <Loader size="sm" />;
   const c = data.counts;

@@ -16,7 +16,6 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDownload, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Consolidation, ConsolidationRow, Figures } from '../../shared/consolidate.js';
@@ -30,7 +29,9 @@ import type { Row } from '../../shared/template/model.js';
 import { findItem, getPath } from '../../shared/template/model.js';
 import type { Column, FieldItem, TableItem, Template } from '../../shared/template/schema.js';
 import { matchesQuery } from '../../shared/text.js';
-import { api, messageOf, saveFile } from '../api.js';
+import { RetryAlert } from '../RetryAlert.js';
+import { exportFile } from '../exportFile.js';
+import { api, messageOf } from '../api.js';
 import { unitTypeLabel, unitTypeTitle } from '../labels.js';
 import { headerRows } from '../editor/SectionForm.js';
 import { StateBadge } from './Completeness.js';
@@ -192,19 +193,8 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
 
   const doExport = async () => {
     setExporting(true);
-    try {
-      const file = await api.call('city.consolidation.export', { template: tpl.id, period });
-      if (await saveFile(file.fileName, file.data))
-        notifications.show({
-          color: 'green',
-          title: t('export.doneTitle'),
-          message: t('export.done', { name: file.fileName }),
-        });
-    } catch (e) {
-      notifications.show({ color: 'red', title: t('export.failed'), message: messageOf(e), autoClose: false });
-    } finally {
-      setExporting(false);
-    }
+    await exportFile(t, () => api.call('city.consolidation.export', { template: tpl.id, period }));
+    setExporting(false);
   };
 
   const year = parsePeriod(period)?.year ?? 0;
@@ -302,21 +292,13 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
 
   if (error)
     return (
-      <Alert color="red" icon={<IconAlertTriangle />} role="alert">
-        <Text>{error}</Text>
-        <Button
-          mt="xs"
-          size="xs"
-          variant="light"
-          color="red"
-          onClick={() => {
-            setError(null);
-            load();
-          }}
-        >
-          {t('common.retry')}
-        </Button>
-      </Alert>
+      <RetryAlert
+        message={error}
+        onRetry={() => {
+          setError(null);
+          load();
+        }}
+      />
     );
   if (!c) return <Loader size="sm" />;
 

@@ -25,7 +25,8 @@ import { findItem, getPath, setPath } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
 import type { Template } from '../../shared/template/schema.js';
-import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, saveFile, setUnloading } from '../api.js';
+import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, setUnloading } from '../api.js';
+import { exportFile } from '../exportFile.js';
 import type { Severity } from './cells.js';
 import { HistoryDrawer, ImportDialog, SubmitDialog, type ImportOutcome } from './dialogs.js';
 import { IssueSummary } from './IssueSummary.js';
@@ -373,19 +374,8 @@ export function Editor({
 
   const doExport = async (revision: number) => {
     setBusy(t('toolbar.exporting'));
-    try {
-      const file = await api.call('package.export', { returnId: state!.returnId, revision });
-      if (await saveFile(file.fileName, file.data))
-        notifications.show({
-          color: 'green',
-          title: t('export.doneTitle'),
-          message: t('export.done', { name: file.fileName }),
-        });
-    } catch (e) {
-      notifications.show({ color: 'red', title: t('export.failed'), message: messageOf(e), autoClose: false });
-    } finally {
-      setBusy(null);
-    }
+    await exportFile(t, () => api.call('package.export', { returnId: state!.returnId, revision }));
+    setBusy(null);
   };
 
   const doImport = async (file: File | null) => {

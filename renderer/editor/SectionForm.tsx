@@ -117,18 +117,30 @@ export const IssueNotes = memo(function IssueNotes({
   );
 });
 
+/** Issue notes with the form's explanations and read-only mode. */
+function FormNotes({ issues, p }: { issues: Issue[]; p: SectionFormProps }) {
+  return (
+    <IssueNotes issues={issues} explanations={p.explanations} onExplain={p.onExplain} readOnly={p.readOnly} />
+  );
+}
+
+/** The issues of one table or repeat row, in a full-width row under it (nothing when there are none). */
+function RowNotes({ issues, colSpan, p }: { issues: Issue[]; colSpan: number; p: SectionFormProps }) {
+  if (!issues.length) return null;
+  return (
+    <tr className="issue-tr">
+      <td colSpan={colSpan}>
+        <FormNotes issues={issues} p={p} />
+      </td>
+    </tr>
+  );
+}
+
 function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem; p: SectionFormProps }) {
   const { t } = useTranslation();
   const path = `${sk}.${item.key}`;
   const label = tx(item.label, p.lang);
-  const notes = (
-    <IssueNotes
-      issues={p.issues.at(path)}
-      explanations={p.explanations}
-      onExplain={p.onExplain}
-      readOnly={p.readOnly}
-    />
-  );
+  const notes = <FormNotes issues={p.issues.at(path)} p={p} />;
   if (item.kind === 'computed') {
     const v = p.view[sk]?.[item.key];
     return (
@@ -301,18 +313,7 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
                       );
                     })}
                   </tr>
-                  {notes.length > 0 && (
-                    <tr className="issue-tr">
-                      <td colSpan={ncols}>
-                        <IssueNotes
-                          issues={notes}
-                          explanations={p.explanations}
-                          onExplain={p.onExplain}
-                          readOnly={p.readOnly}
-                        />
-                      </td>
-                    </tr>
-                  )}
+                  <RowNotes issues={notes} colSpan={ncols} p={p} />
                 </Fragment>
               );
             })}
@@ -324,12 +325,7 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
           {t('form.computedLegend')}
         </Text>
       )}
-      <IssueNotes
-        issues={p.issues.at(base)}
-        explanations={p.explanations}
-        onExplain={p.onExplain}
-        readOnly={p.readOnly}
-      />
+      <FormNotes issues={p.issues.at(base)} p={p} />
     </section>
   );
 }
@@ -455,18 +451,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                       </td>
                     )}
                   </tr>
-                  {notes.length > 0 && (
-                    <tr className="issue-tr">
-                      <td colSpan={ncols}>
-                        <IssueNotes
-                          issues={notes}
-                          explanations={p.explanations}
-                          onExplain={p.onExplain}
-                          readOnly={p.readOnly}
-                        />
-                      </td>
-                    </tr>
-                  )}
+                  <RowNotes issues={notes} colSpan={ncols} p={p} />
                 </Fragment>
               );
             })}
@@ -491,12 +476,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
           </Text>
         </Group>
       )}
-      <IssueNotes
-        issues={p.issues.at(base)}
-        explanations={p.explanations}
-        onExplain={p.onExplain}
-        readOnly={p.readOnly}
-      />
+      <FormNotes issues={p.issues.at(base)} p={p} />
     </section>
   );
 }
@@ -555,7 +535,7 @@ export function SectionForm(p: SectionFormProps) {
           {t('form.window', { start: formatDate(p.window.start), end: formatDate(p.window.end) })}
         </Text>
       </div>
-      <IssueNotes issues={asOfIssues} explanations={p.explanations} onExplain={p.onExplain} readOnly={p.readOnly} />
+      <FormNotes issues={asOfIssues} p={p} />
       {blocks}
     </div>
   );

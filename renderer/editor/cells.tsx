@@ -33,6 +33,16 @@ function cls(p: CellProps, kind: string): string {
   return ['cell', `cell-${kind}`, `cell-${p.variant}`, p.severity ? `has-${p.severity}` : ''].filter(Boolean).join(' ');
 }
 
+/** What every single-control cell carries: its path, the id its <label> points at, its name and validity. */
+function controlAttrs(p: CellProps) {
+  return {
+    'data-cell': p.path,
+    id: cellId(p.path),
+    'aria-label': p.label,
+    'aria-invalid': p.severity === 'error' || undefined,
+  };
+}
+
 function gridAttrs(p: CellProps) {
   return p.grid ? { 'data-grid': p.grid.table, 'data-row': p.grid.row, 'data-col': p.grid.col } : {};
 }
@@ -49,11 +59,8 @@ function NumberCell(p: CellProps) {
       inputMode="decimal"
       autoComplete="off"
       spellCheck={false}
-      data-cell={p.path}
-      id={cellId(p.path)}
+      {...controlAttrs(p)}
       {...gridAttrs(p)}
-      aria-label={p.label}
-      aria-invalid={p.severity === 'error' || undefined}
       value={shown}
       placeholder={p.spec.placeholder}
       onFocus={(e) => {
@@ -83,11 +90,8 @@ function TextCell(p: CellProps) {
       <textarea
         className={cls(p, 'text') + ' cell-long'}
         rows={1}
-        data-cell={p.path}
-        id={cellId(p.path)}
+        {...controlAttrs(p)}
         {...gridAttrs(p)}
-        aria-label={p.label}
-        aria-invalid={p.severity === 'error' || undefined}
         value={value}
         placeholder={p.spec.placeholder}
         onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value.replace(/\n/g, ' '))}
@@ -100,11 +104,8 @@ function TextCell(p: CellProps) {
       className={cls(p, 'text')}
       type="text"
       autoComplete="off"
-      data-cell={p.path}
-      id={cellId(p.path)}
+      {...controlAttrs(p)}
       {...gridAttrs(p)}
-      aria-label={p.label}
-      aria-invalid={p.severity === 'error' || undefined}
       value={value}
       placeholder={p.spec.placeholder}
       maxLength={p.spec.maxLength ? p.spec.maxLength + 50 : undefined}
@@ -121,10 +122,7 @@ function SelectCell(p: CellProps) {
   return (
     <select
       className={cls(p, 'select')}
-      data-cell={p.path}
-      id={cellId(p.path)}
-      aria-label={p.label}
-      aria-invalid={p.severity === 'error' || undefined}
+      {...controlAttrs(p)}
       value={v}
       onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value)}
       onBlur={() => p.onBlur?.(p.path)}
@@ -146,10 +144,7 @@ function BoolCell(p: CellProps) {
   return (
     <select
       className={cls(p, 'select cell-bool')}
-      data-cell={p.path}
-      id={cellId(p.path)}
-      aria-label={p.label}
-      aria-invalid={p.severity === 'error' || undefined}
+      {...controlAttrs(p)}
       value={v}
       onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value === 'true')}
       onBlur={() => p.onBlur?.(p.path)}

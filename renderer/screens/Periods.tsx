@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Badge, Button, Container, Group, Loader, Table, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconChevronRight } from '@tabler/icons-react';
+import { Badge, Button, Container, Group, Loader, Table, Text, Title } from '@mantine/core';
+import { IconChevronRight } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo, PeriodRow } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
@@ -8,6 +8,7 @@ import { tx } from '../../shared/i18n.js';
 import { formatDate, formatDateTime } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
 import type { Template } from '../../shared/template/schema.js';
+import { RetryAlert } from '../RetryAlert.js';
 import { api, messageOf } from '../api.js';
 import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
@@ -85,21 +86,14 @@ export function Periods({
         <SendNowButton />
       </Group>
       {error && (
-        <Alert color="red" icon={<IconAlertTriangle />} mb="md" role="alert">
-          <Text>{error}</Text>
-          <Button
-            mt="xs"
-            size="xs"
-            variant="light"
-            color="red"
-            onClick={() => {
-              setError(null);
-              load();
-            }}
-          >
-            {t('common.retry')}
-          </Button>
-        </Alert>
+        <RetryAlert
+          message={error}
+          mb="md"
+          onRetry={() => {
+            setError(null);
+            load();
+          }}
+        />
       )}
       {!rows && !error && <Loader size="sm" />}
       {rows && (

@@ -42,6 +42,22 @@ export function findPostgresBin(): { bin: string } | { skip: string } {
   return { bin: path.join(root, versions[0]!, 'bin') };
 }
 
+/** Why the PostgreSQL tests cannot run here (no PostgreSQL binaries, or no "pg" driver), or undefined when they can. */
+export async function postgresSkipReason(): Promise<string | undefined> {
+  const pgBin = findPostgresBin();
+  let pgDriver = true;
+  try {
+    await import('pg');
+  } catch {
+    pgDriver = false;
+  }
+  return 'skip' in pgBin
+    ? pgBin.skip
+    : pgDriver
+      ? undefined
+      : 'PostgreSQL tests skipped: the "pg" package is not installed (npm install pg @types/pg).';
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consolidation, Figures, Unit } from '../../shared/index.js';
 import { consolidate } from '../../shared/index.js';
 import { SHEET_COMPLETENESS, SHEET_SUMMARY, writeConsolidationWorkbook } from '../../core/xlsx/consolidation.js';
 import { CITY_FIGURES, CITY_PERIOD, asSubmitted, cityReturns, haiphongUnits, randomReturns, vietnamUnits } from '../helpers/city-returns.js';
 import { loadTemplate } from '../fixtures/xlsx/sample.js';
+import { formulaResults, withoutCachedValues } from '../helpers/xlsx.js';
 
 const SOFFICE = process.env.SOFFICE_PATH ?? '/usr/bin/soffice';
 const hasSoffice = existsSync(SOFFICE);
@@ -43,29 +43,6 @@ async function load(data: Buffer): Promise<ExcelJS.Workbook> {
 
 /** A cell as shown: the cached result of a formula. (ExcelJS reads a cached <v>0</v> back as no result: 0.) */
 const shown = (v: ExcelJS.CellValue): unknown => (v && typeof v === 'object' && 'formula' in v ? (v.result ?? 0) : v);
-
-/** Every formula cell: sheet!address → cached result. */
-function formulaResults(wb: ExcelJS.Workbook): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const ws of wb.worksheets)
-    ws.eachRow((row) =>
-      row.eachCell((c) => {
-        const v = c.value as ExcelJS.CellFormulaValue | null;
-        if (v && typeof v === 'object' && ('formula' in v || 'sharedFormula' in v)) out.set(`${ws.name}!${c.address}`, v.result);
-      }),
-    );
-  return out;
-}
-
-/** The workbook with every cached formula value removed, so that only a recomputation can fill them. */
-async function withoutCachedValues(data: Buffer): Promise<Buffer> {
-  const zip = await JSZip.loadAsync(data);
-  for (const name of Object.keys(zip.files).filter((n) => /^xl\/worksheets\/sheet\d+\.xml$/.test(n))) {
-    const xml = await zip.file(name)!.async('string');
-    zip.file(name, xml.replace(/(<f>[^<]*<\/f>)<v>[^<]*<\/v>/g, '$1').replace(/<c ([^>]*?) t="str"([^>]*)>(<f>)/g, '<c $1$2>$3'));
-  }
-  return zip.generateAsync({ type: 'nodebuffer' });
-}
 
 /** The numbers of the table titled `title` on the summary: its rows (column A label → values of B…). */
 function summaryTable(ws: ExcelJS.Worksheet, title: RegExp): Map<string, unknown[]> {

@@ -24,7 +24,7 @@ import {
   revokeToken,
 } from '../../server/intake/index.js';
 import type { PgCluster } from '../helpers/postgres.js';
-import { findPostgresBin, startPostgres } from '../helpers/postgres.js';
+import { postgresSkipReason, startPostgres } from '../helpers/postgres.js';
 import { sampleReturn, sampleUnit, tempDir } from '../helpers/sample.js';
 
 const resources = loadResources(defaultResourcesDir());
@@ -64,19 +64,7 @@ beforeAll(async () => {
 });
 
 // ---- which databases ------------------------------------------------------------------------------
-const pgBin = findPostgresBin();
-let pgDriver = true;
-try {
-  await import('pg');
-} catch {
-  pgDriver = false;
-}
-const pgSkip =
-  'skip' in pgBin
-    ? pgBin.skip
-    : pgDriver
-      ? undefined
-      : 'PostgreSQL tests skipped: the "pg" package is not installed (npm install pg @types/pg).';
+const pgSkip = await postgresSkipReason();
 if (pgSkip) console.warn(pgSkip);
 
 // ---- HTTP helpers --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { writePackage } from '../../core/xlsx/index.js';
 import type { IntakeDbOptions } from '../../server/intake/index.js';
 import { XLSX_CONTENT_TYPE, issueToken, openIntakeDb } from '../../server/intake/index.js';
 import type { PgCluster } from '../helpers/postgres.js';
-import { findPostgresBin, startPostgres } from '../helpers/postgres.js';
+import { postgresSkipReason, startPostgres } from '../helpers/postgres.js';
 import { repoRoot, sampleReturn, sampleUnit, tempDir } from '../helpers/sample.js';
 
 const template = loadResources(defaultResourcesDir()).getTemplate('BC-CX', 1)!;
@@ -34,19 +34,7 @@ beforeAll(async () => {
   });
 });
 
-const pgBin = findPostgresBin();
-let pgDriver = true;
-try {
-  await import('pg');
-} catch {
-  pgDriver = false;
-}
-const pgSkip =
-  'skip' in pgBin
-    ? pgBin.skip
-    : pgDriver
-      ? undefined
-      : 'PostgreSQL tests skipped: the "pg" package is not installed (npm install pg @types/pg).';
+const pgSkip = await postgresSkipReason();
 if (pgSkip) console.warn(pgSkip);
 
 interface Child {

@@ -7,12 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReturnJson } from '../../shared/index.js';
 import { normalizeValues } from '../../shared/index.js';
 import { readPackage, valuesHash, writePackage } from '../../core/xlsx/index.js';
 import { loadTemplate, loadUnit, meta, sampleReturn, templates } from '../fixtures/xlsx/sample.js';
+import { formulaResults as formulaResultsOf, withoutCachedValues } from '../helpers/xlsx.js';
 
 const SOFFICE = process.env.SOFFICE_PATH ?? '/usr/bin/soffice';
 const available = existsSync(SOFFICE);
@@ -70,29 +70,7 @@ function fullReturn(): ReturnJson {
 async function formulaResults(data: Buffer): Promise<Map<string, unknown>> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(data as unknown as ExcelJS.Buffer);
-  const out = new Map<string, unknown>();
-  for (const ws of wb.worksheets)
-    ws.eachRow((row) =>
-      row.eachCell((c) => {
-        const v = c.value as ExcelJS.CellFormulaValue | null;
-        if (v && typeof v === 'object' && ('formula' in v || 'sharedFormula' in v))
-          out.set(`${ws.name}!${c.address}`, v.result);
-      }),
-    );
-  return out;
-}
-
-/** The package with every cached formula value removed, so that only a recomputation can fill them. */
-async function withoutCachedValues(data: Buffer): Promise<Buffer> {
-  const zip = await JSZip.loadAsync(data);
-  for (const name of Object.keys(zip.files).filter((n) => /^xl\/worksheets\/sheet\d+\.xml$/.test(n))) {
-    const xml = await zip.file(name)!.async('string');
-    zip.file(
-      name,
-      xml.replace(/(<f>[^<]*<\/f>)<v>[^<]*<\/v>/g, '$1').replace(/<c ([^>]*?) t="str"([^>]*)>(<f>)/g, '<c $1$2>$3'),
-    );
-  }
-  return zip.generateAsync({ type: 'nodebuffer' });
+  return formulaResultsOf(wb);
 }
 
 describe.skipIf(!available)('Excel package through LibreOffice', () => {
