@@ -432,7 +432,7 @@ export function SettingsDialog({
         data-testid="delivery-settings"
       >
         <Stack>
-          <Text size="sm">{t('delivery.settingsIntro')}</Text>
+          <Text size="sm">{t(isCity ? 'delivery.settingsIntroCity' : 'delivery.settingsIntro')}</Text>
           <TextInput
             label={t('delivery.serverUrl')}
             description={t('delivery.serverUrlHint')}

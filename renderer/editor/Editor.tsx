@@ -514,7 +514,7 @@ export function Editor({
                     : t('editor.notSubmitted')}
                 </Text>
                 <DeliveryBadge item={itemOf(delivery.status, code, latest?.revision ?? null)} />
-                <SendNowButton size="compact-xs" offerSetup={false} />
+                <SendNowButton size="compact-xs" offerSetup={false} period={code} />
               </Group>
             </div>
           </Group>
