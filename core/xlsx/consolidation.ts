@@ -63,6 +63,8 @@ export interface ConsolidationWorkbookMeta {
 
 export const CONSOLIDATION_FORMAT = 'city-consolidation/1';
 export const SHEET_SUMMARY = 'Tổng hợp';
+/** The summary's tables too wide for its page (BC-CX: procedures per field). */
+export const SHEET_SUMMARY_WIDE = 'Tổng hợp (tiếp)';
 export const SHEET_COMPLETENESS = 'Tình hình nộp';
 
 export const STATE_LABELS: Record<UnitState, string> = {
@@ -427,9 +429,10 @@ export async function writeConsolidationWorkbook(
   wb.created = new Date(meta.createdAt);
   wb.calcProperties = { fullCalcOnLoad: true };
   const summary = addSheet(wb, SHEET_SUMMARY, ctx);
+  const summaryWide = addSheet(wb, SHEET_SUMMARY_WIDE, ctx);
   writeUnitSheet(wb, ctx, ctx.completeness);
   for (const s of ctx.sheets) writeUnitSheet(wb, ctx, s);
-  writeSummary(summary, ctx, aggs);
+  writeSummary(summary, summaryWide, ctx, aggs);
   const id = wb.addWorksheet('_identity', { state: 'veryHidden' });
   for (const [k, v] of Object.entries({
     format: CONSOLIDATION_FORMAT,
@@ -681,9 +684,9 @@ interface Matrix {
   rows: { label: string; cells: SCell[]; total?: boolean }[];
 }
 
-function writeSummary(ws: ExcelJS.Worksheet, ctx: Ctx, aggs: Aggregate[]): void {
+function writeSummary(ws: ExcelJS.Worksheet, wideSheet: ExcelJS.Worksheet | undefined, ctx: Ctx, aggs: Aggregate[]): void {
   const { c } = ctx;
-  const blocks: { part?: string; matrix?: Matrix; note?: string }[] = [];
+  const blocks: SummaryBlock[] = [];
   const roman = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
   let part = 0;
   let sub = 0;
@@ -764,7 +767,37 @@ function writeSummary(ws: ExcelJS.Worksheet, ctx: Ctx, aggs: Aggregate[]): void 
     flush();
   }
 
-  // Layout: column A for labels, then as many number columns as the widest table.
+  // Tables wider than WIDE_TABLE columns (BC-CX: the procedures per field) go to a sheet of their
+  // own, so that the summary prints at a readable size instead of shrinking to the widest table.
+  const narrow: SummaryBlock[] = [];
+  const wide: SummaryBlock[] = [];
+  let currentPart: SummaryBlock | undefined;
+  let partShownWide = false;
+  for (const b of blocks) {
+    if (b.part) {
+      currentPart = b;
+      partShownWide = false;
+      narrow.push(b);
+    } else if (b.matrix && b.matrix.columns.length > WIDE_TABLE) {
+      if (currentPart && !partShownWide) wide.push(currentPart);
+      partShownWide = true;
+      wide.push(b);
+    } else narrow.push(b);
+  }
+  // A part whose every table moved has nothing left on the summary.
+  const kept = narrow.filter((b, k) => !b.part || (narrow[k + 1] && !narrow[k + 1]!.part));
+  const title = `BIỂU TỔNG HỢP ${tx(ctx.t.title).toUpperCase()}`;
+  layoutSummary(ws, ctx, kept, title);
+  if (wide.length) layoutSummary(wideSheet!, ctx, wide, `${title} (TIẾP THEO)`);
+  else if (wideSheet) ws.workbook.removeWorksheet(wideSheet.id);
+}
+
+type SummaryBlock = { part?: string; matrix?: Matrix; note?: string };
+/** A summary table with more number columns than this goes to the summary's second sheet. */
+const WIDE_TABLE = 8;
+
+/** Lay blocks out on a summary sheet: column A for labels, then as many number columns as its widest table. */
+function layoutSummary(ws: ExcelJS.Worksheet, ctx: Ctx, blocks: SummaryBlock[], title: string): void {
   const ncols = 1 + Math.max(...blocks.map((b) => b.matrix?.columns.length ?? 0));
   const widths = [40, ...Array.from({ length: ncols - 1 }, (_, i) => {
     let w = 10;
@@ -777,7 +810,7 @@ function writeSummary(ws: ExcelJS.Worksheet, ctx: Ctx, aggs: Aggregate[]): void 
   })];
   ws.columns = widths.map((w) => ({ width: w }));
   const total = widths.reduce((a, b) => a + b, 0);
-  titleLines(ws, ctx, ncols, widths, `BIỂU TỔNG HỢP ${tx(ctx.t.title).toUpperCase()}`);
+  titleLines(ws, ctx, ncols, widths, title);
   let row = HEAD.top;
   const head = { font: font({ bold: true }), alignment: CENTER, border: BORDER, fill: HEADER_FILL };
   for (const b of blocks) {

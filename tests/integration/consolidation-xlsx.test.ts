@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consolidation, Figures, Unit } from '../../shared/index.js';
 import { consolidate } from '../../shared/index.js';
-import { SHEET_COMPLETENESS, SHEET_SUMMARY, writeConsolidationWorkbook } from '../../core/xlsx/consolidation.js';
+import { SHEET_COMPLETENESS, SHEET_SUMMARY, SHEET_SUMMARY_WIDE, writeConsolidationWorkbook } from '../../core/xlsx/consolidation.js';
 import { CITY_FIGURES, CITY_PERIOD, asSubmitted, cityReturns, haiphongUnits, randomReturns, vietnamUnits } from '../helpers/city-returns.js';
 import { loadTemplate } from '../fixtures/xlsx/sample.js';
 import { formulaResults, withoutCachedValues } from '../helpers/xlsx.js';
@@ -78,9 +78,9 @@ describe('the Biểu tổng hợp of the 114 Hải Phòng returns', () => {
 
   it('has the summary, the completeness sheet and one sheet (or part) per biểu, one row per unit, totals last', () => {
     expect(wb.worksheets.filter((w) => w.state === 'visible').map((w) => w.name)).toEqual([
-      SHEET_SUMMARY, SHEET_COMPLETENESS, 'Biểu 01', 'Biểu 02 (1)', 'Biểu 02 (2)', 'Biểu 03', 'Biểu 04', 'Biểu 05',
+      SHEET_SUMMARY, SHEET_SUMMARY_WIDE, SHEET_COMPLETENESS, 'Biểu 01', 'Biểu 02 (1)', 'Biểu 02 (2)', 'Biểu 03', 'Biểu 04', 'Biểu 05',
     ]);
-    for (const ws of wb.worksheets.filter((w) => w.state === 'visible' && w.name !== SHEET_SUMMARY)) {
+    for (const ws of wb.worksheets.filter((w) => w.state === 'visible' && w.name !== SHEET_SUMMARY && w.name !== SHEET_SUMMARY_WIDE)) {
       const codes: string[] = [];
       let total = 0;
       ws.eachRow((row, r) => {
@@ -130,7 +130,8 @@ describe('the Biểu tổng hợp of the 114 Hải Phòng returns', () => {
     expect(valueOf('Diện tích tự nhiên (km²)')).toBe(c.units.area_km2);
     // procedures: sums per field, the total row, rates from the sums
     const p = c.procedures as Figures;
-    const table = summaryTable(ws, /Số hồ sơ theo lĩnh vực$/);
+    // (too wide for the summary's page: on its second sheet)
+    const table = summaryTable(wb.getWorksheet(SHEET_SUMMARY_WIDE)!, /Số hồ sơ theo lĩnh vực$/);
     const header = t.sections[4]!.items[0]!;
     if (header.kind !== 'table') throw new Error('Biểu 05 has its table first');
     const total = table.get('Tổng cộng')!;
