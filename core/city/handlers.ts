@@ -160,7 +160,7 @@ export function createCity(deps: CityDeps): City {
       const current = revs[0]!;
       const counted = revs.find((r) => r.review !== 'returned');
       if (!counted) continue;
-      returns.push({ unit, values: content(counted).values, state: current.review, submittedAt: submittedAt(current), late: current.late === 1 });
+      returns.push({ unit, values: JSON.parse(counted.values_json) as Values, state: current.review, submittedAt: submittedAt(current), late: current.late === 1 });
     }
     return consolidate(t, { period, units: list.units, returns });
   }
