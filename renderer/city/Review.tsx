@@ -111,12 +111,12 @@ export function Review({
   const issues = useMemo(() => {
     if (!data || !tpl || !p) return { errors: EMPTY, warnings: EMPTY };
     if (lang === 'vi') return { errors: data.errors, warnings: data.warnings };
-    const local = validate(tpl, data.values, { period: p, unitType: data.unit.type, asOf: data.asOf, lang });
+    const local = validate(tpl, data.values, { period: p, unitType: data.unit.type, asOf: data.asOf, lang, view });
     return {
       errors: localized(data.errors, local.errors, lang),
       warnings: localized(data.warnings, local.warnings, lang),
     };
-  }, [data, tpl, p, lang]);
+  }, [data, tpl, p, lang, view]);
   const unexplainedIds = useMemo(
     () => new Set(unexplained(issues.warnings, data?.explanations).map((w) => w.id)),
     [issues.warnings, data?.explanations],

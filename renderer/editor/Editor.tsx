@@ -298,9 +298,10 @@ export function Editor({
             previous: state?.previous ?? undefined,
             asOf: draft.asOf,
             lang,
+            view,
           })
         : { errors: EMPTY, warnings: EMPTY },
-    [template, draft, period, state, info.unit, lang],
+    [template, draft, period, state, info.unit, lang, view],
   );
   const unexplainedList = useMemo(
     () => unexplained(result.warnings, draft?.explanations),

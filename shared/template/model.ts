@@ -56,12 +56,6 @@ export function templateKey(t: Pick<Template, 'id' | 'version'>): string {
   return `${t.id}@${t.version}`;
 }
 
-export function findSection(t: Template, key: string): Section {
-  const s = t.sections.find((x) => x.key === key);
-  if (!s) throw new Error(`No section ${key} in ${t.id}`);
-  return s;
-}
-
 export function findItem(t: Template, path: string): { section: Section; item: Item } | undefined {
   const [sk, ik] = path.split('.');
   const section = t.sections.find((x) => x.key === sk);

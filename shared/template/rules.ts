@@ -31,6 +31,8 @@ export interface ValidationContext {
   previous?: Values;
   asOf?: Record<string, string>;
   lang?: Lang;
+  /** computeView of the same values, when the caller has it already (the form computes it for display). */
+  view?: Values;
 }
 
 const MSG = {
@@ -50,12 +52,6 @@ const MSG = {
 
 function fmtDate(iso: string): string {
   return iso.split('-').reverse().join('/');
-}
-
-function showValue(v: unknown, col?: { type: string }): string {
-  if (typeof v === 'number') return col?.type === 'rate' ? formatRate(v) : formatNumber(v, 2);
-  if (v === null || v === undefined) return '';
-  return String(v);
 }
 
 /** Check one input cell against its declared type. */
@@ -135,7 +131,7 @@ export function plateKey(s: string): string {
 /** Validate a return's values against its template: type checks from the template, then its rules. */
 export function validate(t: Template, values: Values, ctx: ValidationContext): ValidationResult {
   const lang = ctx.lang ?? 'vi';
-  const view = computeView(t, values, ctx.period.year);
+  const view = ctx.view ?? computeView(t, values, ctx.period.year);
   const errors: Issue[] = [];
   const warnings: Issue[] = [];
   const push = (severity: Severity, id: string, path: string, cell: string, message: string) =>
@@ -281,4 +277,3 @@ export function unexplained(warnings: Issue[], explanations: Record<string, stri
   return warnings.filter((w) => !explanations?.[w.id]?.trim());
 }
 
-export { showValue };
