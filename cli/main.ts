@@ -19,6 +19,8 @@ import { loadXlsx, packageFileName } from '../core/packages.js';
 import type { Resources } from '../core/resources.js';
 import { defaultResourcesDir, loadResources } from '../core/resources.js';
 import { buildServer, listen } from '../server/app.js';
+import { listBackups, restoreClosed } from '../core/backups.js';
+import { MIN_PASSWORD_LENGTH, createWebLogin } from '../server/login.js';
 import { DEFAULT_INTAKE_PORT, intakeRevokeCommand, intakeTokenCommand, runIntake } from '../server/intake/index.js';
 
 const BIN = 'commune-returns';
@@ -93,7 +95,7 @@ function issueLines(list: { id: string; path: string; message: string }[], note?
 }
 
 function validateReturn(t: Template, ret: ReturnJson, unit: Unit) {
-  return validate(t, ret.values, { period: parsePeriod(ret.period)!, unitType: unit.type, asOf: ret.asOf });
+  return validate(t, ret.values, { period: parsePeriod(ret.period)!, unitType: unit.type, asOf: ret.asOf, explanations: ret.explanations });
 }
 
 // ---------- commands ----------
@@ -232,13 +234,40 @@ async function cmdSubmit(opts: { db: string; fromJson: string; by?: string }, io
   }
 }
 
-async function cmdWeb(opts: { db: string; port: number; host: string }, io: Io): Promise<number> {
-  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+const WEB_PASSWORD_ENV = 'COMMUNE_RETURNS_WEB_PASSWORD';
+
+/** The password of `web` beyond loopback: from --password-file, else the environment; null when none is set. */
+function webPassword(opts: { passwordFile?: string }): string | null {
+  const raw = opts.passwordFile ? readInputFile(opts.passwordFile).toString('utf8') : process.env[WEB_PASSWORD_ENV];
+  if (raw === undefined) return null;
+  const password = raw.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    throw new Refusal(
+      `Mật khẩu ${opts.passwordFile ? `trong tệp "${opts.passwordFile}"` : `trong biến môi trường ${WEB_PASSWORD_ENV}`} ngắn hơn ${MIN_PASSWORD_LENGTH} ký tự. Hãy đặt mật khẩu dài hơn rồi chạy lại.`,
+    );
+  return password;
+}
+
+async function cmdWeb(opts: { db: string; port: number; host: string; passwordFile?: string }, io: Io): Promise<number> {
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
-  const app = await buildServer({ handlers: core.handlers, logger: { level: 'warn', stream: process.stderr }, loopbackOnly: loopback });
+  const password = webPassword(opts);
+  if (!loopback && password === null) {
+    io.err(
+      `Lỗi: không mở ứng dụng cho các máy khác trong mạng (--host ${opts.host}) khi chưa đặt mật khẩu, vì bất kỳ máy nào trong mạng cũng có thể sửa số liệu. ` +
+        `Hãy đặt mật khẩu bằng --password-file <tệp chứa mật khẩu> hoặc biến môi trường ${WEB_PASSWORD_ENV} (ít nhất ${MIN_PASSWORD_LENGTH} ký tự), ` +
+        'hoặc bỏ --host để chỉ dùng trên chính máy này (http://127.0.0.1).',
+    );
+    return EXIT_USAGE;
+  }
+  // On loopback no login (the Host check guards it); beyond it, the login guards every page and call.
+  const login = !loopback && password !== null ? await createWebLogin(password) : undefined;
+  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+  const app = await buildServer({ handlers: core.handlers, logger: { level: 'warn', stream: process.stderr }, loopbackOnly: loopback, login });
   let url: string;
   try {
     url = await listen(app, opts.port, opts.host);
+    // Bound to every address: this machine opens it at 127.0.0.1, the others at this machine's address.
+    if (opts.host === '0.0.0.0' || opts.host === '::') url = url.replace(/^http:\/\/[^/]*:(\d+)$/, 'http://127.0.0.1:$1');
   } catch (e) {
     await core.close();
     const code = (e as { code?: string }).code;
@@ -247,7 +276,7 @@ async function cmdWeb(opts: { db: string; port: number; host: string }, io: Io):
     throw e;
   }
   io.out(`Mở trình duyệt tại: ${url}`);
-  if (!loopback) io.err('Lưu ý: máy chủ đang mở cho các máy khác trong mạng truy cập.');
+  if (!loopback) io.err('Lưu ý: máy chủ đang mở cho các máy khác trong mạng truy cập (bằng địa chỉ của máy này); ai có mật khẩu mới đăng nhập được.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -336,10 +365,54 @@ async function cmdImport(paths: string[], opts: { db: string; dryRun?: boolean; 
     io.out(
       `${dryRun ? 'Chạy thử, không lưu gì: ' : ''}${results.length} gói — đã nhập ${n('imported')}, thay bản cũ ${n('superseded')}, ` +
         `lưu lịch sử ${n('history')}, trùng ${n('duplicate')}, xung đột ${n('conflict')}, từ chối ${n('refused')}.` +
-        (n('conflict') ? ' Hãy xử lý các xung đột trong ứng dụng (Nhập gói → Xung đột).' : ''),
+        (n('conflict') ? ` ${CONFLICTS_HINT}` : ''),
     );
   }
   return results.some((r) => r.outcome === 'refused') ? EXIT_REFUSED : EXIT_OK;
+}
+
+// ---------- conflicts (issue 7 item 8) ----------
+
+const CONFLICTS_HINT =
+  'Các xung đột được giữ chờ xử lý: xem bằng lệnh "conflicts --db <tệp>" (hoặc trong ứng dụng, mục Tình hình nộp) rồi chọn gói giữ lại bằng "conflicts resolve".';
+
+async function cmdConflicts(opts: { db?: string; template: string; period?: string; json?: boolean }, io: Io): Promise<number> {
+  if (!opts.db) throw new Refusal('Thiếu --db: hãy chỉ tệp cơ sở dữ liệu của Thành phố, ví dụ conflicts --db city.sqlite.');
+  return withCore(opts.db, async (core) => {
+    await core.city.claimCity();
+    const list = await core.handlers['city.conflicts']({ template: opts.template, ...(opts.period ? { period: opts.period } : {}) });
+    if (opts.json) {
+      io.out(JSON.stringify(list, null, 2));
+      return EXIT_OK;
+    }
+    if (!list.length) {
+      io.out('Không có xung đột nào đang chờ xử lý.');
+      return EXIT_OK;
+    }
+    const side = (p: (typeof list)[number]['existing']) =>
+      `${p.fileName} (nộp ${p.submittedAt ? formatDateTime(p.submittedAt) : 'không rõ'}${p.submittedBy ? ` bởi ${p.submittedBy}` : ''}, nhập ${formatDateTime(p.importedAt)})`;
+    for (const c of list)
+      io.out(
+        `${c.id}  ${c.unitName} (mã ${c.unit}), ${periodLabel(c.period)}, lần nộp ${c.revision}: ` +
+          `gói đã có ${side(c.existing)}; gói mới ${side(c.incoming)}; ${c.changes.length} ô khác nhau.`,
+      );
+    io.out(`${list.length} xung đột chờ xử lý. Giữ một gói: conflicts resolve --db ${opts.db} <mã> --keep existing (gói đã có) hoặc --keep incoming (gói mới).`);
+    return EXIT_OK;
+  });
+}
+
+async function cmdConflictResolve(id: string, opts: { db: string; keep: string }, io: Io): Promise<number> {
+  const conflictId = Number(id);
+  if (!/^\d+$/.test(id) || !Number.isSafeInteger(conflictId))
+    throw new Refusal(`"${id}" không phải mã xung đột. Hãy dùng mã số ở đầu dòng của lệnh "conflicts --db ${opts.db}".`);
+  if (opts.keep !== 'existing' && opts.keep !== 'incoming')
+    throw new Refusal('--keep phải là existing (giữ gói đã có) hoặc incoming (giữ gói mới).');
+  return withCore(opts.db, async (core) => {
+    await core.city.claimCity();
+    const r = await core.handlers['city.resolveConflict']({ conflictId, keep: opts.keep as 'existing' | 'incoming' });
+    io.out(r.message);
+    return EXIT_OK;
+  });
 }
 
 async function cmdConsolidate(opts: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
@@ -368,18 +441,61 @@ async function cmdConsolidate(opts: { db: string; period: string; template: stri
   });
 }
 
-async function cmdUnitsImport(file: string, opts: { db: string; json?: boolean }, io: Io): Promise<number> {
-  const bytes = readInputFile(file);
-  const res = await withCore(opts.db, (core) => core.city.importUnitList(path.basename(file), bytes));
+type UnitListChange = Awaited<ReturnType<Core['city']['importUnitList']>>;
+interface UnitListCliOptions {
+  db: string;
+  json?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+/** Replace (or restore) the unit list: a preview with --dry-run; more than a tenth removed needs --yes. */
+async function unitListChange(
+  opts: UnitListCliOptions,
+  io: Io,
+  run: (core: Core, o: { dryRun: boolean; confirmRemovals: boolean }) => Promise<UnitListChange>,
+): Promise<number> {
+  let res: UnitListChange;
+  try {
+    res = await withCore(opts.db, (core) => run(core, { dryRun: !!opts.dryRun, confirmRemovals: !!opts.yes }));
+  } catch (e) {
+    if (e instanceof AppError && (e.details as { reason?: string } | undefined)?.reason === 'confirm_removals')
+      throw new Refusal(`${e.message} Chưa thay đổi gì. Để xác nhận, hãy chạy lại lệnh với --yes (nên xem trước bằng --dry-run).`);
+    throw e;
+  }
   if (opts.json) io.out(JSON.stringify(res, null, 2));
   else {
     const names = (l: { name: string }[]) => l.slice(0, 10).map((u) => u.name).join(', ') + (l.length > 10 ? `, … (${l.length - 10} đơn vị khác)` : '');
-    io.out(`Đã nhập danh sách đơn vị phiên bản ${res.version} (${res.count} đơn vị), nay là danh sách hiện hành.`);
+    io.out(
+      res.dryRun
+        ? `Chạy thử, chưa thay đổi gì: danh sách ${res.version} (${res.count} đơn vị) so với danh sách hiện hành ${res.currentVersion} (${res.currentCount} đơn vị).`
+        : `Đã nhập danh sách đơn vị phiên bản ${res.version} (${res.count} đơn vị), nay là danh sách hiện hành. Các kỳ đã dùng vẫn giữ danh sách của kỳ đó.`,
+    );
     if (res.added.length) io.out(`Thêm ${res.added.length}: ${names(res.added)}`);
     if (res.removed.length) io.out(`Bỏ ${res.removed.length}: ${names(res.removed)}`);
     if (res.renamed.length) io.out(`Đổi tên ${res.renamed.length}: ${res.renamed.slice(0, 10).map((r) => `${r.before} → ${r.after}`).join(', ')}`);
     if (!res.added.length && !res.removed.length && !res.renamed.length) io.out('Không có đơn vị nào thay đổi so với danh sách trước.');
+    if (res.dryRun && res.askAgain) io.out(`Lưu ý: ${res.askAgain} Khi nhập thật, hãy thêm --yes.`);
   }
+  return EXIT_OK;
+}
+
+async function cmdUnitsImport(file: string, opts: UnitListCliOptions, io: Io): Promise<number> {
+  const bytes = readInputFile(file);
+  return unitListChange(opts, io, (core, o) => core.city.importUnitList(path.basename(file), bytes, o));
+}
+
+async function cmdUnitsRestore(version: string, opts: UnitListCliOptions, io: Io): Promise<number> {
+  return unitListChange(opts, io, (core, o) => core.city.restoreUnitList(version, o));
+}
+
+async function cmdUnitsExport(opts: { db: string; version?: string; out?: string }, io: Io): Promise<number> {
+  const file = await withCore(opts.db, async (core) => core.handlers['units.export']({ version: opts.version }));
+  const bytes = Buffer.from(file.data, 'base64');
+  if (opts.out) {
+    writeFileAtomic(opts.out, bytes);
+    io.err(`Đã ghi danh sách đơn vị ra tệp ${opts.out} (CSV UTF-8, mở được bằng Excel).`);
+  } else io.out(bytes.toString('utf8').replace(/^\uFEFF/, '').trimEnd());
   return EXIT_OK;
 }
 
@@ -444,7 +560,9 @@ async function cmdSend(opts: { db: string; server: string; token: string; json?:
         for (const i of s.items) {
           const when = i.state === 'sent' && i.sentAt ? ` lúc ${formatDateTime(i.sentAt)}` : '';
           const why = i.state === 'returned' && i.reason ? ` Lý do: ${i.reason}` : i.error ? ` ${i.error}` : '';
-          io.out(`${periodLabel(i.period)}, lần nộp ${i.revision}: ${DELIVERY_LABEL[i.state]}${when}.${why}`);
+          // Issue 7 item 11: the city fetched it but could not import it yet.
+          const refusal = i.cityRefusal ? ` Thành phố chưa nhận được: ${i.cityRefusal}` : '';
+          io.out(`${periodLabel(i.period)}, lần nộp ${i.revision}: ${DELIVERY_LABEL[i.state]}${when}.${why}${refusal}`);
         }
       if (!left.length) {
         if (!opts.json) io.out(s.items.length ? `Không còn báo cáo nào chờ gửi (${s.items.length} báo cáo đã tới máy chủ thành phố).` : 'Không có báo cáo nào cần gửi.');
@@ -473,7 +591,7 @@ async function cmdPull(opts: { db: string; server: string; token: string; json?:
         io.out(
           `Đã lấy ${results.length} gói mới từ máy chủ — đã nhập ${n('imported')}, thay bản cũ ${n('superseded')}, ` +
             `lưu lịch sử ${n('history')}, trùng ${n('duplicate')}, xung đột ${n('conflict')}, từ chối ${n('refused')}.` +
-            (n('conflict') ? ' Hãy xử lý các xung đột trong ứng dụng (Nhập gói → Xung đột).' : ''),
+            (n('conflict') ? ` ${CONFLICTS_HINT}` : ''),
         );
       } else if (!connection.lastError) io.out('Không có gói mới trên máy chủ.');
       if (connection.lastError) {
@@ -484,6 +602,50 @@ async function cmdPull(opts: { db: string; server: string; token: string; json?:
     },
     ONE_SHOT,
   );
+}
+
+// ---------- backups of the database (issue 7) ----------
+
+const BACKUP_REASON: Record<string, string> = {
+  submit: 'Trước khi nộp báo cáo',
+  import: 'Trước khi nhập tệp Excel',
+  daily: 'Sao lưu hằng ngày',
+  manual: 'Tạo thủ công',
+  'before-restore': 'Trước khi khôi phục',
+};
+
+function existingDb(db: string): void {
+  if (!existsSync(db) || statSync(db).isDirectory())
+    throw new Refusal(`Không tìm thấy tệp dữ liệu "${db}". Hãy kiểm tra lại đường dẫn sau --db.`);
+}
+
+function cmdBackupList(o: { db: string; json?: boolean }, io: Io): number {
+  existingDb(o.db);
+  const items = listBackups(o.db);
+  if (o.json) io.out(JSON.stringify(items, null, 2));
+  else if (!items.length) io.out(`Chưa có bản sao lưu nào của "${o.db}". Tạo một bản: ${BIN} backup create --db ${o.db}`);
+  else {
+    io.out(`Các bản sao lưu của "${o.db}" (mới nhất trước), trong thư mục backups bên cạnh tệp:`);
+    for (const b of items)
+      io.out(`  ${b.name}  ${formatDateTime(b.createdAt)}  ${BACKUP_REASON[b.reason] ?? b.reason}  ${(b.size / 1024).toFixed(0)} KB`);
+    io.out(`Khôi phục một bản: ${BIN} backup restore --db ${o.db} <tên bản sao lưu>`);
+  }
+  return EXIT_OK;
+}
+
+async function cmdBackupCreate(o: { db: string }, io: Io): Promise<number> {
+  existingDb(o.db);
+  const b = await withCore(o.db, async (core) => await core.handlers['backups.create']({}));
+  io.out(`Đã tạo bản sao lưu ${b.name} lúc ${formatDateTime(b.createdAt)} (đã kiểm tra toàn vẹn).`);
+  return EXIT_OK;
+}
+
+async function cmdBackupRestore(name: string, o: { db: string }, io: Io): Promise<number> {
+  existingDb(o.db);
+  const { restored, safety } = await restoreClosed(o.db, name, new Date());
+  io.out(`Đã khôi phục "${o.db}" từ bản sao lưu ${restored.name} (tạo lúc ${formatDateTime(restored.createdAt)}).`);
+  if (safety) io.out(`Dữ liệu trước khi khôi phục được giữ lại trong thư mục backups: ${safety}`);
+  return EXIT_OK;
 }
 
 // ---------- the program ----------
@@ -529,7 +691,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
     .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)
     .option('--host <địa-chỉ>', 'địa chỉ lắng nghe', '127.0.0.1')
-    .action(async (o: { db: string; port: number; host: string }) => setExit(await cmdWeb(o, io)));
+    .option('--password-file <tệp>', `tệp chứa mật khẩu đăng nhập (bắt buộc khi --host không phải 127.0.0.1, hoặc đặt biến môi trường ${WEB_PASSWORD_ENV})`)
+    .action(async (o: { db: string; port: number; host: string; passwordFile?: string }) => setExit(await cmdWeb(o, io)));
   sub('import', 'nhập các gói báo cáo của xã (tệp .xlsx, thư mục hoặc tệp .zip) vào cơ sở dữ liệu của Thành phố')
     .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố (tạo mới nếu chưa có)')
     .argument('<tệp|thư-mục|zip...>', 'các gói báo cáo, thư mục chứa gói, tệp nén .zip')
@@ -543,6 +706,22 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--out <file.xlsx>', 'ghi Biểu tổng hợp ra tệp Excel')
     .option('--json <tệp|->', 'ghi số liệu tổng hợp dạng JSON ra tệp, hoặc "-" để in ra màn hình')
     .action(async (o: { db: string; period: string; template: string; out?: string; json?: string }) => setExit(await cmdConsolidate(o, io)));
+  const conflicts = sub('conflicts', 'liệt kê các xung đột (hai gói khác nhau cùng một lần nộp) đang chờ Thành phố xử lý')
+    .enablePositionalOptions()
+    .option('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
+    .option('--template <mẫu>', 'mẫu báo cáo', 'BC-CX')
+    .option('--period <kỳ>', 'chỉ các xung đột của một kỳ, ví dụ 2026-Q2')
+    .option('--json', 'in danh sách dạng JSON')
+    .action(async (o: { db?: string; template: string; period?: string; json?: boolean }) => setExit(await cmdConflicts(o, io)));
+  conflicts
+    .command('resolve')
+    .description('xử lý một xung đột: giữ gói đã có hoặc gói mới (gói kia được lưu riêng và không được tính)')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
+    .argument('<mã>', 'mã xung đột (cột đầu của lệnh conflicts)')
+    .requiredOption('--keep <existing|incoming>', 'existing: giữ gói đã có; incoming: giữ gói mới')
+    .action(async (id: string, o: { db: string; keep: string }) => setExit(await cmdConflictResolve(id, o, io)));
   const units = sub('units', 'danh sách đơn vị');
   units
     .command('import')
@@ -551,8 +730,30 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
     .argument('<list.csv|xlsx>', 'tệp danh sách đơn vị')
+    .option('--dry-run', 'chỉ xem trước các đơn vị thêm, bỏ, đổi tên; không thay đổi gì')
+    .option('--yes', 'xác nhận khi danh sách mới bỏ hơn 10% số đơn vị hiện có')
     .option('--json', 'in kết quả dạng JSON')
-    .action(async (file: string, o: { db: string; json?: boolean }) => setExit(await cmdUnitsImport(file, o, io)));
+    .action(async (file: string, o: UnitListCliOptions) => setExit(await cmdUnitsImport(file, o, io)));
+  units
+    .command('export')
+    .description('xuất một phiên bản danh sách đơn vị ra tệp CSV (UTF-8, mở được bằng Excel); mặc định là danh sách hiện hành')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
+    .option('--version <phiên-bản>', 'phiên bản danh sách (xem trong ứng dụng, mục Danh sách đơn vị)')
+    .option('--out <file.csv>', 'ghi ra tệp; không có thì in ra màn hình')
+    .action(async (o: { db: string; version?: string; out?: string }) => setExit(await cmdUnitsExport(o, io)));
+  units
+    .command('restore')
+    .description('dùng lại một phiên bản danh sách đơn vị trước đây (thành một phiên bản mới giống hệt nó)')
+    .helpOption('-h, --help', 'hiện hướng dẫn')
+    .exitOverride()
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
+    .argument('<phiên-bản>', 'phiên bản cần khôi phục')
+    .option('--dry-run', 'chỉ xem trước các thay đổi; không thay đổi gì')
+    .option('--yes', 'xác nhận khi phiên bản đó bỏ hơn 10% số đơn vị hiện có')
+    .option('--json', 'in kết quả dạng JSON')
+    .action(async (version: string, o: UnitListCliOptions) => setExit(await cmdUnitsRestore(version, o, io)));
   const intake = sub('intake', 'chạy máy chủ tiếp nhận gói báo cáo của thành phố (SQLite, hoặc PostgreSQL qua DATABASE_URL)')
     .option('--db <server.sqlite>', 'tệp dữ liệu SQLite của máy chủ (tạo mới nếu chưa có); không có thì dùng DATABASE_URL')
     .option('--port <N>', `cổng (mặc định ${DEFAULT_INTAKE_PORT}; 0: tự chọn cổng trống)`, parsePort, DEFAULT_INTAKE_PORT)
@@ -588,10 +789,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--token <mã>', 'mã truy cập của thành phố')
     .option('--json', 'in bảng kết quả dạng JSON')
     .action(async (o: { db: string; server: string; token: string; json?: boolean }) => setExit(await cmdPull(o, io)));
+  const backup = sub('backup', 'sao lưu và khôi phục tệp cơ sở dữ liệu (thư mục backups bên cạnh tệp)');
+  const backupSub = (name: string, description: string) =>
+    backup.command(name).description(description).helpOption('-h, --help', 'hiện hướng dẫn').exitOverride();
+  backupSub('list', 'liệt kê các bản sao lưu (mới nhất trước), với thời điểm và lý do')
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
+    .option('--json', 'in danh sách dạng JSON')
+    .action((o: { db: string; json?: boolean }) => setExit(cmdBackupList(o, io)));
+  backupSub('create', 'tạo ngay một bản sao lưu (đã kiểm tra toàn vẹn)')
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
+    .action(async (o: { db: string }) => setExit(await cmdBackupCreate(o, io)));
+  backupSub('restore', 'khôi phục tệp cơ sở dữ liệu từ một bản sao lưu; bản hiện tại được sao lưu trước')
+    .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
+    .argument('<tên-bản-sao-lưu>', 'tên tệp trong danh sách của lệnh "backup list"')
+    .action(async (name: string, o: { db: string }) => setExit(await cmdBackupRestore(name, o, io)));
   return program;
 }
 
-const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull'];
+const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull', 'backup'];
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 

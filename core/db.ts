@@ -9,7 +9,8 @@ import { AppError } from '../shared/index.js';
 export interface DB {
   settings: { key: string; value: string };
   unit_list_versions: { version: string; source: string; loaded_at: string; is_current: number };
-  units: { list_version: string; code: string; type: string; name: string };
+  /** first_period (0004_e_unit_lists): the first period the unit reports, set by the city in its list; null: not set. */
+  units: { list_version: string; code: string; type: string; name: string; first_period: string | null };
   returns: {
     id: Generated<number>;
     unit: string;
@@ -123,6 +124,27 @@ export interface DB {
   };
   /** Packages the city pull has fetched and imported (or refused), so a resumed pull skips them. */
   city_pulled: { package_id: string; outcome: string; pulled_at: string };
+  /** (0004_e_unit_lists) The unit list a period's completeness and consolidation use, pinned on first use. */
+  city_period_lists: { template: string; period: string; list_version: string; pinned_at: string };
+  /** (0005_a_draft_log) The units each draft version changed, so a save can name what others changed since its base. */
+  draft_log: { return_id: number; draft_version: number; paths_json: string; saved_at: string };
+  /**
+   * (0006_f_pull_refused) Packages the city's pull fetched but could not import, kept with their bytes
+   * and tried again on every pull; relay: the refusal (or its end, state imported) still to tell the intake.
+   */
+  city_pull_refused: {
+    package_id: string;
+    unit: string;
+    period: string;
+    revision: number;
+    file_name: string;
+    bytes: Buffer;
+    reason: string;
+    state: 'refused' | 'imported';
+    refused_at: string;
+    attempts: number;
+    relay: 'pending' | 'pushed';
+  };
 }
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -247,40 +269,115 @@ export const migrations: Record<string, Migration> = {
       for (const s of statements) await s.execute(db);
     },
   },
+  '0004_e_unit_lists': {
+    async up(db) {
+      const statements = [
+        // The first period a unit reports (optional column first_period of the city's list).
+        sql`ALTER TABLE units ADD COLUMN first_period TEXT`,
+        // The list a period is counted and consolidated with, pinned the first time the period is used.
+        sql`CREATE TABLE city_period_lists (
+              template TEXT NOT NULL, period TEXT NOT NULL,
+              list_version TEXT NOT NULL REFERENCES unit_list_versions(version),
+              pinned_at TEXT NOT NULL,
+              PRIMARY KEY (template, period))`,
+        // Periods already used keep the list of their first imported package.
+        sql`INSERT INTO city_period_lists (template, period, list_version, pinned_at)
+              SELECT p.template, p.period, p.unit_list_version, p.imported_at FROM city_packages p
+               WHERE p.id = (SELECT min(q.id) FROM city_packages q WHERE q.template = p.template AND q.period = p.period)`,
+      ];
+      for (const s of statements) await s.execute(db);
+    },
+  },
+  '0005_a_draft_log': {
+    async up(db) {
+      // Which units each draft version changed (issue 7): a save tells its window what others changed since its base.
+      await sql`CREATE TABLE draft_log (
+              return_id INTEGER NOT NULL REFERENCES returns(id),
+              draft_version INTEGER NOT NULL,
+              paths_json TEXT NOT NULL,
+              saved_at TEXT NOT NULL,
+              PRIMARY KEY (return_id, draft_version))`.execute(db);
+    },
+  },
+  '0006_f_pull_refused': {
+    async up(db) {
+      // Issue 7 item 11: a package refused at the city's pull is kept and tried again, not left on the server.
+      await sql`CREATE TABLE city_pull_refused (
+              package_id TEXT PRIMARY KEY,
+              unit TEXT NOT NULL, period TEXT NOT NULL, revision INTEGER NOT NULL,
+              file_name TEXT NOT NULL, bytes BLOB NOT NULL, reason TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('refused', 'imported')),
+              refused_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
+              relay TEXT NOT NULL CHECK (relay IN ('pending', 'pushed')))`.execute(db);
+    },
+  },
 };
 
 export interface OpenedDb {
   db: Kysely<DB>;
   /** The raw connection, for the backup API. */
   sqlite: Database.Database;
+  /** True when this open created the file (nothing to back up yet). */
+  created: boolean;
   close(): Promise<void>;
 }
 
+/** Our mark in the SQLite header (PRAGMA application_id): "CRHB", commune returns of Hải Phòng. */
+export const APPLICATION_ID = 0x43524842;
+
 const DB_NEWER =
   'Tệp dữ liệu này được tạo bởi một phiên bản ứng dụng mới hơn. Hãy cập nhật ứng dụng lên phiên bản mới nhất rồi mở lại; dữ liệu trong tệp chưa bị thay đổi.';
-const NOT_A_DB =
-  'Tệp dữ liệu bị hỏng hoặc không phải là cơ sở dữ liệu của ứng dụng. Hãy chọn đúng tệp, hoặc khôi phục từ bản sao lưu gần nhất; tệp chưa bị thay đổi.';
+const notSqlite = (file: string) =>
+  `Tệp "${file}" không phải là tệp cơ sở dữ liệu (có thể đã chọn nhầm một tệp khác). Hãy chọn đúng tệp dữ liệu của ứng dụng, ví dụ commune.sqlite; tệp chưa bị thay đổi.`;
+const foreignDb = (file: string) =>
+  `Tệp "${file}" là cơ sở dữ liệu của một chương trình khác, không phải của ứng dụng báo cáo này, nên ứng dụng không dùng nó. Hãy chọn đúng tệp dữ liệu của ứng dụng, hoặc chỉ một tên tệp mới để tạo cơ sở dữ liệu mới; tệp chưa bị thay đổi.`;
+/** A damaged data file: said plainly, with the way out (a backup); the file is not written. */
+export const damagedDb = (file: string) =>
+  `Tệp dữ liệu "${file}" bị hỏng (kiểm tra tính toàn vẹn không đạt), nên ứng dụng không ghi thêm gì vào tệp này. ` +
+  `Hãy khôi phục bản sao lưu gần nhất: trong ứng dụng chọn "Sao lưu", hoặc dùng lệnh "commune-returns backup list --db ${file}" rồi "commune-returns backup restore --db ${file} <tên bản sao lưu>". Tệp hỏng chưa bị thay đổi.`;
+
+const sqliteCode = (e: unknown): string | undefined =>
+  e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+
+/** PRAGMA quick_check of an open connection: 'ok' or the first problem (a damaged page may also throw). */
+export function quickCheck(d: Database.Database): string {
+  try {
+    const rows = d.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    return rows.map((r) => r.quick_check).join('; ') || 'ok';
+  } catch (e) {
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(sqliteCode(e) ?? '')) return String((e as Error).message);
+    throw e;
+  }
+}
 
 /**
- * Look at an existing file without writing to it: refuses a database whose migrations this app
- * does not know (made by a newer version) and a file that is not SQLite. Returns the names of
- * the migrations already applied.
+ * Look at an existing file without writing to it: refuses a file that is not SQLite, another
+ * program's database (another application id, or tables that are not ours), a database whose
+ * migrations this app does not know (made by a newer version) and a damaged one (quick_check).
+ * Returns the names of the migrations already applied.
  */
 function inspectExisting(dbPath: string, known: Record<string, Migration>): string[] {
   let ro: Database.Database | undefined;
   try {
     ro = new Database(dbPath, { readonly: true, fileMustExist: true, ...nativeBinding() });
-    const hasTable = ro.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATION_TABLE);
-    const applied = hasTable
+    const appId = ro.pragma('application_id', { simple: true }) as number;
+    if (appId !== 0 && appId !== APPLICATION_ID) throw new AppError('foreign_file', foreignDb(dbPath), { applicationId: appId });
+    const tables = (ro.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
+    const applied = tables.includes(MIGRATION_TABLE)
       ? (ro.prepare(`SELECT name FROM ${MIGRATION_TABLE} ORDER BY name`).all() as { name: string }[]).map((r) => r.name)
       : [];
+    if (appId === 0 && tables.length > 0 && !applied.includes('0001_initial'))
+      throw new AppError('foreign_file', foreignDb(dbPath), { tables: tables.slice(0, 20) });
     const unknown = applied.filter((n) => !(n in known));
     if (unknown.length) throw new AppError('db_newer', DB_NEWER, { unknownMigrations: unknown });
+    const check = quickCheck(ro);
+    if (check !== 'ok') throw new AppError('db_damaged', damagedDb(dbPath), { quickCheck: check });
     return applied;
   } catch (e) {
     if (e instanceof AppError) throw e;
-    if (e && typeof e === 'object' && 'code' in e && (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT'))
-      throw new AppError('corrupt_file', NOT_A_DB, undefined, { cause: e });
+    const code = sqliteCode(e);
+    if (code === 'SQLITE_NOTADB') throw new AppError('corrupt_file', notSqlite(dbPath), undefined, { cause: e });
+    if (code?.startsWith('SQLITE_CORRUPT')) throw new AppError('db_damaged', damagedDb(dbPath), undefined, { cause: e });
     throw storageError(e, dbPath);
   } finally {
     ro?.close();
@@ -289,6 +386,8 @@ function inspectExisting(dbPath: string, known: Record<string, Migration>): stri
 
 export const DISK_FULL =
   'Ổ đĩa đã đầy nên không lưu được. Hãy giải phóng dung lượng ổ đĩa rồi thử lại; dữ liệu đã lưu trước đó vẫn an toàn.';
+export const DB_BUSY =
+  'Tệp dữ liệu đang được một chương trình khác ghi (một cửa sổ ứng dụng khác hoặc một lệnh đang chạy) nên chưa lưu được. Hãy đợi một lát rồi thử lại; dữ liệu đã lưu vẫn an toàn.';
 
 function lowOnSpace(dir: string): boolean {
   try {
@@ -302,12 +401,17 @@ function lowOnSpace(dir: string): boolean {
 /**
  * A storage failure as a person should hear it: SQLite reports a full disk as SQLITE_FULL, or
  * as a plain I/O error when even its journal cannot grow; the free space of the folder tells.
+ * A database locked by another process past the busy timeout, and a page found damaged while
+ * in use, get their own sentences too.
  */
 export function storageError(e: unknown, dbPath: string): unknown {
-  const code = e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : undefined;
-  if (typeof code !== 'string') return e;
+  const code = sqliteCode(e);
+  if (code === undefined) return e;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (/^SQLITE_(IOERR|CANTOPEN)/.test(code) && lowOnSpace(path.dirname(path.resolve(dbPath)))))
     return new AppError('disk_full', DISK_FULL, undefined, { cause: e });
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED')
+    return new AppError('db_busy', DB_BUSY, undefined, { cause: e });
+  if (code.startsWith('SQLITE_CORRUPT')) return new AppError('db_damaged', damagedDb(dbPath), undefined, { cause: e });
   return e;
 }
 
@@ -321,8 +425,28 @@ function stamp(d: Date): string {
 }
 
 /**
- * Open (or create) the database: WAL, synchronous=FULL (a commit survives a power cut),
- * foreign keys on, then migrate to the latest version, backing up an existing file first.
+ * Bring a connection's schema to the latest version: every pending migration and our application
+ * id in one IMMEDIATE transaction, so two processes creating the same new file never interleave
+ * (the second waits for the first, up to the busy timeout, then finds nothing left to do).
+ */
+export async function migrateConnection(sqlite: Database.Database, db: Kysely<DB>, known: Record<string, Migration> = migrations): Promise<void> {
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    const migrator = new Migrator({ db, migrationTableName: MIGRATION_TABLE, provider: { getMigrations: async () => known } });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+    if (sqlite.pragma('application_id', { simple: true }) !== APPLICATION_ID) sqlite.pragma(`application_id = ${APPLICATION_ID}`);
+    sqlite.exec('COMMIT');
+  } catch (e) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/**
+ * Open (or create) the database: checked first without writing (ours, not damaged, not newer),
+ * then WAL, synchronous=FULL (a commit survives a power cut), foreign keys on, then migrate to
+ * the latest version, backing up an existing file first.
  */
 export async function openDatabase(
   dbPath: string,
@@ -345,10 +469,10 @@ export async function openDatabase(
   }
   let db: Kysely<DB> | undefined;
   try {
+    sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
 
     const pending = Object.keys(known).filter((n) => !applied.includes(n));
@@ -356,15 +480,9 @@ export async function openDatabase(
       const now = (opts.now ?? (() => new Date()))();
       await backupDatabase(sqlite, `${dbPath}.before-${pending[0]}-${stamp(now)}.sqlite`);
     }
-    const migrator = new Migrator({
-      db,
-      migrationTableName: MIGRATION_TABLE,
-      provider: { getMigrations: async () => known },
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    await migrateConnection(sqlite, db, known);
     const kdb = db;
-    return { db: kdb, sqlite, close: () => kdb.destroy() };
+    return { db: kdb, sqlite, created: !existed, close: () => kdb.destroy() };
   } catch (e) {
     if (db) await db.destroy();
     else sqlite.close();

@@ -21,6 +21,7 @@ import {
   cellLabel,
   computeView,
   defaultPeriods,
+  formatDateTime,
   inputColumns,
   isLate,
   normalizeValues,
@@ -31,10 +32,16 @@ import {
   tx,
   unexplained,
   validate,
+  cleanText,
+  xmlSafeText,
 } from '../shared/index.js';
+import type { DraftChange } from '../shared/draft.js';
+import { draftGet, draftLabel, draftPaths, draftSet, isDraftPath, sameDraftValue } from '../shared/draft.js';
+import type { SaveConflict } from '../shared/contract.js';
 import type { DB } from './db.js';
 import { backupDatabase, openDatabase, storageError } from './db.js';
-import { loadXlsx, packageFileName } from './packages.js';
+import { backupsDir, createBackups } from './backups.js';
+import { draftFileName, loadXlsx, packageFileName } from './packages.js';
 import type { Resources, UnitList } from './resources.js';
 import { loadResources } from './resources.js';
 import type { City } from './city/handlers.js';
@@ -86,7 +93,7 @@ export function vietnamToday(d: Date): string {
 
 function cleanExplanations(e: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e ?? {})) if (v.trim()) out[k] = v.trim();
+  for (const [k, v] of Object.entries(e ?? {})) if (xmlSafeText(v).trim()) out[k] = xmlSafeText(v).trim();
   return out;
 }
 
@@ -134,6 +141,16 @@ export function diffContent(t: Template, before: Content, after: Content, lang: 
   return changes;
 }
 
+/** Why a draft was kept, in Vietnamese (draft_backups.reason is a code: "import:<package id>:<file>", "restore:<id>:<time>"). */
+function keptReason(reason: string): string {
+  const imported = /^import:([^:]*)(?::(.*))?$/s.exec(reason);
+  if (imported) return imported[2] ? `Trước khi nhập tệp ${imported[2]}` : `Trước khi nhập tệp (mã gói ${imported[1]})`;
+  const restored = /^restore:\d+:(.*)$/s.exec(reason);
+  if (restored) return `Trước khi khôi phục bản nháp lúc ${formatDateTime(restored[1])}`;
+  if (reason === 'submit-json') return 'Trước khi nộp từ tệp JSON (dòng lệnh)';
+  return 'Bản nháp được giữ lại trước một thay đổi';
+}
+
 function parseJson<T>(text: string): T {
   return JSON.parse(text) as T;
 }
@@ -143,11 +160,27 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   const opened = await openDatabase(opts.dbPath, { now });
   const db: Kysely<DB> = opened.db;
+  // Backups beside the database (issue 7): before each submit and import, and once a day on open.
+  const backups = createBackups({ sqlite: opened.sqlite, db, dbPath: opts.dbPath, now });
   try {
-    await seedUnitList(db, resources.shippedUnits, now());
+    // Two processes creating one new database both seed: the later one finds the list (its read
+    // snapshot may be stale at first: SQLITE_BUSY_SNAPSHOT, then it tries again).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await seedUnitList(db, resources.shippedUnits, now());
+        break;
+      } catch (e) {
+        const code = e && typeof e === 'object' && 'code' in e ? String(e.code) : '';
+        if (!code.startsWith('SQLITE_BUSY') || attempt >= 20) throw e;
+        // The other process holds the write lock (a deferred transaction that read first is told
+        // BUSY at once rather than waiting): let it finish, then look again.
+        await new Promise((r) => setTimeout(r, 25 * attempt));
+      }
+    }
+    if (!opened.created) await backups.daily().catch((e: unknown) => console.warn('daily backup failed', e));
   } catch (e) {
     await opened.close();
-    throw e;
+    throw storageError(e, opts.dbPath);
   }
 
   // Submissions and imports run one at a time, so revision numbers and backups never race.
@@ -159,14 +192,31 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   }
 
   // ---------- settings and reference data ----------
-  async function settings(): Promise<{ role: Role | null; unitCode: string | null; lang: Lang }> {
+  async function settings(): Promise<{ role: Role | null; unitCode: string | null; lang: Lang; firstPeriod: string | null }> {
     const rows = await db.selectFrom('settings').selectAll().execute();
     const m = new Map(rows.map((r) => [r.key, r.value]));
     return {
       role: (m.get('role') as Role | undefined) ?? null,
       unitCode: m.get('unit_code') ?? null,
       lang: (m.get('lang') as Lang | undefined) ?? 'vi',
+      firstPeriod: m.get('first_period') ?? null,
     };
+  }
+  /**
+   * A commune's first period: the one confirmed at setup, else the one the unit list gives the
+   * unit; null (every period expected) for an office set up before either existed.
+   */
+  async function firstPeriodOf(s: { unitCode: string | null; firstPeriod: string | null }): Promise<string | null> {
+    if (s.firstPeriod) return s.firstPeriod;
+    if (!s.unitCode) return null;
+    const u = await db
+      .selectFrom('units')
+      .innerJoin('unit_list_versions as v', 'v.version', 'units.list_version')
+      .select('first_period')
+      .where('code', '=', s.unitCode)
+      .where('v.is_current', '=', 1)
+      .executeTakeFirst();
+    return u?.first_period ?? null;
   }
   async function setSetting(key: string, value: string | null): Promise<void> {
     if (value === null) await db.deleteFrom('settings').where('key', '=', key).execute();
@@ -179,12 +229,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   }
   async function currentUnitList(): Promise<{ version: string; units: Unit[] }> {
     const v = await db.selectFrom('unit_list_versions').select('version').where('is_current', '=', 1).executeTakeFirstOrThrow();
-    const units = await db
+    const rows = await db
       .selectFrom('units')
-      .select(['code', 'type', 'name'])
+      .select(['code', 'type', 'name', 'first_period'])
       .where('list_version', '=', v.version)
       .orderBy('name')
       .execute();
+    const units: Unit[] = rows.map(({ first_period, ...u }) => (first_period ? { ...u, firstPeriod: first_period } : u));
     return { version: v.version, units };
   }
   /** A unit from the current list, or from an older list when it has since been merged or renamed. */
@@ -222,6 +273,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       today: vietnamToday(now()),
       templates: [...resources.templates.values()].map((t) => ({ id: t.id, version: t.version, title: tx(t.title, s.lang) })),
       unitListVersion: list.version,
+      firstPeriod: s.role === 'commune' ? await firstPeriodOf(s) : null,
     };
   }
   async function requireUnit(): Promise<Unit> {
@@ -347,6 +399,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       previous: previous?.view,
       asOf: c.asOf,
       lang,
+      explanations: c.explanations,
     });
   }
   /** Replace the draft, keeping the one it replaces in draft_backups. */
@@ -380,10 +433,91 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return getReturn(row.id);
   }
 
-  async function submit(returnId: number, submittedBy: string | undefined): Promise<RevisionInfo> {
+  /**
+   * Issue 7: apply a save's changes as compare-and-set, in one IMMEDIATE transaction (so two
+   * processes on one file cannot interleave), and tell the writer what others changed since its base.
+   */
+  function saveDraftChanges(returnId: number, baseVersion: number, changes: DraftChange[], lang: Lang) {
+    const select = opened.sqlite.prepare<[number], ReturnRow>('SELECT * FROM returns WHERE id = ?');
+    const run = opened.sqlite.transaction(() => {
+      const row = select.get(returnId);
+      if (!row) throw new AppError('not_found', 'Không tìm thấy báo cáo này. Hãy mở lại danh sách kỳ báo cáo rồi chọn lại.');
+      const t = templateOf(row.template, row.template_version);
+      let cur: Content = contentOf(row);
+      const applied = new Set<string>();
+      const conflicts: SaveConflict[] = [];
+      for (const c of changes) {
+        if (!isDraftPath(t, c.path))
+          throw new AppError('invalid_input', `Mẫu ${t.id} không có ô "${c.path}". Hãy tải lại màn hình rồi nhập lại; dữ liệu đã lưu không thay đổi.`);
+        if (c.path.startsWith('explanations.') && c.after != null && (typeof c.after !== 'string' || c.after.length > 2000))
+          throw new AppError('invalid_input', `Giải trình "${c.path.slice(13)}" phải là văn bản không quá 2000 ký tự. Hãy rút gọn rồi lưu lại.`);
+        if (c.path.startsWith('asOf.') && c.after != null && !(typeof c.after === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(c.after)))
+          throw new AppError('invalid_input', `Ngày "${draftLabel(t, c.path, lang)}" không hợp lệ. Hãy chọn lại ngày rồi lưu lại.`);
+        const stored = draftGet(cur, c.path);
+        if (sameDraftValue(stored, c.after)) continue;
+        if (sameDraftValue(stored, c.before)) {
+          cur = draftSet(cur, c.path, c.after);
+          applied.add(c.path);
+        } else conflicts.push({ path: c.path, label: draftLabel(t, c.path, lang), mine: c.after ?? null, theirs: stored });
+      }
+      // What others changed since the writer's base; every unit when the log does not cover it.
+      const logs = opened.sqlite
+        .prepare<[number, number, number], { paths_json: string }>(
+          'SELECT paths_json FROM draft_log WHERE return_id = ? AND draft_version > ? AND draft_version <= ?',
+        )
+        .all(row.id, baseVersion, row.draft_version);
+      const complete = baseVersion <= row.draft_version && logs.length === row.draft_version - baseVersion;
+      const changedSince = complete ? new Set(logs.flatMap((l) => parseJson<string[]>(l.paths_json))) : new Set(draftPaths(t, cur));
+      // The writer knows its own cells: those written, already equal, or in conflict (reported above).
+      const own = new Set(changes.map((c) => c.path));
+      const others = [...changedSince]
+        .filter((p) => !own.has(p))
+        .map((p) => ({ path: p, label: draftLabel(t, p, lang), value: draftGet(cur, p) }));
+      if (!applied.size) return { savedAt: row.updated_at ?? now().toISOString(), draftVersion: row.draft_version, conflicts, others };
+      const savedAt = now().toISOString();
+      const version = row.draft_version + 1;
+      opened.sqlite
+        .prepare('UPDATE returns SET values_json = ?, explanations_json = ?, as_of_json = ?, draft_version = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(cur.values), JSON.stringify(cur.explanations), JSON.stringify(cur.asOf), version, savedAt, row.id);
+      opened.sqlite
+        .prepare('INSERT INTO draft_log (return_id, draft_version, paths_json, saved_at) VALUES (?, ?, ?, ?)')
+        .run(row.id, version, JSON.stringify([...applied]), savedAt);
+      // A window whose base is older than the kept log gets every cell back instead (see `complete`).
+      if (version % 500 === 0)
+        opened.sqlite.prepare('DELETE FROM draft_log WHERE return_id = ? AND draft_version <= ?').run(row.id, version - 2000);
+      return { savedAt, draftVersion: version, conflicts, others };
+    });
+    return run.immediate();
+  }
+
+  /**
+   * Two processes may submit the same return at once (revision numbers are chosen before the
+   * write): the one whose revision was taken meanwhile submits again as the next revision.
+   */
+  async function submitRaced(returnId: number, submittedBy: string | undefined, content?: Content): Promise<RevisionInfo> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await submit(returnId, submittedBy, content);
+      } catch (e) {
+        const taken = e instanceof Error && 'code' in e && e.code === 'SQLITE_CONSTRAINT_UNIQUE' && /revisions\.return_id/.test(e.message);
+        if (taken && attempt < 5) continue;
+        const mapped = storageError(e, opts.dbPath);
+        if (mapped instanceof AppError && mapped.code === 'disk_full')
+          throw new AppError(
+            'disk_full',
+            'Ổ đĩa đã đầy nên chưa nộp được báo cáo. Chưa có gì được ghi dở: bản nháp vẫn giữ nguyên và các lần nộp trước không đổi. Hãy giải phóng dung lượng ổ đĩa (xóa bớt tệp không cần) rồi nộp lại.',
+            undefined,
+            { cause: e },
+          );
+        throw mapped;
+      }
+    }
+  }
+
+  async function submit(returnId: number, submittedBy: string | undefined, content?: Content): Promise<RevisionInfo> {
     const row = await getReturn(returnId);
     const t = templateOf(row.template, row.template_version);
-    const draft = contentOf(row);
+    const draft = content ?? contentOf(row);
     const s = await settings();
     const { errors, warnings } = await validateContent(row, t, draft, s.lang);
     const missing = unexplained(warnings, draft.explanations);
@@ -408,7 +542,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const revision = (last?.revision ?? 0) + 1;
     const unit = await unitOf(row.unit);
     const submittedAt = now().toISOString();
-    const by = submittedBy?.trim() || (typeof frozen.values.unit_info?.preparer === 'string' ? frozen.values.unit_info.preparer : '') || unit.name;
+    const by = cleanText(submittedBy ?? '').trim() || (typeof frozen.values.unit_info?.preparer === 'string' ? frozen.values.unit_info.preparer : '') || unit.name;
     const packageId = randomUUID();
     const ret: ReturnJson = {
       template: t.id,
@@ -433,6 +567,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (check.identity.hash !== hash || check.identity.packageId !== packageId || check.editedOutside)
       throw new Error(`package ${packageId} does not read back to the frozen revision (hash ${check.identity.hash} ≠ ${hash})`);
     const late = isLate(submittedAt, periodDeadline(parsePeriod(row.period)!, t.deadlineDay));
+    // A copy of the database as it was before this revision (restorable from "Sao lưu").
+    await backups.auto('submit');
     // The frozen revision and its place in the outbox are written together.
     await db.transaction().execute(async (trx) => {
       await trx
@@ -472,6 +608,42 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return contentOf(r);
   }
 
+  /** A package file read for the open return: refused (draft untouched) when it is another return's. */
+  async function readForImport(row: ReturnRow, file: { fileName: string; data: string }) {
+    const t = templateOf(row.template, row.template_version);
+    const xlsx = await loadXlsx();
+    const { ret, identity, editedOutside } = await xlsx.readPackage(Buffer.from(file.data, 'base64'), resources.getTemplate);
+    if (identity.template !== row.template || identity.templateVersion !== row.template_version || identity.unit !== row.unit || identity.period !== row.period) {
+      const theirs = await unitOf(identity.unit);
+      throw new AppError(
+        'wrong_return',
+        `Tệp "${file.fileName}" là báo cáo của ${theirs.name}, ${periodLabel(identity.period)}, mẫu ${identity.template} phiên bản ${identity.templateVersion}, ` +
+          `không phải báo cáo đang mở (${(await unitOf(row.unit)).name}, ${periodLabel(row.period)}, mẫu ${row.template} phiên bản ${row.template_version}). ` +
+          'Hãy mở đúng kỳ báo cáo rồi nhập lại tệp; dữ liệu đang soạn không thay đổi.',
+      );
+    }
+    const before = contentOf(row);
+    const next: Content = { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...before.asOf, ...(ret.asOf ?? {}) } };
+    return { t, identity, editedOutside, next };
+  }
+
+  /** The current draft as a workbook marked "BẢN NHÁP — CHƯA NỘP" on every sheet; the city refuses it. */
+  async function exportDraft(row: ReturnRow): Promise<{ fileName: string; data: string }> {
+    const t = templateOf(row.template, row.template_version);
+    const c = frozenContent(t, contentOf(row));
+    const last = (await revisionsOf(row.id)).at(-1);
+    const at = now();
+    const ret: ReturnJson = { template: t.id, templateVersion: t.version, unit: row.unit, period: row.period, values: c.values, explanations: c.explanations, asOf: c.asOf };
+    const xlsx = await loadXlsx();
+    const bytes = await xlsx.writePackage({
+      template: t,
+      ret,
+      unit: await unitOf(row.unit),
+      meta: { packageId: randomUUID(), revision: last?.revision ?? 0, createdAt: at.toISOString(), submittedAt: null, submittedBy: null, appVersion: opts.appVersion, draft: true },
+    });
+    return { fileName: draftFileName({ id: row.template }, row.unit, row.period, at), data: bytes.toString('base64') };
+  }
+
   const city = createCity({
     db,
     sqlite: opened.sqlite,
@@ -480,6 +652,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     now,
     today: () => vietnamToday(now()),
     serial,
+    backup: async () => void (await backups.auto('import')),
     settings,
     setRole: (role) => setSetting('role', role),
     findUnit,
@@ -503,17 +676,27 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     ...city.handlers,
     ...delivery.handlers,
+    'backups.list': () => ({ folder: backupsDir(opts.dbPath), items: backups.list() }),
+    'backups.create': () => serial(() => backups.auto('manual')),
+    'backups.restore': ({ name }) => serial(() => backups.restore(name)),
     'app.info': () => appInfo(),
-    'app.setup': async ({ role, unitCode }) => {
+    'app.setup': async ({ role, unitCode, firstPeriod }) => {
       const code = unitCode?.trim() || null;
       if (role === 'commune' && !code)
         throw new AppError('invalid_input', 'Hãy chọn đơn vị (xã, phường, đặc khu) của mình trong danh sách rồi tiếp tục.');
-      if (code && !(await currentUnitList()).units.some((u) => u.code === code))
+      const unit = code ? (await currentUnitList()).units.find((u) => u.code === code) : undefined;
+      if (code && !unit)
         throw new AppError('invalid_input', `Mã đơn vị "${code}" không có trong danh sách đơn vị hiện hành. Hãy chọn đơn vị trong danh sách.`);
+      const first = firstPeriod?.trim() || null;
+      if (first && !parsePeriod(first))
+        throw new AppError('invalid_input', `Kỳ báo cáo đầu tiên "${first}" không hợp lệ. Hãy chọn một kỳ trong danh sách, ví dụ Quý III/2026.`);
+      // The first period confirmed here, else the unit list's (kept so that a later list does not move it).
+      const keep = role === 'commune' ? (first ?? unit?.firstPeriod ?? null) : null;
       await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('settings').where('key', 'in', ['role', 'unit_code']).execute();
+        await trx.deleteFrom('settings').where('key', 'in', ['role', 'unit_code', 'first_period']).execute();
         await trx.insertInto('settings').values({ key: 'role', value: role }).execute();
         if (code) await trx.insertInto('settings').values({ key: 'unit_code', value: code }).execute();
+        if (keep) await trx.insertInto('settings').values({ key: 'first_period', value: keep }).execute();
       });
       return appInfo();
     },
@@ -526,7 +709,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'periods.list': async ({ template }) => {
       const t = latestTemplate(template);
       const unit = await requireUnit();
-      const { lang } = await settings();
+      const s = await settings();
+      const { lang } = s;
+      const first = await firstPeriodOf(s);
+      const firstP = first ? parsePeriod(first) : null;
+      // Periods that end before the first period starts are not expected from this office.
+      const beforeFirst = (p: NonNullable<ReturnType<typeof parsePeriod>>) => !!firstP && periodWindow(p).end < periodWindow(firstP).start;
       const today = vietnamToday(now());
       const rows = await db.selectFrom('returns').selectAll().where('unit', '=', unit.code).where('template', '=', t.id).execute();
       const byPeriod = new Map(rows.map((r) => [r.period, r]));
@@ -547,7 +735,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           start: win.start,
           end: win.end,
           deadline,
-          status: last ? 'submitted' : today > deadline ? 'overdue' : row?.updated_at ? 'draft' : 'not_started',
+          status: last
+            ? 'submitted'
+            : beforeFirst(p) && !row?.updated_at
+              ? 'before_start'
+              : today > deadline && !beforeFirst(p)
+                ? 'overdue'
+                : row?.updated_at
+                  ? 'draft'
+                  : 'not_started',
           hasDraft,
           revision: last?.revision ?? null,
           submittedAt: last?.submitted_at ?? null,
@@ -562,24 +758,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const row = await ensureReturn(unit.code, period, latestTemplate(template));
       return stateOf(row);
     },
-    'returns.saveDraft': async ({ returnId, values, explanations, asOf }) => {
-      const savedAt = now().toISOString();
-      const r = await db
-        .updateTable('returns')
-        .set({
-          values_json: JSON.stringify(values),
-          explanations_json: JSON.stringify(explanations),
-          as_of_json: JSON.stringify(asOf),
-          draft_version: sql<number>`draft_version + 1`,
-          updated_at: savedAt,
-        })
-        .where('id', '=', returnId)
-        .returning('draft_version')
-        .executeTakeFirst();
-      if (!r) throw new AppError('not_found', 'Không tìm thấy báo cáo này. Hãy mở lại danh sách kỳ báo cáo rồi chọn lại.');
-      return { savedAt, draftVersion: r.draft_version };
+    'returns.saveDraft': async ({ returnId, baseVersion, changes }) => {
+      const { lang } = await settings();
+      // A Kysely transaction of this process may be open across an await: start ours after it.
+      while (opened.sqlite.inTransaction) await new Promise((r) => setTimeout(r, 2));
+      return saveDraftChanges(returnId, baseVersion, changes, lang);
     },
-    'returns.submit': ({ returnId, submittedBy }) => serial(() => submit(returnId, submittedBy)),
+    'returns.submit': ({ returnId, submittedBy }) => serial(() => submitRaced(returnId, submittedBy)),
     'returns.history': async ({ returnId }) => {
       await getReturn(returnId);
       return (await revisionsOf(returnId)).map(revisionInfo);
@@ -591,8 +776,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const after = to === 'draft' ? contentOf(row) : await revisionContent(returnId, to);
       return diffContent(t, before, after, (await settings()).lang);
     },
-    'package.export': async ({ returnId, revision }) => {
+    'package.export': async ({ returnId, revision, draft }) => {
       const row = await getReturn(returnId);
+      if (draft) return exportDraft(row);
+      if (revision === undefined)
+        throw new AppError('invalid_input', 'Hãy chọn lần nộp cần xuất trong Lịch sử, hoặc xuất bản nháp (có đánh dấu BẢN NHÁP — CHƯA NỘP).');
       const r = await db
         .selectFrom('revisions')
         .select('package')
@@ -602,31 +790,55 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (!r) throw new AppError('not_found', `Báo cáo này chưa có lần nộp thứ ${revision}. Hãy nộp báo cáo trước rồi xuất gói.`);
       return { fileName: packageFileName({ id: row.template }, row.unit, row.period, revision), data: Buffer.from(r.package).toString('base64') };
     },
-    'package.import': ({ returnId, file }) =>
+    'package.importPreview': async ({ returnId, file }) => {
+      const row = await getReturn(returnId);
+      const f = await readForImport(row, file);
+      const lang = (await settings()).lang;
+      const { errors, warnings } = await validateContent(row, f.t, f.next, lang);
+      const latestRevision = (await revisionsOf(row.id)).at(-1)?.revision ?? null;
+      const n = f.identity.revision;
+      const fileRevision = !f.identity.draft && Number.isInteger(n) && n > 0 ? n : null;
+      return {
+        changes: diffContent(f.t, contentOf(row), f.next, lang),
+        errors,
+        warnings,
+        editedOutside: f.editedOutside,
+        fileRevision,
+        fileDraft: !!f.identity.draft,
+        latestRevision,
+        older: fileRevision !== null && latestRevision !== null && fileRevision < latestRevision,
+        draftVersion: row.draft_version,
+      };
+    },
+    'package.import': ({ returnId, file, draftVersion }) =>
       serial(async () => {
         const row = await getReturn(returnId);
-        const t = templateOf(row.template, row.template_version);
-        const xlsx = await loadXlsx();
-        const { ret, identity, editedOutside } = await xlsx.readPackage(Buffer.from(file.data, 'base64'), resources.getTemplate);
-        if (identity.template !== row.template || identity.templateVersion !== row.template_version || identity.unit !== row.unit || identity.period !== row.period) {
-          const theirs = await unitOf(identity.unit);
+        const { t, identity, editedOutside, next } = await readForImport(row, file);
+        if (draftVersion !== undefined && draftVersion !== row.draft_version)
           throw new AppError(
-            'wrong_return',
-            `Tệp "${file.fileName}" là báo cáo của ${theirs.name}, ${periodLabel(identity.period)}, mẫu ${identity.template} phiên bản ${identity.templateVersion}, ` +
-              `không phải báo cáo đang mở (${(await unitOf(row.unit)).name}, ${periodLabel(row.period)}, mẫu ${row.template} phiên bản ${row.template_version}). ` +
-              'Hãy mở đúng kỳ báo cáo rồi nhập lại tệp; dữ liệu đang soạn không thay đổi.',
+            'refused',
+            'Bản nháp đã thay đổi từ lúc xem trước (có thể ở một cửa sổ khác), nên tệp chưa được nhập. Hãy chọn lại tệp để xem các thay đổi so với bản nháp mới nhất.',
           );
-        }
         const before = contentOf(row);
-        const next: Content = {
-          values: ret.values,
-          explanations: ret.explanations ?? {},
-          asOf: { ...before.asOf, ...(ret.asOf ?? {}) },
-        };
-        const updated = await replaceDraft(row, next, `import:${identity.packageId}`);
+        await backups.auto('import');
+        const updated = await replaceDraft(row, next, `import:${identity.packageId}:${file.fileName}`);
         const lang = (await settings()).lang;
         const { errors, warnings } = await validateContent(updated, t, next, lang);
         return { state: await stateOf(updated), changes: diffContent(t, before, next, lang), errors, warnings, editedOutside };
+      }),
+    'returns.drafts': async ({ returnId }) => {
+      const row = await getReturn(returnId);
+      const t = templateOf(row.template, row.template_version);
+      const current = contentOf(row);
+      const kept = await db.selectFrom('draft_backups').selectAll().where('return_id', '=', returnId).orderBy('id', 'desc').limit(100).execute();
+      return kept.map((b) => ({ id: b.id, createdAt: b.created_at, reason: keptReason(b.reason), changes: diffContent(t, contentOf(b), current).length }));
+    },
+    'returns.restoreDraft': ({ returnId, backupId }) =>
+      serial(async () => {
+        const row = await getReturn(returnId);
+        const b = await db.selectFrom('draft_backups').selectAll().where('id', '=', backupId).where('return_id', '=', returnId).executeTakeFirst();
+        if (!b) throw new AppError('not_found', 'Không tìm thấy bản nháp đã lưu này. Hãy mở lại Lịch sử rồi chọn một bản trong danh sách.');
+        return stateOf(await replaceDraft(row, contentOf(b), `restore:${b.id}:${b.created_at}`));
       }),
   };
 
@@ -665,14 +877,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
             `templateVersion: báo cáo ${ret.period} trong cơ sở dữ liệu dùng mẫu phiên bản ${row.template_version}, còn tệp JSON dùng phiên bản ${t.version}. Hãy dùng đúng phiên bản mẫu.`,
           );
         const current = contentOf(row);
-        await replaceDraft(row, { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...current.asOf, ...(ret.asOf ?? {}) } }, 'submit-json');
-        return submit(row.id, submittedBy);
+        const content = { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...current.asOf, ...(ret.asOf ?? {}) } };
+        await replaceDraft(row, content, 'submit-json');
+        // This content, even if another process replaces the draft meanwhile.
+        return submitRaced(row.id, submittedBy, content);
       })),
     city: {
       ...city,
       importFiles: guarded(city.importFiles),
       consolidation: guarded(city.consolidation),
       importUnitList: guarded(city.importUnitList),
+      restoreUnitList: guarded(city.restoreUnitList),
       claimCity: guarded(city.claimCity),
     },
     delivery: {
@@ -704,7 +919,11 @@ export async function installUnitList(db: Kysely<DB>, list: UnitList, at: Date):
         .insertInto('unit_list_versions')
         .values({ version: list.version, source: list.source, loaded_at: at.toISOString(), is_current: 0 })
         .execute();
-      for (const u of list.units) await trx.insertInto('units').values({ list_version: list.version, ...u }).execute();
+      for (const u of list.units)
+        await trx
+          .insertInto('units')
+          .values({ list_version: list.version, code: u.code, type: u.type, name: u.name, first_period: u.firstPeriod ?? null })
+          .execute();
     }
     await trx.updateTable('unit_list_versions').set({ is_current: 0 }).execute();
     await trx.updateTable('unit_list_versions').set({ is_current: 1 }).where('version', '=', list.version).execute();

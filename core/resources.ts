@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import type { Template, Unit } from '../shared/index.js';
-import { UnitSchema, parseTemplate, templateKey } from '../shared/index.js';
+import { UnitSchema, parsePeriod, parseTemplate, templateKey } from '../shared/index.js';
 
 /** The reference data shipped with the app: templates (by id and version) and the unit list. */
 export interface Resources {
@@ -54,8 +54,10 @@ export function parseUnitCsv(text: string): Unit[] {
   const units: Unit[] = [];
   const seen = new Set<string>();
   parsed.data.forEach((row, i) => {
-    const r = UnitSchema.safeParse({ code: row.code, type: row.type, name: row.name });
+    const first = row.first_period?.trim();
+    const r = UnitSchema.safeParse({ code: row.code, type: row.type, name: row.name, ...(first ? { firstPeriod: first } : {}) });
     if (!r.success || !r.data.code || !r.data.type || !r.data.name) problems.push(`line ${i + 2}: needs code, type and name`);
+    else if (r.data.firstPeriod && !parsePeriod(r.data.firstPeriod)) problems.push(`line ${i + 2}: first_period ${r.data.firstPeriod} is not a period (e.g. 2026-Q3)`);
     else if (seen.has(r.data.code)) problems.push(`line ${i + 2}: code ${r.data.code} repeated`);
     else {
       seen.add(r.data.code);

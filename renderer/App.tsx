@@ -13,7 +13,7 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
-import { IconAlertTriangle, IconBuildingCommunity, IconSwitchHorizontal } from '@tabler/icons-react';
+import { IconAlertTriangle, IconBuildingCommunity, IconDatabase, IconSwitchHorizontal } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo } from '../shared/contract.js';
 import type { Lang } from '../shared/i18n.js';
@@ -22,19 +22,21 @@ import { parseTemplate } from '../shared/template/model.js';
 import { api, messageOf } from './api.js';
 import { setUiLanguage } from './i18n/index.js';
 import { Setup } from './screens/Setup.js';
+import { Backups } from './screens/Backups.js';
 import { CityHome, type CityRoute, type CityTab } from './screens/CityHome.js';
 import { ConnectionIndicator, DeliveryProvider } from './delivery/Delivery.js';
 import { Periods } from './screens/Periods.js';
 import { Editor } from './editor/Editor.js';
 
 type Route =
-  { name: 'home' } | { name: 'setup' } | { name: 'return'; period: string } | { name: 'city'; city: CityRoute };
+  { name: 'home' } | { name: 'setup' } | { name: 'backups' } | { name: 'return'; period: string } | { name: 'city'; city: CityRoute };
 
 const CITY_TABS: CityTab[] = ['import', 'completeness', 'consolidation', 'units'];
 
 function readRoute(): Route {
   const h = window.location.hash.replace(/^#\/?/, '');
   if (h === 'setup') return { name: 'setup' };
+  if (h === 'backups') return { name: 'backups' };
   const m = /^return\/([0-9A-Z-]+)$/.exec(h);
   if (m) return { name: 'return', period: m[1]! };
   const r = /^city\/review\/([0-9A-Z-]+)\/([^/]+)$/.exec(h);
@@ -137,6 +139,7 @@ export function App() {
         onCancel={info.role ? () => go('/') : undefined}
       />
     );
+  else if (route.name === 'backups') body = <Backups onRestored={() => setAttempt((n) => n + 1)} />;
   else if (!template) body = <Loader m="xl" />;
   else if (info.role === 'city')
     body = (
@@ -184,6 +187,30 @@ export function App() {
                   ]}
                   aria-label={t('app.language')}
                 />
+                {info.role && !needsSetup && (
+                  <>
+                    <Button
+                      visibleFrom="lg"
+                      size="xs"
+                      variant={route.name === 'backups' ? 'light' : 'subtle'}
+                      leftSection={<IconDatabase size={16} />}
+                      onClick={() => go('/backups')}
+                      data-testid="header-backups"
+                    >
+                      {t('app.backups')}
+                    </Button>
+                    <Tooltip label={t('app.backups')}>
+                      <ActionIcon
+                        hiddenFrom="lg"
+                        variant={route.name === 'backups' ? 'light' : 'subtle'}
+                        onClick={() => go('/backups')}
+                        aria-label={t('app.backups')}
+                      >
+                        <IconDatabase size={18} />
+                      </ActionIcon>
+                    </Tooltip>
+                  </>
+                )}
                 {info.role && !needsSetup && (
                   <Tooltip label={t('app.changeUnit')}>
                     <ActionIcon variant="subtle" onClick={() => go('/setup')} aria-label={t('app.changeUnit')}>

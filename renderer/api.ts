@@ -47,6 +47,9 @@ export class ApiError extends Error {
 export const NETWORK_MESSAGE =
   'Không kết nối được với phần lưu trữ của ứng dụng. Hãy kiểm tra ứng dụng (cửa sổ dòng lệnh hoặc biểu tượng của nó) vẫn đang chạy; những gì bạn vừa nhập vẫn được giữ trên màn hình.';
 
+export const LOGIN_MESSAGE =
+  'Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Đang chuyển tới trang đăng nhập; hãy đăng nhập lại, những gì đã lưu vẫn an toàn.';
+
 /** The Vietnamese sentence for anything thrown. */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) return e.message;
@@ -93,6 +96,11 @@ async function httpInvoke(name: string, input: unknown): Promise<Envelope> {
   } catch {
     return { ok: false, error: { code: 'network', message: NETWORK_MESSAGE } };
   }
+  if (res.status === 401) {
+    // The browser mode beyond loopback asks for a login: no session (or it expired) → the login page.
+    window.location.assign(new URL('login', document.baseURI).href);
+    return { ok: false, error: { code: 'unauthorized', message: LOGIN_MESSAGE } };
+  }
   try {
     const body = (await res.json()) as Envelope;
     if (body && typeof body === 'object' && 'ok' in body) return body;
@@ -134,12 +142,13 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
 /** Save As: Electron's dialog, the File System Access API, or a download. False when the person cancelled. */
 export async function saveFile(suggestedName: string, base64: string): Promise<boolean> {
   if (window.platform) return window.platform.saveFile(suggestedName, base64);
-  const blob = base64ToBlob(base64, XLSX_TYPE);
+  const csv = /\.csv$/i.test(suggestedName);
+  const blob = base64ToBlob(base64, csv ? 'text/csv' : XLSX_TYPE);
   if (window.showSaveFilePicker) {
     try {
       const handle = await window.showSaveFilePicker({
         suggestedName,
-        types: [{ description: 'Excel', accept: { [XLSX_TYPE]: ['.xlsx'] } }],
+        types: [csv ? { description: 'CSV', accept: { 'text/csv': ['.csv'] } } : { description: 'Excel', accept: { [XLSX_TYPE]: ['.xlsx'] } }],
       });
       const w = await handle.createWritable();
       await w.write(blob);

@@ -3,10 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { Handlers } from '../shared/index.js';
 import { AppError, contract, isCallName, toErrorShape } from '../shared/index.js';
 import { checkInput, describeProblems } from '../core/inputs.js';
+import { clientErrorHandler } from './client-errors.js';
+import type { WebLogin } from './login.js';
+import { registerLogin } from './login.js';
 
 export interface ServerOptions {
   handlers: Handlers;
@@ -15,6 +18,11 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** When true (the default), only requests addressed to 127.0.0.1/localhost are served (DNS rebinding). */
   loopbackOnly?: boolean;
+  /**
+   * A login (password set at start) in front of every page and call: required when the server
+   * listens beyond loopback (`web --host 0.0.0.0`), see login.ts.
+   */
+  login?: WebLogin;
 }
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../dist/renderer', import.meta.url));
@@ -64,8 +72,26 @@ function statusOf(code: string): number {
  * The HTTP transport of the contract: POST /api/rpc/<name> with the input as JSON; the answer is
  * always JSON, `{ ok: true, result }` or `{ ok: false, error: { code, message, details? } }`.
  */
+/** The error shape of this server: `{ ok: false, error: { code, message } }`. */
+const refusal = (code: string, message: string) => ({ ok: false as const, error: { code, message } });
+const sendRefusal = (reply: FastifyReply, status: number, code: string, message: string) =>
+  reply.code(status).type('application/json; charset=utf-8').send(refusal(code, message));
+
+const BAD_URL =
+  'Địa chỉ yêu cầu không hợp lệ (có ký tự mã hoá sai) nên máy chủ không đọc được. Hãy mở lại đúng địa chỉ được in ra khi khởi động.';
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 32 * 1024 * 1024,
+    // Fastify's own refusals (a malformed URL, a request Node cannot parse) in our shape, not its English.
+    frameworkErrors: (err, req, reply) => {
+      req.log.info({ err }, 'request refused before routing');
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      return sendRefusal(reply, 400, 'invalid_input', BAD_URL);
+    },
+    clientErrorHandler: clientErrorHandler((_status, message) => refusal('invalid_input', message)),
+  });
   const loopbackOnly = opts.loopbackOnly ?? true;
 
   app.addHook('onRequest', async (req, reply) => {
@@ -73,7 +99,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (loopbackOnly) {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '');
       if (!LOOPBACK_HOSTS.has(host))
-        return reply.code(403).type('text/plain; charset=utf-8').send('Chỉ truy cập được từ chính máy này (http://127.0.0.1). Hãy mở đúng địa chỉ được in ra khi khởi động.');
+        return sendRefusal(reply, 403, 'forbidden', 'Chỉ truy cập được từ chính máy này (http://127.0.0.1). Hãy mở đúng địa chỉ được in ra khi khởi động.');
     }
     const origin = req.headers.origin;
     if (req.method !== 'GET' && req.method !== 'HEAD' && origin && origin !== `http://${req.headers.host}`)
@@ -87,12 +113,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const status = typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
     const message =
       status === 413
-        ? 'Dữ liệu gửi lên quá lớn. Hãy chọn tệp nhỏ hơn 20 MB.'
-        : status < 500
-          ? 'Yêu cầu không hợp lệ: nội dung gửi lên phải là JSON. Hãy tải lại trang rồi thử lại.'
-          : toErrorShape(err).message;
-    return reply.code(status).send({ ok: false, error: { code: status < 500 ? 'invalid_input' : 'internal', message } });
+        ? 'Dữ liệu gửi lên quá lớn (trên 32 MB). Hãy chọn ít tệp hơn trong một lần, hoặc tệp nhỏ hơn.'
+        : status === 415
+          ? 'Yêu cầu không hợp lệ: nội dung gửi lên phải là JSON (application/json). Hãy tải lại trang rồi thử lại.'
+          : status < 500
+            ? 'Yêu cầu không hợp lệ: nội dung gửi lên phải là JSON. Hãy tải lại trang rồi thử lại.'
+            : toErrorShape(err).message;
+    return sendRefusal(reply, status, status < 500 ? 'invalid_input' : 'internal', message);
   });
+
+  if (opts.login) registerLogin(app, opts.login);
 
   app.post<{ Params: { name: string } }>('/api/rpc/:name', async (req, reply) => {
     const { name } = req.params;
@@ -120,8 +150,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (built) await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: false, index: ['index.html'] });
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/'))
-      return reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'Không có địa chỉ này. Hãy tải lại trang.' } });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply.code(405).type('text/plain; charset=utf-8').send('Phương thức không được hỗ trợ.');
+      return sendRefusal(reply, 404, 'not_found', 'Không có địa chỉ này. Hãy tải lại trang.');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendRefusal(reply, 405, 'invalid_input', 'Máy chủ không nhận kiểu yêu cầu này ở địa chỉ này. Hãy mở ứng dụng tại địa chỉ được in ra khi khởi động.');
     if (!built) return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
     return reply.sendFile('index.html'); // client-side routes
   });

@@ -13,13 +13,18 @@ import { computeView, fillComputedColumns, num } from './template/compute.js';
  * current revision of each unit and passes its input values and review state.
  */
 
-export type ReviewState = 'received' | 'accepted' | 'returned';
-export type UnitState = ReviewState | 'missing';
+import type { ReviewState, StateCounts, UnitState } from './unit-state.js';
+import { countUnit, zeroCounts } from './unit-state.js';
+export type { ReviewState, UnitState } from './unit-state.js';
 
 export interface ConsolidationReturn {
   unit: string;
-  /** Input values of the current revision (computed cells are recomputed here). */
-  values: Values;
+  /**
+   * Input values of the revision whose figures count (shared/unit-state countedRevision); null when
+   * every revision was returned: the unit counts as submitted (and returned) but adds no figures.
+   */
+  values: Values | null;
+  /** The review of the current revision. */
   state: ReviewState;
   submittedAt: string;
   late: boolean;
@@ -35,15 +40,8 @@ export interface ConsolidationInput {
 /** A tree of figures: numbers (null where a rate has a zero denominator), keyed as the template declares. */
 export type Figures = { [key: string]: number | null | Figures };
 
-export type Completeness = {
-  expected: number;
-  submitted: number;
-  on_time: number;
-  late: number;
-  missing: number;
-  accepted: number;
-  returned: number;
-};
+/** The state counts (one definition: shared/unit-state.ts). */
+export type Completeness = StateCounts;
 
 export type UnitFigures = Completeness & {
   /** Submitted units by type (see consolidate). */
@@ -102,27 +100,21 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
   }
 
   const types = unitTypes(input.units);
-  const zero = (): Completeness => ({ expected: 0, submitted: 0, on_time: 0, late: 0, missing: 0, accepted: 0, returned: 0 });
-  const all = zero();
-  const perType: Record<string, Completeness> = Object.fromEntries(types.map((k) => [k, zero()]));
+  const all = zeroCounts();
+  const perType: Record<string, Completeness> = Object.fromEntries(types.map((k) => [k, zeroCounts()]));
   const rows: ConsolidationRow[] = [];
   const counted: Counted[] = [];
 
   for (const unit of input.units) {
     const r = byUnit.get(unit.code);
-    for (const c of [all, perType[unit.type]!]) {
-      c.expected++;
-      if (!r) c.missing++;
-      else {
-        c.submitted++;
-        if (r.late) c.late++;
-        else c.on_time++;
-        if (r.state === 'accepted') c.accepted++;
-        if (r.state === 'returned') c.returned++;
-      }
-    }
+    for (const c of [all, perType[unit.type]!]) countUnit(c, r ? r.state : 'missing', r ? r.late : null);
     if (!r) {
       rows.push({ ...pickUnit(unit), state: 'missing', late: null, submittedAt: null, figures: null });
+      continue;
+    }
+    if (!r.values) {
+      // Submitted and returned, no revision whose figures count: see returnedWithoutFigures.
+      rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: null });
       continue;
     }
     // Per-unit computed cells (site_count, cars_in_use, shortfall, one_stop_area_band, table totals) come from computeView.
@@ -133,10 +125,11 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
 
   const totals = declared(counted, types, period.year);
   const { units: declaredUnits, ...blocks } = totals;
-  // by_type counts the SUBMITTED units by type, so that it describes the same units as every other
+  // by_type counts the units whose figures are counted, by type, so that it describes the same units as every other
   // figure of the consolidation (area, population, by_type_class, staff… are sums over submitted
   // returns) and by_type_class adds up to it. The expected units per type are in completeness_by_type.
-  const byType = Object.fromEntries(types.map((k) => [k, perType[k]!.submitted]));
+  // A returned unit without a revision that counts is submitted but adds no figures: not in by_type.
+  const byType = Object.fromEntries(types.map((k) => [k, counted.filter((x) => x.unit.type === k).length]));
   const units = {
     ...all,
     by_type: byType,
@@ -152,6 +145,14 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
     rows,
     unlisted,
   } as Consolidation;
+}
+
+/**
+ * The expected units counted as submitted and returned whose figures are left out (every revision
+ * returned): named on the summary, on screen and in the workbook (shared/unit-state.ts).
+ */
+export function returnedWithoutFigures(c: Pick<Consolidation, 'rows'>): ConsolidationRow[] {
+  return c.rows.filter((r) => r.state === 'returned' && r.figures === null);
 }
 
 function pickUnit(u: Unit): Pick<ConsolidationRow, 'code' | 'name' | 'type'> {

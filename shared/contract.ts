@@ -10,7 +10,13 @@ export const RoleSchema = z.enum(['commune', 'city']);
 export type Role = z.infer<typeof RoleSchema>;
 export const LangSchema = z.enum(['vi', 'en']);
 
-export const UnitSchema = z.object({ code: z.string(), type: z.string(), name: z.string() });
+export const UnitSchema = z.object({
+  code: z.string(),
+  type: z.string(),
+  name: z.string(),
+  /** The first period the unit reports (e.g. 2026-Q3), when the city's list sets it (column first_period). */
+  firstPeriod: z.string().optional(),
+});
 export type Unit = z.infer<typeof UnitSchema>;
 
 export const ValuesSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
@@ -38,10 +44,13 @@ export const AppInfoSchema = z.object({
   today: z.string(),
   templates: z.array(z.object({ id: z.string(), version: z.number(), title: z.string() })),
   unitListVersion: z.string(),
+  /** A commune's first period (confirmed at setup): earlier periods are listed as before_start, never overdue. */
+  firstPeriod: z.string().nullable().optional(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
-export const PeriodStatusSchema = z.enum(['not_started', 'draft', 'submitted', 'overdue']);
+/** before_start: a period before the unit's first period (not expected, never overdue). */
+export const PeriodStatusSchema = z.enum(['not_started', 'draft', 'submitted', 'overdue', 'before_start']);
 export const PeriodRowSchema = z.object({
   code: z.string(),
   label: z.string(),
@@ -97,20 +106,53 @@ export type Change = z.infer<typeof ChangeSchema>;
 export const IssueSchema = z.object({
   id: z.string(),
   severity: z.enum(['error', 'warning']),
+  /** The cell to fix (issue 7: every rule names its cell, e.g. section.repeat.0.column); `cell` is the same. */
   path: z.string(),
   cell: z.string(),
+  /** The table or repeat row of that cell, when it is in one. */
+  row: z.string().optional(),
   section: z.string(),
   message: z.string(),
 });
 
+export const DraftChangeSchema = z.object({ path: z.string().min(1).max(300), before: z.unknown(), after: z.unknown() }).strict();
+export const SaveConflictSchema = z.object({ path: z.string(), label: z.string(), mine: z.unknown(), theirs: z.unknown() });
+export type SaveConflict = z.infer<typeof SaveConflictSchema>;
+
 export const FileSchema = z.object({ fileName: z.string().max(260), data: z.string().describe('base64') });
+
+export const ImportPreviewSchema = z.object({
+  changes: z.array(ChangeSchema),
+  errors: z.array(IssueSchema),
+  warnings: z.array(IssueSchema),
+  editedOutside: z.boolean(),
+  /** The revision the file holds; null for a draft file ("BẢN NHÁP — CHƯA NỘP"). */
+  fileRevision: z.number().nullable(),
+  fileDraft: z.boolean(),
+  latestRevision: z.number().nullable(),
+  /** The file is an older revision than the latest one submitted. */
+  older: z.boolean(),
+  /** The draft the preview was made against (pass it to package.import). */
+  draftVersion: z.number(),
+});
+export type ImportPreview = z.infer<typeof ImportPreviewSchema>;
+
+export const KeptDraftSchema = z.object({
+  id: z.number(),
+  createdAt: z.string(),
+  /** Vietnamese: why it was kept ("Trước khi nhập tệp …"). */
+  reason: z.string(),
+  /** How many cells differ from the current draft. */
+  changes: z.number(),
+});
+export type KeptDraft = z.infer<typeof KeptDraftSchema>;
 
 const empty = z.object({}).strict();
 
 const communeContract = {
   'app.info': { input: empty, output: AppInfoSchema },
   'app.setup': {
-    input: z.object({ role: RoleSchema, unitCode: z.string().optional() }).strict(),
+    input: z.object({ role: RoleSchema, unitCode: z.string().optional(), firstPeriod: z.string().optional() }).strict(),
     output: AppInfoSchema,
   },
   'app.setLanguage': { input: z.object({ lang: LangSchema }).strict(), output: AppInfoSchema },
@@ -125,15 +167,27 @@ const communeContract = {
     output: ReturnStateSchema,
   },
   'returns.saveDraft': {
+    /**
+     * Issue 7: a save names the cells it changes and the draft version its window started from.
+     * Each change is a compare-and-set on one unit (shared/draft.ts: a field, a table cell, a whole
+     * repeat list, an as-of date, an explanation): written when the stored value equals `before`
+     * (or already equals `after`), otherwise reported as a conflict and not written.
+     */
     input: z
       .object({
         returnId: z.number().int(),
-        values: ValuesSchema,
-        explanations: ExplanationsSchema,
-        asOf: AsOfSchema,
+        baseVersion: z.number().int().min(0),
+        changes: z.array(DraftChangeSchema).max(5000),
       })
       .strict(),
-    output: z.object({ savedAt: z.string(), draftVersion: z.number() }),
+    output: z.object({
+      savedAt: z.string(),
+      draftVersion: z.number(),
+      /** Cells another writer changed first: not written; `theirs` is what is stored. */
+      conflicts: z.array(SaveConflictSchema),
+      /** Cells changed by others since baseVersion (every cell when that is not known), with their stored value. */
+      others: z.array(z.object({ path: z.string(), label: z.string(), value: z.unknown() })),
+    }),
   },
   'returns.submit': {
     input: z.object({ returnId: z.number().int(), submittedBy: z.string().max(100).optional() }).strict(),
@@ -147,11 +201,30 @@ const communeContract = {
     output: z.array(ChangeSchema),
   },
   'package.export': {
-    input: z.object({ returnId: z.number().int(), revision: z.number().int() }).strict(),
+    /** A submitted revision as it was sent, or (draft: true) the current draft marked "BẢN NHÁP — CHƯA NỘP". */
+    input: z
+      .object({ returnId: z.number().int(), revision: z.number().int().optional(), draft: z.literal(true).optional() })
+      .strict(),
     output: FileSchema,
   },
-  'package.import': {
+  /** What importing a file would change, without changing anything (issue 7 item 3). */
+  'package.importPreview': {
     input: z.object({ returnId: z.number().int(), file: FileSchema }).strict(),
+    output: ImportPreviewSchema,
+  },
+  /** The drafts kept before an import or a restore, newest first. */
+  'returns.drafts': {
+    input: z.object({ returnId: z.number().int() }).strict(),
+    output: z.array(KeptDraftSchema),
+  },
+  /** A kept draft becomes the current draft; the draft it replaces is kept in turn. */
+  'returns.restoreDraft': {
+    input: z.object({ returnId: z.number().int(), backupId: z.number().int() }).strict(),
+    output: ReturnStateSchema,
+  },
+  'package.import': {
+    /** draftVersion: the draft the preview was made against; a draft changed since is not overwritten. */
+    input: z.object({ returnId: z.number().int(), file: FileSchema, draftVersion: z.number().int().optional() }).strict(),
     output: z.object({
       state: ReturnStateSchema,
       changes: z.array(ChangeSchema),
@@ -201,8 +274,49 @@ export const CompletenessRowSchema = z.object({
   errors: z.number(),
   warnings: z.number(),
   reason: z.string().nullable(),
+  /** Conflicts of this unit's return waiting for the clerk (issue 7 item 8). */
+  conflicts: z.number(),
 });
 export type CompletenessRow = z.infer<typeof CompletenessRowSchema>;
+
+/** One package of a conflict, as the clerk compares them. */
+export const ConflictPackageSchema = z.object({
+  packageId: z.string(),
+  fileName: z.string(),
+  importedAt: z.string(),
+  submittedAt: z.string().nullable(),
+  submittedBy: z.string().nullable(),
+  editedOutside: z.boolean(),
+  late: z.boolean(),
+});
+/** Two different packages with the same revision of a return, waiting until the clerk keeps one (issue 7 item 8). */
+export const CityConflictSchema = z.object({
+  id: z.number(),
+  template: z.string(),
+  unit: z.string(),
+  unitName: z.string(),
+  period: z.string(),
+  revision: z.number(),
+  createdAt: z.string(),
+  existing: ConflictPackageSchema,
+  incoming: ConflictPackageSchema,
+  /** The cells that differ, from the package already here to the incoming one. */
+  changes: z.array(ChangeSchema),
+});
+export type CityConflict = z.infer<typeof CityConflictSchema>;
+
+/** A package the city's pull fetched but could not import; it is tried again on every pull (issue 7 item 11). */
+export const PullRefusedSchema = z.object({
+  packageId: z.string(),
+  unit: z.string(),
+  period: z.string(),
+  revision: z.number(),
+  fileName: z.string(),
+  /** The Vietnamese reason of the refusal and what to do. */
+  reason: z.string(),
+  refusedAt: z.string(),
+  attempts: z.number(),
+});
 
 export const CityRevisionSchema = z.object({
   revision: z.number(),
@@ -219,6 +333,22 @@ export const CityRevisionSchema = z.object({
 
 const unitPeriod = { template: z.string(), period: z.string(), unit: z.string() };
 
+/** What replacing (or restoring) the unit list changes, or would change (dryRun). */
+export const UnitListChangeSchema = z.object({
+  version: z.string(),
+  count: z.number(),
+  added: z.array(UnitSchema),
+  removed: z.array(UnitSchema),
+  renamed: z.array(z.object({ code: z.string(), before: z.string(), after: z.string() })),
+  /** true: a preview, nothing was changed. */
+  dryRun: z.boolean().optional(),
+  /** The current list before the change, and its size. */
+  currentVersion: z.string().optional(),
+  currentCount: z.number().optional(),
+  /** A Vietnamese sentence when more than a tenth of the current units would disappear: confirm again (confirmRemovals). */
+  askAgain: z.string().nullable().optional(),
+});
+
 export const cityContract = {
   'city.import': {
     input: z.object({ files: z.array(FileSchema).min(1).max(50), dryRun: z.boolean() }).strict(),
@@ -227,6 +357,11 @@ export const cityContract = {
   'city.resolveConflict': {
     input: z.object({ conflictId: z.number().int(), keep: z.enum(['existing', 'incoming']) }).strict(),
     output: z.object({ message: z.string() }),
+  },
+  /** The conflicts waiting for the clerk, of a period or a unit's return if given. */
+  'city.conflicts': {
+    input: z.object({ template: z.string(), period: z.string().optional(), unit: z.string().optional() }).strict(),
+    output: z.array(CityConflictSchema),
   },
   'city.periods': {
     input: z.object({ template: z.string() }).strict(),
@@ -238,9 +373,13 @@ export const cityContract = {
       unitListVersion: z.string(),
       deadline: z.string(),
       counts: z.object({ expected: z.number(), submitted: z.number(), on_time: z.number(), late: z.number(), missing: z.number(), accepted: z.number(), returned: z.number() }),
+      /** Conflicts of this period waiting for the clerk (issue 7 item 8). */
+      conflicts: z.number(),
       rows: z.array(CompletenessRowSchema),
       /** Returns from units that are not in the current unit list (merged or renamed since). */
       unlisted: z.array(CompletenessRowSchema),
+      /** The current unit list; differs from unitListVersion when the period keeps the list it was first used with. */
+      currentUnitListVersion: z.string().optional(),
     }),
   },
   'city.review.get': {
@@ -275,18 +414,37 @@ export const cityContract = {
     output: FileSchema,
   },
   'units.import': {
-    input: z.object({ file: FileSchema }).strict(),
-    output: z.object({
-      version: z.string(),
-      count: z.number(),
-      added: z.array(UnitSchema),
-      removed: z.array(UnitSchema),
-      renamed: z.array(z.object({ code: z.string(), before: z.string(), after: z.string() })),
-    }),
+    input: z
+      .object({
+        file: FileSchema,
+        /** Only compare with the current list (the preview); nothing changes. */
+        dryRun: z.boolean().optional(),
+        /** The clerk confirmed again that many units disappear (see UnitListChangeSchema.askAgain). */
+        confirmRemovals: z.boolean().optional(),
+      })
+      .strict(),
+    output: UnitListChangeSchema,
   },
   'units.versions': {
     input: z.object({}).strict(),
-    output: z.array(z.object({ version: z.string(), importedAt: z.string(), count: z.number(), current: z.boolean() })),
+    output: z.array(
+      z.object({ version: z.string(), importedAt: z.string(), count: z.number(), current: z.boolean(), source: z.string().optional() }),
+    ),
+  },
+  /** A version of the unit list as CSV (UTF-8 with BOM, columns code,type,name,first_period); the current one by default. */
+  'units.export': {
+    input: z.object({ version: z.string().optional() }).strict(),
+    output: FileSchema,
+  },
+  /** Make an earlier version current again, as a new version equal to it (a preview first with dryRun). */
+  'units.restore': {
+    input: z.object({ version: z.string(), dryRun: z.boolean().optional(), confirmRemovals: z.boolean().optional() }).strict(),
+    output: UnitListChangeSchema,
+  },
+  /** Move a period to the current unit list (its completeness and consolidation use it from now on). */
+  'city.periodList.useCurrent': {
+    input: z.object({ template: z.string(), period: z.string() }).strict(),
+    output: z.object({ message: z.string(), unitListVersion: z.string() }),
   },
 } as const;
 
@@ -318,6 +476,8 @@ export const OutboxItemSchema = z.object({
    * while it simply waits for the next attempt.
    */
   error: z.string().nullable().optional(),
+  /** The city fetched the package but could not import it: its reason (issue 7 item 11); null once imported. */
+  cityRefusal: z.string().nullable().optional(),
 });
 export const DeliverySettingsInputSchema = z
   .object({ serverUrl: z.string().url().max(500), token: z.string().min(10).max(500) })
@@ -340,9 +500,44 @@ export const deliveryContract = {
     input: z.object({}).strict(),
     output: z.object({ connection: ConnectionSchema, results: z.array(ImportResultSchema) }),
   },
+  /** Packages pulled but refused at the city, still waiting (tried again on every pull). */
+  'city.pullRefused': {
+    input: z.object({}).strict(),
+    output: z.array(PullRefusedSchema),
+  },
+  /** Try the refused pulled packages again now (after fixing the cause), without the network. */
+  'city.pullRefused.retry': {
+    input: z.object({}).strict(),
+    output: z.object({ results: z.array(ImportResultSchema) }),
+  },
 } as const;
 
-export const contract = { ...communeContract, ...cityContract, ...deliveryContract } as const;
+// ---- Backups of the database (issue 7, item 6): list, create, restore ----
+export const BackupReasonSchema = z.enum(['submit', 'import', 'daily', 'manual', 'before-restore']);
+export type BackupReason = z.infer<typeof BackupReasonSchema>;
+export const BackupInfoSchema = z.object({
+  /** The file name in the backups/ folder beside the database; what restore names. */
+  name: z.string(),
+  createdAt: z.string(),
+  reason: BackupReasonSchema,
+  size: z.number(),
+});
+export type BackupInfo = z.infer<typeof BackupInfoSchema>;
+
+export const backupContract = {
+  'backups.list': {
+    input: z.object({}).strict(),
+    output: z.object({ folder: z.string(), items: z.array(BackupInfoSchema) }),
+  },
+  'backups.create': { input: z.object({}).strict(), output: BackupInfoSchema },
+  /** The current content is backed up first (returned as `safety`); the app then reads the restored database. */
+  'backups.restore': {
+    input: z.object({ name: z.string().min(1).max(300) }).strict(),
+    output: z.object({ restored: BackupInfoSchema, safety: BackupInfoSchema }),
+  },
+} as const;
+
+export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract } as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;

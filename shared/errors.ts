@@ -12,6 +12,12 @@ export type ErrorCode =
   | 'corrupt_file'
   | 'db_newer'
   | 'disk_full'
+  /** The database file failed its integrity check (issue 7): restore a backup. */
+  | 'db_damaged'
+  /** Another program's SQLite file given as the database. */
+  | 'foreign_file'
+  /** The database stayed locked by another process past the busy timeout. */
+  | 'db_busy'
   | 'not_configured'
   | 'internal';
 

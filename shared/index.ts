@@ -10,3 +10,4 @@ export * from './template/compute.js';
 export * from './template/rules.js';
 export * from './template/normalize.js';
 export * from './consolidate.js';
+export * from './unit-state.js';

@@ -85,8 +85,12 @@ export const PackageListSchema = z.object({
 });
 export type PackageList = z.infer<typeof PackageListSchema>;
 
-export const DecisionStateSchema = z.enum(['accepted', 'returned']);
-/** POST /api/v1/decisions (city). A reason is required when returning a package. */
+/**
+ * refused: the city fetched the package but could not import it (issue 7 item 11), with the reason;
+ * received: it has imported it since (clears a refusal, never a review decision).
+ */
+export const DecisionStateSchema = z.enum(['accepted', 'returned', 'refused', 'received']);
+/** POST /api/v1/decisions (city). A reason is required when returning or refusing a package. */
 export const DecisionInputSchema = z
   .object({
     packageId: z.string().min(1).max(200),
@@ -111,7 +115,8 @@ export const DecisionSchema = z.object({
  */
 export const PackageStatusSchema = z.object({
   packageId: z.string(),
-  state: z.enum(['unknown', 'received', 'accepted', 'returned']),
+  /** refused: the city fetched it but could not import it yet; `reason` says why. */
+  state: z.enum(['unknown', 'received', 'accepted', 'returned', 'refused']),
   receivedAt: z.string().nullable(),
   decidedAt: z.string().nullable(),
   reason: z.string().nullable(),

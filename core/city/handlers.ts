@@ -5,19 +5,19 @@
  */
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Change, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
+import type { Change, CityConflict, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
 import type { Consolidation, ConsolidationReturn } from '../../shared/consolidate.js';
-import { AppError, consolidate, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow } from '../../shared/index.js';
+import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Resources, UnitList } from '../resources.js';
 import type { IncomingFile, ImportOptions } from './import.js';
 import { importPackages, validatePackage } from './import.js';
 import type { ReviewedRow } from './store.js';
 import { cityStore } from './store.js';
-import { compareUnitLists, parseUnitListFile } from './units.js';
-import { decisionQueue } from '../delivery/city.js';
+import { askAgainOf, compareUnitLists, parseUnitListFile, unitListCsv } from './units.js';
+import { decisionQueue, retryRefused } from '../delivery/city.js';
 
-export type CityCallName = Extract<keyof Handlers, `city.${string}` | 'units.import' | 'units.versions'>;
+export type CityCallName = Extract<keyof Handlers, `city.${string}` | 'units.import' | 'units.versions' | 'units.export' | 'units.restore'>;
 export type CityHandlers = Pick<Handlers, CityCallName>;
 
 interface Content {
@@ -35,6 +35,8 @@ export interface CityDeps {
   today(): string;
   /** Writes run one at a time (the core's queue). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** A verified backup of the database before an import (core/backups.ts, issue 7). */
+  backup?(reason: 'import'): Promise<void>;
   settings(): Promise<{ role: Role | null; lang: Lang }>;
   setRole(role: Role): Promise<void>;
   findUnit(code: string): Promise<Unit | undefined>;
@@ -53,12 +55,19 @@ export interface City {
   importFiles(files: Iterable<IncomingFile> | AsyncIterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]>;
   /** The consolidation of a period (shared/consolidate) from the stored packages. */
   consolidation(template: string, period: string): Promise<Consolidation>;
-  /** Replace the unit list from a CSV or XLSX file. */
-  importUnitList(fileName: string, bytes: Buffer): Promise<Output<'units.import'>>;
+  /** Replace the unit list from a CSV or XLSX file (dryRun: only the preview; confirmRemovals: asked again and confirmed). */
+  importUnitList(fileName: string, bytes: Buffer, opts?: UnitListOptions): Promise<Output<'units.import'>>;
+  /** Restore an earlier unit list version as a new current version (dryRun, confirmRemovals as for an import). */
+  restoreUnitList(version: string, opts: UnitListOptions): Promise<Output<'units.restore'>>;
   /** A new database used for the city takes the city role; a commune's database is refused. */
   claimCity(): Promise<void>;
   /** Row counts of the city tables (tests, diagnostics). */
   counts(): Record<string, number>;
+}
+
+export interface UnitListOptions {
+  dryRun?: boolean;
+  confirmRemovals?: boolean;
 }
 
 const COMMUNE_DB =
@@ -70,17 +79,60 @@ export function createCity(deps: CityDeps): City {
   const { resources } = deps;
   const listVersion = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions WHERE is_current = 1`);
   // The units of a list in the order of its file (the order of every consolidation table).
-  const listUnits = deps.sqlite.prepare<[string], Unit>(`SELECT code, type, name FROM units WHERE list_version = ? ORDER BY rowid`);
-  const versions = deps.sqlite.prepare<[], { version: string; loaded_at: string; is_current: number; count: number }>(
-    `SELECT v.version, v.loaded_at, v.is_current, (SELECT count(*) FROM units u WHERE u.list_version = v.version) AS count
+  const listUnitRows = deps.sqlite.prepare<[string], Unit & { first_period: string | null }>(
+    `SELECT code, type, name, first_period FROM units WHERE list_version = ? ORDER BY rowid`,
+  );
+  const listUnits = {
+    all: (version: string): Unit[] =>
+      listUnitRows.all(version).map(({ first_period, ...u }) => (first_period ? { ...u, firstPeriod: first_period } : u)),
+  };
+  const versions = deps.sqlite.prepare<[], { version: string; source: string; loaded_at: string; is_current: number; count: number }>(
+    `SELECT v.version, v.source, v.loaded_at, v.is_current, (SELECT count(*) FROM units u WHERE u.list_version = v.version) AS count
        FROM unit_list_versions v ORDER BY v.loaded_at, v.rowid`,
   );
+  const versionRow = deps.sqlite.prepare<[string], { version: string; source: string }>(`SELECT version, source FROM unit_list_versions WHERE version = ?`);
+  const pinnedOf = deps.sqlite.prepare<[string, string], { list_version: string }>(
+    `SELECT list_version FROM city_period_lists WHERE template = ? AND period = ?`,
+  );
+  const pinsOf = deps.sqlite.prepare<[string], { period: string; list_version: string }>(`SELECT period, list_version FROM city_period_lists WHERE template = ?`);
+  const pin = deps.sqlite.prepare<[string, string, string, string]>(
+    `INSERT INTO city_period_lists (template, period, list_version, pinned_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (template, period) DO UPDATE SET list_version = excluded.list_version, pinned_at = excluded.pinned_at`,
+  );
+  // A period used by an import keeps the list of its first imported package (the list it was made with).
+  const pinImported = deps.sqlite.prepare(
+    `INSERT OR IGNORE INTO city_period_lists (template, period, list_version, pinned_at)
+       SELECT p.template, p.period, p.unit_list_version, p.imported_at FROM city_packages p
+        WHERE p.id IN (SELECT min(q.id) FROM city_packages q GROUP BY q.template, q.period)`,
+  );
+  const versionNames = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions`);
   const currentUnits = deps.sqlite.prepare<[string], { period: string; unit: string }>(`SELECT period, unit FROM city_current WHERE template = ?`);
 
   function unitList(): { version: string; units: Unit[] } {
     const v = listVersion.get();
     if (!v) throw new Error('no current unit list');
     return { version: v.version, units: listUnits.all(v.version) };
+  }
+  /**
+   * The unit list of a period: the one pinned the first time the period was used (first import or
+   * first view), so that a later merger or rename does not change its completeness and totals.
+   * `use` pins the current list when nothing is pinned yet.
+   */
+  function periodList(template: string, period: string, use: boolean): { version: string; units: Unit[] } {
+    const pinned = pinnedOf.get(template, period);
+    const list = pinned ? { version: pinned.list_version, units: listUnits.all(pinned.list_version) } : unitList();
+    if (!pinned && use) pin.run(template, period, list.version, deps.now().toISOString());
+    // A unit whose first period (set by the city in the list) comes later is not expected yet,
+    // unless it sent a report all the same.
+    if (!list.units.some((u) => u.firstPeriod && !reportsIn(u, period))) return list;
+    const sent = new Set(store.currentOfPeriod(template, period).map((r) => r.unit));
+    return { version: list.version, units: list.units.filter((u) => reportsIn(u, period) || sent.has(u.code)) };
+  }
+  /** Whether the period is at or after the unit's first period (always, when the list sets none). */
+  function reportsIn(u: Unit, period: string): boolean {
+    const first = u.firstPeriod ? parsePeriod(u.firstPeriod) : null;
+    const p = parsePeriod(period);
+    return !first || !p || periodWindow(first).end <= periodWindow(p).end;
   }
   function latestTemplate(id: string): Template {
     const t = resources.latestTemplate(id);
@@ -117,19 +169,56 @@ export function createCity(deps: CityDeps): City {
   async function importFiles(files: Iterable<IncomingFile> | AsyncIterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]> {
     return deps.serial(async () => {
       if (!opts.dryRun) await claimCity();
+      if (!opts.dryRun) await deps.backup?.('import');
       else if ((await deps.settings()).role === 'commune') throw new AppError('refused', COMMUNE_DB);
-      return importPackages(
+      const results = await importPackages(
         { store, getTemplate: resources.getTemplate, unitList: async () => unitList(), now: deps.now, log: deps.log },
         files,
         opts,
       );
+      if (!opts.dryRun) pinImported.run();
+      return results;
     });
   }
 
-  function completenessRow(unit: Unit, r: ReviewedRow | undefined): CompletenessRow {
+  /** The conflicts waiting for the clerk, of a template (issue 7 item 8). */
+  async function openConflicts(template: string, period?: string, unit?: string): Promise<CityConflict[]> {
+    const lang = (await deps.settings()).lang;
+    const out: CityConflict[] = [];
+    for (const c of store.openConflicts(template)) {
+      if ((period && c.period !== period) || (unit && c.unit !== unit)) continue;
+      const a = store.get(c.existing)!;
+      const b = store.get(c.incoming)!;
+      const side = (r: ReviewedRow) => ({
+        packageId: r.package_id,
+        fileName: r.file_name,
+        importedAt: r.imported_at,
+        submittedAt: r.submitted_at,
+        submittedBy: r.submitted_by,
+        editedOutside: r.edited_outside === 1,
+        late: r.late === 1,
+      });
+      out.push({
+        id: c.id,
+        template,
+        unit: c.unit,
+        unitName: (await unitOf(c.unit)).name,
+        period: c.period,
+        revision: c.revision,
+        createdAt: c.created_at,
+        existing: side(a),
+        incoming: side(b),
+        changes: deps.diff(templateOf(b.template, b.template_version), content(a), content(b), lang),
+      });
+    }
+    return out;
+  }
+
+  function completenessRow(unit: Unit, r: ReviewedRow | undefined, conflicts = 0): CompletenessRow {
     if (!r)
-      return { unit, state: 'missing', revision: null, submittedAt: null, late: false, editedOutside: false, errors: 0, warnings: 0, reason: null };
+      return { unit, state: 'missing', revision: null, submittedAt: null, late: false, editedOutside: false, errors: 0, warnings: 0, reason: null, conflicts };
     return {
+      conflicts,
       unit,
       state: r.review,
       revision: r.revision,
@@ -145,7 +234,7 @@ export function createCity(deps: CityDeps): City {
   async function consolidation(template: string, period: string): Promise<Consolidation> {
     const t = latestTemplate(template);
     checkPeriod(t, period);
-    const list = unitList();
+    const list = periodList(t.id, period, true);
     const byUnit = new Map<string, ReviewedRow[]>();
     for (const r of store.revisionsOfPeriod(t.id, period)) {
       const l = byUnit.get(r.unit);
@@ -154,26 +243,67 @@ export function createCity(deps: CityDeps): City {
     }
     const returns: ConsolidationReturn[] = [];
     for (const [unit, revs] of byUnit) {
-      // The state is the current revision's; the figures come from the highest revision that is
-      // received or accepted (a returned revision does not count). A unit whose every revision
-      // was returned has nothing that counts and is left out (it shows as missing).
+      // One definition of the states and of the figures that count (shared/unit-state.ts): the state
+      // is the current revision's; a unit whose every revision was returned is submitted and
+      // returned, without figures.
       const current = revs[0]!;
-      const counted = revs.find((r) => r.review !== 'returned');
-      if (!counted) continue;
-      returns.push({ unit, values: JSON.parse(counted.values_json) as Values, state: current.review, submittedAt: submittedAt(current), late: current.late === 1 });
+      const counted = countedRevision(revs);
+      returns.push({
+        unit,
+        values: counted ? (JSON.parse(counted.values_json) as Values) : null,
+        state: current.review,
+        submittedAt: submittedAt(current),
+        late: current.late === 1,
+      });
     }
     return consolidate(t, { period, units: list.units, returns });
   }
 
-  async function importUnitList(fileName: string, bytes: Buffer): Promise<Output<'units.import'>> {
-    const parsed = await parseUnitListFile(fileName, bytes);
+  /**
+   * Make a list current after comparing it with the current one. A dry run only says what would
+   * change; more than a tenth of the units disappearing is refused until confirmed again.
+   */
+  async function replaceList(list: UnitList, opts: UnitListOptions): Promise<Output<'units.import'>> {
     return deps.serial(async () => {
       const before = unitList();
-      await deps.installUnitList(parsed);
+      const changes = compareUnitLists(before.units, list.units);
+      const askAgain = askAgainOf(before.units.length, changes.removed.length);
+      const out = {
+        version: list.version,
+        count: list.units.length,
+        ...changes,
+        currentVersion: before.version,
+        currentCount: before.units.length,
+        askAgain,
+      };
+      if (opts.dryRun) return { ...out, dryRun: true };
+      if (askAgain && !opts.confirmRemovals) throw new AppError('refused', askAgain, { reason: 'confirm_removals', removed: changes.removed.length, currentCount: before.units.length });
+      await deps.installUnitList(list);
       const { role } = await deps.settings();
       if (!role) await deps.setRole('city');
-      return { version: parsed.version, count: parsed.units.length, ...compareUnitLists(before.units, parsed.units) };
+      return { ...out, dryRun: false };
     });
+  }
+
+  async function importUnitList(fileName: string, bytes: Buffer, opts: UnitListOptions = {}): Promise<Output<'units.import'>> {
+    return replaceList(await parseUnitListFile(fileName, bytes), opts);
+  }
+
+  function knownVersion(version: string): { version: string; source: string } {
+    const v = versionRow.get(version);
+    if (!v)
+      throw new AppError('not_found', `Không có phiên bản danh sách đơn vị "${version}". Hãy chọn một phiên bản trong danh sách các phiên bản đã nhập.`);
+    return v;
+  }
+
+  /** Restore an earlier version: a new version equal to it becomes current (history is never rewritten). */
+  async function restoreUnitList(version: string, opts: UnitListOptions): Promise<Output<'units.restore'>> {
+    const old = knownVersion(version);
+    const base = old.version.replace(/-khoi-phuc-\d+$/, '');
+    const taken = new Set(versionNames.all().map((v) => v.version));
+    let n = 1;
+    while (taken.has(`${base}-khoi-phuc-${n}`)) n++;
+    return replaceList({ version: `${base}-khoi-phuc-${n}`, source: `khôi phục ${old.version}`, units: listUnits.all(old.version) }, opts);
   }
 
   const handlers: CityHandlers = {
@@ -186,7 +316,11 @@ export function createCity(deps: CityDeps): City {
     'city.resolveConflict': ({ conflictId, keep }) =>
       deps.serial(async () => {
         const c = store.conflict(conflictId);
-        if (!c) throw new AppError('not_found', 'Không tìm thấy xung đột này. Hãy tải lại kết quả nhập rồi chọn lại.');
+        if (!c)
+          throw new AppError(
+            'not_found',
+            `Không tìm thấy xung đột số ${conflictId}. Hãy xem danh sách xung đột đang chờ (mục Tình hình nộp, hoặc lệnh "conflicts") rồi chọn lại.`,
+          );
         const incoming = store.get(c.incoming)!;
         const name = `lần nộp ${incoming.revision} của ${(await unitOf(incoming.unit)).name}, ${periodLabel(incoming.period)}`;
         if (c.kept)
@@ -208,12 +342,24 @@ export function createCity(deps: CityDeps): City {
               : `Đã giữ gói đã có cho ${name}; gói mới được lưu riêng và không được tính.`,
         };
       }),
+    'city.conflicts': async ({ template, period, unit }) => openConflicts(latestTemplate(template).id, period, unit),
     'city.periods': async ({ template }) => {
       const t = latestTemplate(template);
       const list = unitList();
-      const listed = new Set(list.units.map((u) => u.code));
+      // A period counts against the list pinned for it (see periodList), others against the current list.
+      const lists = new Map<string, Set<string>>([[list.version, new Set(list.units.map((u) => u.code))]]);
+      const pins = new Map(pinsOf.all(t.id).map((r) => [r.period, r.list_version]));
+      const listedIn = (period: string) => {
+        const v = pins.get(period) ?? list.version;
+        if (!lists.has(v)) lists.set(v, new Set(listUnits.all(v).map((u) => u.code)));
+        return lists.get(v)!;
+      };
+      const expectedIn = (period: string) => {
+        const v = pins.get(period) ?? list.version;
+        return listUnits.all(v).filter((u) => reportsIn(u, period)).length;
+      };
       const submitted = new Map<string, number>();
-      for (const r of currentUnits.all(t.id)) if (listed.has(r.unit)) submitted.set(r.period, (submitted.get(r.period) ?? 0) + 1);
+      for (const r of currentUnits.all(t.id)) if (listedIn(r.period).has(r.unit)) submitted.set(r.period, (submitted.get(r.period) ?? 0) + 1);
       const codes = new Set(defaultPeriods(t.periodTypes, deps.today()).map((p) => p.code));
       for (const p of store.periods(t.id)) if (parsePeriod(p)) codes.add(p);
       const lang = (await deps.settings()).lang;
@@ -225,31 +371,26 @@ export function createCity(deps: CityDeps): City {
           label: periodLabel(p, lang),
           deadline: periodDeadline(p, t.deadlineDay),
           submitted: submitted.get(p.code) ?? 0,
-          expected: list.units.length,
+          expected: expectedIn(p.code),
         }));
     },
     'city.completeness': async ({ template, period }) => {
       const t = latestTemplate(template);
       const p = checkPeriod(t, period);
-      const list = unitList();
+      const list = periodList(t.id, period, true);
       const current = new Map(store.currentOfPeriod(t.id, period).map((r) => [r.unit, r]));
-      const rows = list.units.map((u) => completenessRow(u, current.get(u.code)));
+      const conflicts = new Map<string, number>();
+      for (const c of store.openConflicts(t.id)) if (c.period === period) conflicts.set(c.unit, (conflicts.get(c.unit) ?? 0) + 1);
+      const rows = list.units.map((u) => completenessRow(u, current.get(u.code), conflicts.get(u.code)));
       const listed = new Set(list.units.map((u) => u.code));
       const unlisted: CompletenessRow[] = [];
-      for (const [code, r] of current) if (!listed.has(code)) unlisted.push(completenessRow(await unitOf(code), r));
-      const submitted = rows.filter((r) => r.state !== 'missing');
+      for (const [code, r] of current) if (!listed.has(code)) unlisted.push(completenessRow(await unitOf(code), r, conflicts.get(code)));
       return {
         unitListVersion: list.version,
+        currentUnitListVersion: unitList().version,
         deadline: periodDeadline(p, t.deadlineDay),
-        counts: {
-          expected: rows.length,
-          submitted: submitted.length,
-          on_time: submitted.filter((r) => !r.late).length,
-          late: submitted.filter((r) => r.late).length,
-          missing: rows.length - submitted.length,
-          accepted: rows.filter((r) => r.state === 'accepted').length,
-          returned: rows.filter((r) => r.state === 'returned').length,
-        },
+        counts: countStates(rows),
+        conflicts: [...conflicts.values()].reduce((a, b) => a + b, 0),
         rows,
         unlisted,
       };
@@ -333,7 +474,28 @@ export function createCity(deps: CityDeps): City {
       return deps.diff(templateOf(b.template, b.template_version), content(a), content(b), (await deps.settings()).lang);
     },
     'city.pull': () => deps.pull(),
-    'city.consolidation': ({ template, period }) => consolidation(template, period),
+    'city.pullRefused': async () =>
+      decisions.refused().map((r) => ({
+        packageId: r.package_id,
+        unit: r.unit,
+        period: r.period,
+        revision: r.revision,
+        fileName: r.file_name,
+        reason: r.reason,
+        refusedAt: r.refused_at,
+        attempts: r.attempts,
+      })),
+    'city.pullRefused.retry': async () => {
+      const results = await retryRefused({ queue: decisions, importFiles, now: deps.now });
+      deps.decided?.(); // the end of a refusal (or its new reason) goes to the intake
+      return { results };
+    },
+    // The list the period is counted with, and the current one (the screen offers to move the period).
+    'city.consolidation': async ({ template, period }) => ({
+      ...(await consolidation(template, period)),
+      unitListVersion: periodList(latestTemplate(template).id, period, true).version,
+      currentUnitListVersion: unitList().version,
+    }),
     'city.consolidation.export': async ({ template, period }) => {
       const t = latestTemplate(template);
       const c = await consolidation(template, period);
@@ -343,15 +505,36 @@ export function createCity(deps: CityDeps): City {
       const bytes = await writeConsolidationWorkbook(t, c, {
         createdAt: deps.now().toISOString(),
         appVersion: deps.appVersion,
-        unitListVersion: unitList().version,
+        unitListVersion: periodList(t.id, period, true).version,
         reasons,
       });
       return { fileName: `${t.id}_tong-hop_${c.period}.xlsx`, data: bytes.toString('base64') };
     },
-    'units.import': ({ file }) => importUnitList(file.fileName, Buffer.from(file.data, 'base64')),
+    'units.import': ({ file, dryRun, confirmRemovals }) => importUnitList(file.fileName, Buffer.from(file.data, 'base64'), { dryRun, confirmRemovals }),
     'units.versions': () =>
-      versions.all().map((v) => ({ version: v.version, importedAt: v.loaded_at, count: v.count, current: v.is_current === 1 })),
+      versions.all().map((v) => ({ version: v.version, importedAt: v.loaded_at, count: v.count, current: v.is_current === 1, source: v.source })),
+    'units.export': ({ version }) => {
+      const v = version ? knownVersion(version).version : unitList().version;
+      return { fileName: `danh-sach-don-vi_${v}.csv`, data: unitListCsv(listUnits.all(v)).toString('base64') };
+    },
+    'units.restore': ({ version, dryRun, confirmRemovals }) => restoreUnitList(version, { dryRun, confirmRemovals }),
+    'city.periodList.useCurrent': ({ template, period }) =>
+      deps.serial(async () => {
+        const t = latestTemplate(template);
+        checkPeriod(t, period);
+        const before = periodList(t.id, period, false).version;
+        const current = unitList();
+        pin.run(t.id, period, current.version, deps.now().toISOString());
+        const label = periodLabel(period, (await deps.settings()).lang);
+        return {
+          unitListVersion: current.version,
+          message:
+            before === current.version
+              ? `${label} đã dùng danh sách đơn vị hiện hành (${current.version}). Không có gì thay đổi.`
+              : `Từ nay ${label} dùng danh sách đơn vị hiện hành ${current.version} (${current.units.length} đơn vị) thay cho ${before}: tỷ lệ đầy đủ và số liệu tổng hợp được tính lại theo danh sách này.`,
+        };
+      }),
   };
 
-  return { handlers, importFiles, consolidation, importUnitList, claimCity: () => deps.serial(claimCity), counts: () => store.counts() };
+  return { handlers, importFiles, consolidation, importUnitList, restoreUnitList, claimCity: () => deps.serial(claimCity), counts: () => store.counts() };
 }

@@ -9,7 +9,7 @@
  * A dry run gives the same table from the same code inside a transaction that is rolled back.
  */
 import type { ImportResult, Issue, ReturnJson, Template, Unit, Values } from '../../shared/index.js';
-import { AppError, computeView, formatDateTime, isLate, parsePeriod, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
+import { AppError, cellLabel, computeView, formatDateTime, isLate, parsePeriod, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
 import type { PackageIdentity } from '../xlsx/index.js';
 import { loadXlsx } from '../packages.js';
 import type { CityStore, PackageRow } from './store.js';
@@ -51,6 +51,10 @@ interface Parsed {
 type Item = { parsed: Parsed } | { result: ImportResult };
 
 const MAX_LISTED_ERRORS = 3;
+
+/** Where a conflict waits until the clerk resolves it (issue 7 item 8): the same words everywhere. */
+const CONFLICT_WHERE =
+  'xung đột được giữ trong danh sách "Xung đột chờ xử lý" ở mục Tình hình nộp và trên trang duyệt báo cáo của đơn vị: hãy so sánh hai gói ở đó rồi chọn giữ gói đã có hoặc gói mới.';
 
 function blank(file: string): ImportResult {
   return {
@@ -109,6 +113,13 @@ async function parse(file: IncomingFile, ctx: ImportContext, units: Map<string, 
     };
   }
   const { ret, identity, editedOutside } = read;
+  if (identity.draft)
+    return {
+      result: refused(
+        file.name,
+        'Không nhận tệp này: đây là bản nháp chưa nộp ("BẢN NHÁP — CHƯA NỘP"), không phải gói của một lần nộp. Hãy đề nghị đơn vị nộp báo cáo trong ứng dụng rồi gửi gói của lần nộp đó.',
+      ),
+    };
   const template = ctx.getTemplate(identity.template, identity.templateVersion)!;
   const unit = units.get(identity.unit);
   const parsed: Parsed = { file: file.name, bytes: file.bytes, ret, identity, editedOutside, template, unit, refusal: null };
@@ -126,7 +137,7 @@ function checkIdentity(p: Parsed, units: Map<string, Unit>, bytes: Uint8Array): 
   if (!p.unit)
     return (
       `Mã đơn vị ${identity.unit} không có trong danh sách đơn vị hiện hành. ` +
-      'Nếu đơn vị mới được thành lập hoặc đổi mã, hãy cập nhật danh sách đơn vị trước (Danh sách đơn vị → Nhập danh sách mới) rồi nhập lại; nếu không, hãy hỏi lại đơn vị đã gửi tệp.'
+      'Nếu đơn vị mới được thành lập hoặc đổi mã, hãy cập nhật danh mục đơn vị trước (Danh mục đơn vị → Thay danh mục từ tệp…) rồi nhập lại; nếu không, hãy hỏi lại đơn vị đã gửi tệp.'
     );
   const shown = shownUnitCodes(bytes).filter((c) => c !== identity.unit);
   if (shown.length) {
@@ -185,7 +196,7 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
         ...base,
         outcome: 'duplicate',
         conflictId: c?.id ?? null,
-        message: `Gói này (${rev}) đã được nhập trước đây và đang chờ xử lý xung đột. Không có gì thay đổi; hãy chọn giữ gói nào trong danh sách xung đột.`,
+        message: `Gói này (${rev}) đã được nhập trước đây và đang chờ xử lý xung đột. Không có gì thay đổi; ${CONFLICT_WHERE}`,
       };
     }
     return {
@@ -206,7 +217,11 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
     ctx.getTemplate,
   );
   if (errors.length) {
-    const listed = errors.slice(0, MAX_LISTED_ERRORS).map((e) => e.message).join(' ');
+    // Each error names the cell to fix; a rule's own sentence gets the cell's name after it.
+    const listed = errors
+      .slice(0, MAX_LISTED_ERRORS)
+      .map((e) => (e.id.startsWith('cell:') ? e.message : `${e.message.replace(/\.$/, '')} (ô cần sửa: ${cellLabel(t, e.cell)}).`))
+      .join(' ');
     const more = errors.length > MAX_LISTED_ERRORS ? ` (và ${errors.length - MAX_LISTED_ERRORS} lỗi khác)` : '';
     return {
       ...base,
@@ -260,7 +275,7 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
       conflictId,
       message:
         `Đã có một gói khác cũng là lần nộp ${identity.revision} của ${who(p)} (nhập lúc ${formatDateTime(same.imported_at)}). ` +
-        'Gói mới được giữ lại chờ xử lý: hãy so sánh hai gói rồi chọn giữ gói đã có hoặc gói mới.' + note,
+        `Gói mới được giữ lại chờ xử lý; ${CONFLICT_WHERE}` + note,
     };
   }
   store.refreshCurrent(t.id, identity.period, identity.unit);

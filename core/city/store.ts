@@ -84,6 +84,10 @@ export function cityStore(sqlite: Database.Database) {
       `INSERT INTO city_reviews (package, decision, reason, decided_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (package) DO UPDATE SET decision = excluded.decision, reason = excluded.reason, decided_at = excluded.decided_at`,
     ),
+    openConflicts: sqlite.prepare<[string], ConflictRow & { unit: string; period: string; revision: number }>(
+      `SELECT c.*, p.unit, p.period, p.revision FROM city_conflicts c JOIN city_packages p ON p.id = c.incoming
+        WHERE c.resolved_at IS NULL AND p.template = ? ORDER BY p.period, p.unit, c.id`,
+    ),
     counts: sqlite.prepare<[], Record<string, number>>(
       `SELECT (SELECT count(*) FROM city_packages) AS packages, (SELECT count(*) FROM city_reviews) AS reviews,
               (SELECT count(*) FROM city_conflicts) AS conflicts, (SELECT count(*) FROM city_current) AS current`,
@@ -117,6 +121,8 @@ export function cityStore(sqlite: Database.Database) {
     /** Pending conflicts against a package that lost now wait against its replacement. */
     repointConflicts: (from: number, to: number) => q.repointConflicts.run(to, from),
     decide: (pkg: number, decision: 'accepted' | 'returned', reason: string | null, at: string) => q.decide.run(pkg, decision, reason, at),
+    /** Conflicts waiting for the clerk (issue 7 item 8), with the return they concern. */
+    openConflicts: (template: string) => q.openConflicts.all(template),
     counts: () => q.counts.get()!,
   };
 }

@@ -1,25 +1,29 @@
 /**
  * Replacing the unit list: a CSV (papaparse) or XLSX (ExcelJS) with the columns code, type, name
- * (other columns, like the national list's province_code and province, are ignored), checked and
- * compared with the current list.
+ * and optionally first_period (the first period the unit reports; other columns, like the national
+ * list's province_code and province, are ignored), checked and compared with the current list.
+ * A workbook is opened under the package guard (core/xlsx/guard.ts) before ExcelJS reads it; a CSV
+ * is read in the encoding Vietnamese Excel saves it in (UTF-8, UTF-16, Windows-1258).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import type { Unit } from '../../shared/index.js';
-import { AppError, foldText } from '../../shared/index.js';
+import { AppError, foldText, parsePeriod } from '../../shared/index.js';
 import { UNIT_TYPES } from '../../shared/consolidate.js';
+import { openZip } from '../xlsx/guard.js';
 
 const MAX_UNITS = 20_000;
 const MAX_BYTES = 20 * 1024 * 1024;
 const MAX_LISTED = 10;
 
 /** Header names a person may use, folded (no accents, lower case). */
-const HEADERS: Record<'code' | 'type' | 'name', string[]> = {
+const HEADERS: Record<'code' | 'type' | 'name' | 'first', string[]> = {
   code: ['code', 'ma', 'ma don vi', 'ma dvhc'],
   type: ['type', 'loai', 'cap', 'loai don vi'],
   name: ['name', 'ten', 'ten don vi', 'ten dvhc'],
+  first: ['first_period', 'first period', 'ky dau tien', 'ky bao cao dau tien'],
 };
 
 function refuse(message: string, problems: string[] = []): AppError {
@@ -28,11 +32,11 @@ function refuse(message: string, problems: string[] = []): AppError {
   return new AppError('invalid_input', listed.length ? `${message} ${listed.join('; ')}${more}.` : message, { problems });
 }
 
-function columnsOf(header: string[]): Record<'code' | 'type' | 'name', number> {
+function columnsOf(header: string[]): Record<'code' | 'type' | 'name' | 'first', number> {
   const folded = header.map((h) => foldText(String(h ?? '').trim()));
-  const find = (k: 'code' | 'type' | 'name') => folded.findIndex((h) => HEADERS[k].includes(h));
-  const cols = { code: find('code'), type: find('type'), name: find('name') };
-  const missing = (Object.keys(cols) as (keyof typeof cols)[]).filter((k) => cols[k] < 0);
+  const find = (k: keyof typeof HEADERS) => folded.findIndex((h) => HEADERS[k].includes(h));
+  const cols = { code: find('code'), type: find('type'), name: find('name'), first: find('first') };
+  const missing = (['code', 'type', 'name'] as const).filter((k) => cols[k] < 0);
   if (missing.length)
     throw refuse(
       `Danh sách đơn vị thiếu cột ${missing.join(', ')}. Dòng đầu tiên phải là tên cột: code (mã), type (loại: xã, phường, đặc khu), name (tên); hãy sửa tệp rồi nhập lại.`,
@@ -58,21 +62,84 @@ function checkRows(rows: string[][], firstLine: number): Unit[] {
     const code = cell('code');
     const rawType = cell('type');
     const name = cell('name');
+    const first = cols.first >= 0 ? cell('first') : '';
     if (!code && !rawType && !name) return;
     if (!code || !rawType || !name) return problems.push(`dòng ${line}: thiếu ${[!code && 'mã', !rawType && 'loại', !name && 'tên'].filter(Boolean).join(', ')}`);
     if (!/^[0-9A-Za-z._-]{1,20}$/.test(code)) return problems.push(`dòng ${line}: mã "${code}" chỉ được gồm chữ số hoặc chữ cái, tối đa 20 ký tự`);
     const type = normalType(rawType);
     if (!type) return problems.push(`dòng ${line}: loại "${rawType}" không hợp lệ (chỉ dùng: ${UNIT_TYPES.join(', ')})`);
     if (name.length > 200) return problems.push(`dòng ${line}: tên dài quá 200 ký tự`);
+    if (first && !parsePeriod(first))
+      return problems.push(`dòng ${line}: kỳ báo cáo đầu tiên "${first}" không hợp lệ (viết như 2026-Q3 cho Quý III/2026)`);
     const before = seen.get(code);
     if (before !== undefined) return problems.push(`dòng ${line}: mã ${code} trùng với dòng ${before}`);
     seen.set(code, line);
-    units.push({ code, type, name });
+    units.push(first ? { code, type, name, firstPeriod: first } : { code, type, name });
   });
   if (problems.length) throw refuse('Danh sách đơn vị có lỗi, chưa nhập:', problems);
   if (!units.length) throw refuse('Tệp danh sách đơn vị không có đơn vị nào. Hãy chọn đúng tệp.');
   if (units.length > MAX_UNITS) throw refuse(`Danh sách có ${units.length} đơn vị, nhiều hơn mức cho phép ${MAX_UNITS}. Hãy kiểm tra lại tệp.`);
   return units;
+}
+
+/** Does a decoded text look like Vietnamese (or plain) text: no replacement or control characters, Latin letters only? */
+function plausible(text: string): boolean {
+  // C0/C1 controls (but tab and line ends), U+FFFD and Latin-1 symbols (¡…¿: what TCVN3 or VNI bytes become) are not in a unit list.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f) || (c >= 0xa1 && c <= 0xbf) || c === 0xfffd) return false;
+  }
+  const letters = text.match(/\p{L}/gu) ?? [];
+  const latin = text.match(/\p{Script=Latin}/gu) ?? [];
+  return letters.length === latin.length;
+}
+
+const resave = (encoding: string) =>
+  `Tệp đang ở bảng mã ${encoding} nên ứng dụng không đọc đúng được chữ tiếng Việt. Hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dưới dạng "CSV UTF-8 (phân cách bằng dấu phẩy)" (CSV UTF-8), rồi nhập lại.`;
+
+/**
+ * The text of a CSV in the encodings Vietnamese Excel writes: UTF-8 (with or without BOM),
+ * UTF-16 (Unicode text, with a BOM, or recognised by its NUL bytes) and Windows-1258 (CSV in the
+ * Vietnamese ANSI code page). A file that reads as none of them plausibly is refused, naming its encoding.
+ */
+export function decodeCsv(bytes: Uint8Array): { text: string; encoding: string } {
+  const b = bytes;
+  const decode = (label: string, from = 0) => new TextDecoder(label, { fatal: true }).decode(b.subarray(from));
+  const attempt = (label: string, name: string, from = 0) => {
+    let text: string;
+    try {
+      text = decode(label, from);
+    } catch (e) {
+      throw new AppError('invalid_input', resave(name), { encoding: name }, { cause: e });
+    }
+    if (!plausible(text)) throw new AppError('invalid_input', resave(name), { encoding: name });
+    return { text: text.normalize('NFC'), encoding: name };
+  };
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return attempt('utf-8', 'UTF-8', 3);
+  if (b[0] === 0xff && b[1] === 0xfe) return attempt('utf-16le', 'UTF-16 LE', 2);
+  if (b[0] === 0xfe && b[1] === 0xff) return attempt('utf-16be', 'UTF-16 BE', 2);
+  // UTF-16 without a BOM: ASCII characters have a NUL byte beside them (odd bytes: LE, even bytes: BE).
+  const sample = b.subarray(0, Math.min(b.length, 4096));
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < sample.length; i++)
+    if (sample[i] === 0) {
+      if (i % 2) oddNul++;
+      else evenNul++;
+    }
+  const half = sample.length / 2;
+  if (oddNul > half * 0.3 && evenNul < half * 0.05) return attempt('utf-16le', 'UTF-16 LE');
+  if (evenNul > half * 0.3 && oddNul < half * 0.05) return attempt('utf-16be', 'UTF-16 BE');
+  if (evenNul + oddNul > 0) throw new AppError('invalid_input', resave('nhị phân hoặc không rõ (có ký tự NUL)'), { encoding: 'binary' });
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(b).normalize('NFC'), encoding: 'UTF-8' };
+  } catch {
+    // Not UTF-8: Excel's "CSV (Comma delimited)" on a Vietnamese Windows writes Windows-1258.
+  }
+  const text = new TextDecoder('windows-1258').decode(b);
+  if (!plausible(text))
+    throw new AppError('invalid_input', resave('không phải UTF-8 (có thể là TCVN3 hoặc VNI)'), { encoding: 'unknown' });
+  return { text: text.normalize('NFC'), encoding: 'Windows-1258' };
 }
 
 function parseCsv(text: string): Unit[] {
@@ -93,7 +160,24 @@ function cellText(v: ExcelJS.CellValue): string {
   return '';
 }
 
+/** The guard's refusal said for a unit list (its own messages speak of report packages). */
+function guardRefusal(e: AppError): AppError {
+  const reason = (e.details as { reason?: string } | undefined)?.reason ?? 'guard';
+  const message =
+    e.code === 'corrupt_file'
+      ? 'Không đọc được tệp Excel danh sách đơn vị (tệp hỏng, chưa tải xong, đặt mật khẩu hoặc không phải .xlsx). Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại dạng "Excel Workbook (*.xlsx)" hoặc CSV UTF-8 rồi nhập lại.'
+      : 'Tệp Excel danh sách đơn vị có cấu trúc bất thường (quá lớn khi giải nén, quá nhiều dòng hoặc có khai báo không được phép) nên ứng dụng đã từ chối và không mở nó. Một danh sách đơn vị chỉ có vài nghìn dòng: hãy mở tệp gốc bằng Excel hoặc LibreOffice, chép các cột mã, loại, tên sang một tệp mới, lưu dạng .xlsx hoặc CSV UTF-8 rồi nhập lại.';
+  return new AppError(e.code, message, { reason }, { cause: e });
+}
+
 async function parseXlsx(bytes: Buffer): Promise<Unit[]> {
+  // The same guard as packages: sizes, ratios and actual inflated bytes checked before ExcelJS sees the file.
+  try {
+    openZip(bytes);
+  } catch (e) {
+    if (e instanceof AppError) throw guardRefusal(e);
+    throw e;
+  }
   const { default: Excel } = await import('exceljs');
   const wb = new Excel.Workbook();
   try {
@@ -126,10 +210,30 @@ export async function parseUnitListFile(fileName: string, bytes: Buffer): Promis
   const isZip = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
   let units: Unit[];
   if (ext === '.xlsx' || isZip) units = await parseXlsx(bytes);
-  else if (ext === '.csv' || ext === '.txt' || ext === '') units = parseCsv(bytes.toString('utf8'));
+  else if (ext === '.csv' || ext === '.txt' || ext === '') units = parseCsv(decodeCsv(bytes).text);
   else throw refuse(`Tệp "${fileName}" không phải danh sách đơn vị dạng .csv hoặc .xlsx. Hãy chọn đúng tệp.`);
   const base = path.basename(fileName).replace(/\.(csv|xlsx|txt)$/i, '') || 'units';
   return { version: `${base}-${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}`, source: path.basename(fileName), units };
+}
+
+/** More than this share of the current units disappearing asks the clerk again (see askAgainOf). */
+export const ASK_AGAIN_SHARE = 0.1;
+
+/**
+ * The sentence asking again when more than a tenth of the current units would disappear. A tenth:
+ * a reorganisation merges a few units at a time (one merger removes 2–3 of 114), while a wrong file
+ * (one province instead of the nation, a test list of one row) removes most of them.
+ */
+export function askAgainOf(currentCount: number, removed: number): string | null {
+  if (!currentCount || removed <= currentCount * ASK_AGAIN_SHARE) return null;
+  const pct = Math.round((removed / currentCount) * 100);
+  return `Danh sách mới sẽ bỏ ${removed.toLocaleString('vi-VN')} trong ${currentCount.toLocaleString('vi-VN')} đơn vị hiện có (${pct}%). Thường chỉ vài đơn vị thay đổi mỗi lần sắp xếp lại; hãy kiểm tra chắc chắn đây là đúng tệp danh sách của cả thành phố. Nếu đúng, hãy xác nhận thêm một lần nữa để thay danh sách (các kỳ đã dùng vẫn giữ danh sách cũ).`;
+}
+
+/** A unit list as CSV: UTF-8 with a BOM (Excel then reads the Vietnamese names right), columns code,type,name,first_period. */
+export function unitListCsv(units: Unit[]): Buffer {
+  const text = Papa.unparse({ fields: ['code', 'type', 'name', 'first_period'], data: units.map((u) => [u.code, u.type, u.name, u.firstPeriod ?? '']) }, { newline: '\r\n' });
+  return Buffer.from('\uFEFF' + text + '\r\n', 'utf8');
 }
 
 export interface UnitListChanges {

@@ -17,6 +17,7 @@ import {
   StatusSchema,
   XLSX_CONTENT_TYPE,
 } from '../../shared/intake-api.js';
+import { INVALID_ANSWER } from './messages.js';
 
 export type Failure =
   /** No answer: refused, cut, timed out, DNS. Always "wait". */
@@ -45,7 +46,25 @@ export interface ClientOptions {
   minBytesPerSecond?: number;
   /** Bytes sent and received (bodies), for the status line and the benchmark. */
   onTraffic?(sent: number, received: number): void;
+  /**
+   * A stalled connection: no byte of the answer for this long (after the request was sent, at
+   * minBytesPerSecond) → give up now (a "wait" failure, tried again later) rather than at the
+   * overall deadline. Default 20 s.
+   */
+  idleTimeoutMs?: number;
+  /** Largest JSON answer read (a hostile or impersonated server may send without end); default 4 MB. */
+  maxJsonBytes?: number;
+  /** Largest package the city pull downloads; default 10 MB (the intake's largest package). */
+  maxPackageBytes?: number;
 }
+
+export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_PACKAGE_BYTES = 10 * 1024 * 1024;
+/** A refusal's body: the intake's is a few hundred bytes. */
+const MAX_REFUSAL_BYTES = 64 * 1024;
+
+/** The server's answer is larger than any answer of the intake: not read further. */
+class TooLarge extends Error {}
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -61,6 +80,9 @@ export function normalizeServerUrl(url: string): string {
 export class IntakeClient {
   private readonly timeoutMs: number;
   private readonly minBytesPerSecond: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxJsonBytes: number;
+  private readonly maxPackageBytes: number;
   constructor(
     readonly serverUrl: string,
     private readonly token: string,
@@ -68,44 +90,81 @@ export class IntakeClient {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.minBytesPerSecond = opts.minBytesPerSecond ?? 2_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 20_000;
+    this.maxJsonBytes = opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
+    this.maxPackageBytes = opts.maxPackageBytes ?? DEFAULT_MAX_PACKAGE_BYTES;
   }
 
-  private signal(bytes = 0): AbortSignal {
+  private signal(bytes: number, idle: AbortSignal): AbortSignal {
     const timeout = AbortSignal.timeout(this.timeoutMs + Math.ceil((bytes / this.minBytesPerSecond) * 1000));
-    return this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+    return AbortSignal.any([timeout, idle, ...(this.opts.signal ? [this.opts.signal] : [])]);
   }
 
   private async request<T>(
     path: string,
-    init: { method?: string; body?: Uint8Array | string; type?: string; auth?: boolean; expectBytes?: number },
-    parse: (res: Response) => Promise<T>,
+    init: {
+      method?: string;
+      body?: Uint8Array | string;
+      type?: string;
+      auth?: boolean;
+      expectBytes?: number;
+      /** Largest answer read (default: the JSON cap). */
+      maxBytes?: number;
+    },
+    parse: (body: Buffer) => T,
   ): Promise<Result<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.auth !== false) headers.authorization = `Bearer ${this.token}`;
     if (init.type) headers['content-type'] = init.type;
     const size = typeof init.body === 'string' ? Buffer.byteLength(init.body) : (init.body?.length ?? 0);
+    // The idle timer: first the time to send the request, then reset by every part of the answer.
+    const idle = new AbortController();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const arm = (ms: number) => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(new Error(`no answer for ${ms} ms (stalled)`)), ms);
+      idleTimer.unref?.();
+    };
+    arm(this.idleTimeoutMs + Math.ceil((size / this.minBytesPerSecond) * 1000));
     let res: Response;
     try {
       res = await fetch(`${this.serverUrl}${API_PREFIX}${path}`, {
         method: init.method ?? 'GET',
         headers,
         body: init.body as RequestInit['body'],
-        signal: this.signal(size + (init.expectBytes ?? 0)),
+        signal: this.signal(size + (init.expectBytes ?? 0), idle.signal),
         redirect: 'error',
       });
     } catch (cause) {
+      clearTimeout(idleTimer);
       return { ok: false, failure: { kind: 'network', cause } };
     }
+    arm(this.idleTimeoutMs);
     try {
       if (res.ok) {
-        const value = await parse(res);
-        this.opts.onTraffic?.(size, Number(res.headers.get('content-length') ?? 0));
+        const body = await readCapped(res, init.maxBytes ?? this.maxJsonBytes, () => arm(this.idleTimeoutMs));
+        const value = parse(body);
+        this.opts.onTraffic?.(size, body.length);
         return { ok: true, status: res.status, value, serverTime: serverTimeOf(value) };
       }
-      const text = await res.text();
-      this.opts.onTraffic?.(size, Buffer.byteLength(text));
-      return { ok: false, failure: refusalOf(res, text) };
+      const body = await readCapped(res, MAX_REFUSAL_BYTES, () => arm(this.idleTimeoutMs));
+      this.opts.onTraffic?.(size, body.length);
+      return { ok: false, failure: refusalOf(res, body.toString('utf8')) };
     } catch (cause) {
+      // An answer larger than any the intake sends: not read further, and not "the network".
+      if (cause instanceof TooLarge)
+        return {
+          ok: false,
+          failure: {
+            kind: 'answer',
+            status: res.status,
+            code: null,
+            action: 'wait',
+            message: INVALID_ANSWER,
+            serverTime: null,
+            retryAfterMs: null,
+          },
+        };
       // Cut while the answer was arriving, or an answer that is not what the intake sends.
       if (cause instanceof NotIntake)
         return {
@@ -121,6 +180,8 @@ export class IntakeClient {
           },
         };
       return { ok: false, failure: { kind: 'network', cause } };
+    } finally {
+      clearTimeout(idleTimer);
     }
   }
 
@@ -151,8 +212,11 @@ export class IntakeClient {
 
   /** GET /packages/:id (city token): the stored bytes, checked against the sha256 the server lists. */
   getPackage(packageId: string, expected: { sha256: string; size: number }): Promise<Result<Buffer>> {
-    return this.request(`/packages/${encodeURIComponent(packageId)}`, { expectBytes: expected.size }, async (res) => {
-      const bytes = Buffer.from(await res.arrayBuffer());
+    // Never more than the listing announced, nor more than the largest package.
+    const maxBytes = Math.min(expected.size, this.maxPackageBytes);
+    return this.request(`/packages/${encodeURIComponent(packageId)}`, { expectBytes: maxBytes, maxBytes }, (bytes) => {
+      if (expected.size > this.maxPackageBytes)
+        throw new TooLarge(`package ${packageId}: listed at ${expected.size} bytes`);
       if (bytes.length !== expected.size || sha256(bytes) !== expected.sha256)
         throw new Error(`package ${packageId}: got ${bytes.length} bytes, sha256 differs from the listing`);
       return bytes;
@@ -171,9 +235,37 @@ export class IntakeClient {
 
 class NotIntake extends Error {}
 
-function json<S extends z.ZodType>(schema: S): (res: Response) => Promise<z.infer<S>> {
-  return async (res) => {
-    const text = await res.text();
+/**
+ * The answer's body, read as it arrives and given up past `cap` bytes (announced or received), so
+ * a server sending without end costs at most `cap` of memory. `progress` runs on every part.
+ */
+async function readCapped(res: Response, cap: number, progress: () => void): Promise<Buffer> {
+  const announced = Number(res.headers.get('content-length') ?? NaN);
+  if (announced > cap) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new TooLarge(`answer of ${announced} bytes announced, at most ${cap} read`);
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    progress();
+    total += value.byteLength;
+    if (total > cap) {
+      await reader.cancel().catch(() => undefined);
+      throw new TooLarge(`answer larger than ${cap} bytes`);
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts, total);
+}
+
+function json<S extends z.ZodType>(schema: S): (body: Buffer) => z.infer<S> {
+  return (body) => {
+    const text = body.toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(text);

@@ -46,6 +46,8 @@ export interface DeliveryOptions {
   /** Per request; uploads and downloads get more time by their size (minBytesPerSecond). */
   requestTimeoutMs?: number;
   minBytesPerSecond?: number;
+  /** Give up on a connection that carries no byte of the answer for this long (default 20 s). */
+  idleTimeoutMs?: number;
   /** The jitter's random source (tests). */
   random?: () => number;
 }
@@ -125,6 +127,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       signal: abort.signal,
       timeoutMs: o.requestTimeoutMs,
       minBytesPerSecond: o.minBytesPerSecond,
+      idleTimeoutMs: o.idleTimeoutMs,
     });
 
   /** One thing at a time on the connection: background cycles, "Gửi ngay", pulls. */
@@ -313,6 +316,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const client = new IntakeClient(serverUrl, token, {
       signal: abort.signal,
       timeoutMs: Math.min(o.requestTimeoutMs ?? 15_000, 15_000),
+      idleTimeoutMs: o.idleTimeoutMs,
     });
     const offline = `Đã lưu cài đặt, nhưng chưa kết nối được tới máy chủ ${serverUrl} để kiểm tra. Nếu máy đang có mạng, hãy kiểm tra lại địa chỉ; nếu không, ứng dụng sẽ tự kiểm tra và gửi khi có mạng.`;
     const health = await client.health();

@@ -17,6 +17,9 @@ export const SERVER_BUSY =
 export const NOT_INTAKE =
   'Địa chỉ máy chủ trong phần Cài đặt không trả lời như máy chủ tiếp nhận của thành phố. Hãy kiểm tra lại địa chỉ (do thành phố cung cấp) trong phần Cài đặt.';
 
+export const INVALID_ANSWER =
+  'Máy chủ tại địa chỉ trong phần Cài đặt trả lời không hợp lệ (câu trả lời lớn bất thường, không giống máy chủ tiếp nhận của thành phố) nên ứng dụng bỏ qua câu trả lời đó; báo cáo vẫn được lưu an toàn trên máy này. Ứng dụng sẽ tự thử lại sau; nếu lỗi này lặp lại, hãy kiểm tra lại địa chỉ máy chủ (do thành phố cung cấp) trong phần Cài đặt.';
+
 export const TOKEN_REJECTED =
   'Máy chủ thành phố không nhận mã truy cập đang dùng. Hãy nhập mã truy cập mới do thành phố cấp trong phần Cài đặt; ứng dụng ngừng gửi cho đến khi có mã mới.';
 

@@ -26,6 +26,12 @@ const PACKAGE_REFUSALS = [
   'unsupported_media_type',
 ];
 
+/**
+ * `error_code` of a queued package whose last upload got no answer (cut, timed out, the app
+ * closed): the server may hold it, so the next attempt asks its status before uploading it again.
+ */
+const ANSWER_LOST = 'answer_lost';
+
 /** 401, or a city token used to send (403 forbidden): the token is the problem, not the package. */
 export const isTokenProblem = (f: Failure): boolean =>
   f.kind === 'answer' && (f.status === 401 || (f.status === 403 && f.code === 'forbidden'));
@@ -75,8 +81,10 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
       attempts: r.attempts,
       sentAt: r.sent_at,
       decidedAt: r.decided_at,
-      reason: r.reason,
+      reason: r.state === 'sent' ? null : r.reason,
       error: r.error,
+      // A reason on a sent package is the city's refusal to import it (see poll).
+      cityRefusal: r.state === 'sent' ? r.reason : null,
     }));
   }
 
@@ -101,7 +109,7 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
     const queued = await db
       .selectFrom('outbox as o')
       .innerJoin('returns as r', 'r.id', 'o.return_id')
-      .select(['o.package_id', 'o.revision', 'r.period'])
+      .select(['o.package_id', 'o.revision', 'o.error_code', 'r.period'])
       .where('o.state', 'in', ['queued', 'sending'])
       .where('o.error', 'is', null)
       .orderBy('o.queued_at')
@@ -110,6 +118,30 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
     let failure: Failure | null = null;
     for (const item of queued) {
       if (stopped()) break;
+      if (item.error_code === ANSWER_LOST) {
+        // The last upload got no answer: the server may have stored it. Ask before uploading
+        // the whole package again (the question counts as an attempt).
+        const known = await client.status([item.package_id]);
+        if (!known.ok && (isWait(known.failure) || isTokenProblem(known.failure))) {
+          if (known.failure.kind === 'answer') await state.contact(known.failure.serverTime);
+          await setState(item.package_id, { state: 'queued', attempts: sql<number>`attempts + 1` });
+          failure = known.failure;
+          break;
+        }
+        const held = known.ok ? known.value.packages.find((p) => p.packageId === item.package_id) : undefined;
+        if (known.ok) await state.contact(known.serverTime);
+        if (held && held.state !== 'unknown') {
+          // Stored already: sent (the poll below reads the city's decision).
+          await setState(item.package_id, {
+            state: 'sent',
+            attempts: sql<number>`attempts + 1`,
+            sent_at: held.receivedAt,
+            error: null,
+            error_code: null,
+          });
+          continue;
+        }
+      }
       await setState(item.package_id, { state: 'sending', attempts: sql<number>`attempts + 1` });
       const { package: bytes } = await db
         .selectFrom('revisions')
@@ -130,7 +162,8 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
       const f = res.failure;
       if (f.kind === 'answer') await state.contact(f.serverTime);
       if (f.kind === 'network' || isTokenProblem(f) || isWait(f)) {
-        await setState(item.package_id, { state: 'queued' });
+        // No answer at all: the package may be stored (ask its status next time); an answer: it is not.
+        await setState(item.package_id, { state: 'queued', error_code: f.kind === 'network' ? ANSWER_LOST : null });
         failure = f;
         break;
       }
@@ -167,11 +200,13 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
           await setState(p.packageId, { state: 'queued', sent_at: null });
           continue;
         }
+        // refused: the city fetched it but could not import it yet (issue 7 item 11): still sent,
+        // with the city's reason kept until the city imports it.
         await setState(p.packageId, {
-          state: p.state === 'received' ? 'sent' : p.state,
+          state: p.state === 'received' || p.state === 'refused' ? 'sent' : p.state,
           sent_at: p.receivedAt,
-          decided_at: p.decidedAt,
-          reason: p.state === 'returned' ? p.reason : null,
+          decided_at: p.state === 'refused' ? null : p.decidedAt,
+          reason: p.state === 'returned' || p.state === 'refused' ? p.reason : null,
         });
       }
     }
@@ -184,7 +219,13 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
     cycle,
     /** After a restart: an attempt cut by the exit is simply queued again. */
     async resetSending(): Promise<void> {
-      await db.updateTable('outbox').set({ state: 'queued' }).where('state', '=', 'sending').execute();
+      // Its answer never came: ask the status before uploading it again.
+      await db
+        .updateTable('outbox')
+        .set({ state: 'queued', error_code: ANSWER_LOST })
+        .where('state', '=', 'sending')
+        .where('error', 'is', null)
+        .execute();
     },
     /** A new token or address: try again the packages refused because of the token or the unit. */
     async clearTokenRefusals(): Promise<void> {

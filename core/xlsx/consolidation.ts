@@ -27,7 +27,7 @@ import type {
   Template,
   UnitState,
 } from '../../shared/index.js';
-import { evaluate, findItem, formatDateTime, getPath, parsePeriod, periodLabel, tx } from '../../shared/index.js';
+import { evaluate, findItem, formatDateTime, getPath, parsePeriod, periodLabel, returnedFiguresNote, returnedWithoutFigures, tx } from '../../shared/index.js';
 import { quoteText, toFormula } from './formula.js';
 import { orderedColumns, signatureSplit } from './layout.js';
 import {
@@ -739,6 +739,9 @@ function writeSummary(ws: ExcelJS.Worksheet, wideSheet: ExcelJS.Worksheet | unde
     blocks.push({
       note: `Báo cáo của đơn vị không có trong danh sách (không tính vào số liệu): ${c.unlisted.map(text).join(', ')}.`,
     });
+  // Issue 7 item 9: a returned report is submitted; its figures are not added (shared/unit-state.ts).
+  const withoutFigures = returnedWithoutFigures(c);
+  if (withoutFigures.length) blocks.push({ note: returnedFiguresNote(withoutFigures.map((r) => text(r.name))) });
 
   // Then each biểu: what the declaration adds up for it, in the declaration's order.
   for (const section of ctx.t.sections) {

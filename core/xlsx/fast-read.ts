@@ -17,7 +17,7 @@
  * prefixes or none, either quotes, comments, CDATA, entity and character references, CR LF line
  * ends), run in linear time on any input, and rely on the guard having refused DOCTYPE/ENTITY.
  */
-import { AppError } from '../../shared/index.js';
+import { AppError, xmlSafeText } from '../../shared/index.js';
 import type { Limits } from './guard.js';
 import { LIMITS, checkSheet, openZip, tooManyRows } from './guard.js';
 import type { CellSource } from './read.js';
@@ -31,9 +31,12 @@ export const FAST_MESSAGES = {
 const corrupt = (why: string, cause?: unknown) =>
   new AppError('corrupt_file', MESSAGES.corrupt, { reason: why }, cause ? { cause } : undefined);
 
-/** OOXML text escapes: "_x000D_" is a carriage return, "_x005F_" an underscore. */
+/**
+ * OOXML text escapes: "_x000D_" is a carriage return, "_x005F_" an underscore. What they decode to
+ * passes the one text rule (shared/text.ts): Excel writes a pasted vertical tab as "_x000B_".
+ */
 export const unescapeText = (s: string) =>
-  s.includes('_x') ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : s;
+  s.includes('_x') ? xmlSafeText(s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))) : s;
 
 /** Same test as ExcelJS: date characters outside quotes and brackets. */
 const isDateFormat = (code: string) => /[ymdhMsb]+/.test(code.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
@@ -384,7 +387,7 @@ function stringItem(body: string, p: string): string {
   let s = '';
   re.t.lastIndex = 0;
   for (let m = re.t.exec(clean); m; m = re.t.exec(clean)) if (m[1]) s += unescapeText(xmlText(m[1]));
-  return s;
+  return xmlSafeText(s);
 }
 
 export function scanSharedStrings(xml: string): string[] {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ReturnJson, Template, Unit, Values } from '../../shared/index.js';
-import { AppError, canonicalJson, normalizeValues, parseDate, parsePeriod, periodWindow } from '../../shared/index.js';
+import { AppError, canonicalJson, normalizeValues, parseDate, parsePeriod, periodWindow, xmlSafeText } from '../../shared/index.js';
 import { openPackage } from './fast-read.js';
 import type { CellSource } from './read.js';
 import { excelJsSource, loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
@@ -23,6 +23,11 @@ export interface PackageMeta {
   submittedAt: string | null;
   submittedBy: string | null;
   appVersion: string;
+  /**
+   * A copy of the draft, not a submitted revision (issue 7): every sheet says "BẢN NHÁP — CHƯA NỘP"
+   * and the city refuses the file. `revision` is then the last submitted one it was edited from (0: none).
+   */
+  draft?: boolean;
 }
 export interface PackageIdentity extends PackageMeta {
   template: string;
@@ -35,9 +40,10 @@ export interface PackageIdentity extends PackageMeta {
 function cleanTexts(t: Template, m: Record<string, string> | undefined, sectionsOnly: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m ?? {})) {
-    if (typeof v !== 'string' || !v.trim()) continue;
-    if (sectionsOnly && !t.sections.some((s) => s.key === k)) continue;
-    out[k] = v.trim();
+    const s = typeof v === 'string' ? xmlSafeText(v).trim() : ''; // the one text rule (shared/text.ts), as written
+    if (!s) continue;
+    if (sectionsOnly && !t.sections.some((x) => x.key === k)) continue;
+    out[k] = s;
   }
   return out;
 }
@@ -87,7 +93,8 @@ export async function writePackage(args: {
     unit: unit.code,
     unitName: unit.name,
     period: ret.period,
-    revision: String(ret.revision ?? meta.revision),
+    revision: meta.draft ? '' : String(ret.revision ?? meta.revision),
+    ...(meta.draft ? { draft: '1', basedOnRevision: String(meta.revision) } : {}),
     packageId: meta.packageId,
     createdAt: meta.createdAt,
     submittedAt: meta.submittedAt ?? '',
@@ -192,6 +199,7 @@ export function readPackageFrom(wb: CellSource, getTemplate: GetTemplate): ReadR
     submittedAt: id.submittedAt || null,
     submittedBy: id.submittedBy || null,
     appVersion: id.appVersion ?? '',
+    ...(id.draft === '1' ? { draft: true } : {}),
   };
   const ret: ReturnJson = {
     template: t.id,

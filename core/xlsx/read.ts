@@ -7,8 +7,8 @@
  */
 import ExcelJS from 'exceljs';
 import type { Column, Template, Values } from '../../shared/index.js';
-import { AppError, findItem, foldText, isNumericType, tx } from '../../shared/index.js';
-import { GUARD_MESSAGES } from './guard.js';
+import { AppError, findItem, foldText, isNumericType, tx, xmlSafeText } from '../../shared/index.js';
+import { GUARD_MESSAGES, openZip } from './guard.js';
 import { SHEET_CELLS, SHEET_IDENTITY } from './layout.js';
 import { PACKAGE_FORMAT } from './write.js';
 
@@ -37,11 +37,12 @@ export interface CellSource {
 /** The plain value of a cell: formula results, rich text and hyperlinks reduced to what is shown. */
 export function plainValue(v: ExcelJS.CellValue): unknown {
   if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return xmlSafeText(v); // the one text rule (shared/text.ts): as the writer wrote it
   if (typeof v !== 'object' || v instanceof Date) return v;
   if ('formula' in v || 'sharedFormula' in v)
     return plainValue((v as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-  if ('richText' in v) return v.richText.map((p) => p.text).join('');
-  if ('text' in v && typeof v.text === 'string') return v.text;
+  if ('richText' in v) return xmlSafeText(v.richText.map((p) => p.text).join(''));
+  if ('text' in v && typeof v.text === 'string') return xmlSafeText(v.text);
   if ('error' in v) return String(v.error);
   return undefined;
 }
@@ -97,12 +98,14 @@ export interface CellRef {
 
 /**
  * The whole workbook through ExcelJS: the reference reader the tests compare the fast one with.
- * It is not guarded against hostile files; readPackage uses the guarded fast reader (fast-read.ts).
+ * Like every workbook the app opens, it first goes through the guard (guard.ts: sizes, ratios,
+ * DOCTYPE/ENTITY), so ExcelJS never expands a bomb; readPackage uses the guarded fast reader.
  */
 export async function loadWorkbook(data: Uint8Array): Promise<ExcelJS.Workbook> {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (b.length >= 4 && b.readUInt32BE(0) === 0xd0cf11e0) throw new AppError('corrupt_file', MESSAGES.oldXls);
   if (b.length < 4 || b.readUInt32LE(0) !== 0x04034b50) throw new AppError('corrupt_file', MESSAGES.corrupt);
+  openZip(b);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(b as unknown as ExcelJS.Buffer);

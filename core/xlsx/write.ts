@@ -18,11 +18,13 @@ import {
   cellLabel,
   computeView,
   formatDate,
+  formatDateTime,
   parsePeriod,
   periodLabel,
   periodWindow,
   tx,
   validate,
+  xmlSafeText,
 } from '../../shared/index.js';
 import type { FormulaContext } from './formula.js';
 import { optionLabel, toFormula } from './formula.js';
@@ -66,6 +68,8 @@ export { FONT, colLetter, escapeText };
 
 /** Marker of our packages in the identity sheet. */
 export const PACKAGE_FORMAT = 'commune-returns-package/1';
+/** What a copy of an unsubmitted draft says on every sheet and every printed page (issue 7). */
+export const DRAFT_MARK = 'BẢN NHÁP — CHƯA NỘP';
 /**
  * Sheets are protected WITHOUT a password: the protection keeps people from overwriting
  * headings and formulas by mistake, not from deliberate edits (the hash flags those anyway).
@@ -199,13 +203,16 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
 }
 
 
+/** Every text of the workbook: no character XML 1.0 forbids (shared/text.ts), underscores escaped. */
 function escapeTexts(ws: ExcelJS.Worksheet): void {
   ws.eachRow((row) =>
     row.eachCell((c) => {
       const v = c.value;
-      if (typeof v === 'string' && v.includes('_')) c.value = escapeText(v);
-      else if (v && typeof v === 'object' && 'formula' in v && typeof v.result === 'string' && v.result.includes('_'))
-        c.value = { ...v, result: escapeText(v.result) } as ExcelJS.CellFormulaValue;
+      const safe = (s: string) => escapeText(xmlSafeText(s));
+      if (typeof v === 'string') {
+        if (safe(v) !== v) c.value = safe(v);
+      } else if (v && typeof v === 'object' && 'formula' in v && typeof v.result === 'string' && safe(v.result) !== v.result)
+        c.value = { ...v, result: safe(v.result) } as ExcelJS.CellFormulaValue;
     }),
   );
 }
@@ -247,6 +254,20 @@ function addSheet(
   });
   ws.columns = widths.map((w) => ({ width: w, style: { font: font() } }));
   const esc = (s: string) => s.replace(/&/g, '&&');
+  if (identity.draft === '1') {
+    // A draft: the mark on every printed page (header and footer) and in the sheet itself (row 3, free under the motto).
+    const based = identity.basedOnRevision && identity.basedOnRevision !== '0' ? ` · soạn sau lần nộp ${identity.basedOnRevision}` : '';
+    ws.headerFooter.oddHeader = `&C&"${FONT},Bold"&14${DRAFT_MARK}`;
+    ws.headerFooter.oddFooter =
+      `&L&"${FONT},Bold"&8${esc(`${DRAFT_MARK} · Mẫu ${t.id} phiên bản ${t.version}${based} · xuất lúc ${formatDateTime(identity.createdAt)}`)}` +
+      `&R&"${FONT},Italic"&8Trang &P/&N`;
+    merge(ws, 3, 1, 3, widths.length, `${DRAFT_MARK} — không dùng để ký, gửi hoặc nộp`, {
+      font: font({ bold: true, size: 14, color: { argb: 'FFC00000' } }),
+      alignment: CENTER,
+    });
+    ws.getRow(3).height = 22;
+    return ws;
+  }
   ws.headerFooter.oddFooter =
     `&L&"${FONT},Italic"&8${esc(`Mẫu ${t.id} phiên bản ${t.version} · lần nộp ${identity.revision} · mã gói ${identity.packageId}`)}` +
     `&R&"${FONT},Italic"&8Trang &P/&N`;

@@ -17,7 +17,7 @@ import {
   Title,
   Tooltip,
 } from '@mantine/core';
-import { IconChevronRight, IconPencilExclamation, IconSearch } from '@tabler/icons-react';
+import { IconAlertTriangle, IconChevronRight, IconPencilExclamation, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { CompletenessRow, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
@@ -28,6 +28,7 @@ import { RetryAlert } from '../RetryAlert.js';
 import { api, messageOf } from '../api.js';
 import { unitTypeLabel, unitTypeTitle } from '../labels.js';
 import { DISPLAY_STATES, STATE_COLOR, StateChart, displayState, type DisplayState } from './StateChart.js';
+import { PeriodListNotice } from './PeriodListNotice.js';
 
 type Data = Output<'city.completeness'>;
 const PAGE = 50;
@@ -119,6 +120,13 @@ function UnitsTable({
               <Table.Td>{unitTypeLabel(r.unit.type, lang) || '—'}</Table.Td>
               <Table.Td>
                 <StateBadge row={r} />
+                {r.conflicts > 0 && (
+                  <Tooltip label={t('cityLoop.conflictBadgeHint')} multiline w={300}>
+                    <Badge color="orange" variant="outline" size="sm" mt={4} data-testid="conflict-marker">
+                      {t('cityLoop.conflictBadge', { n: r.conflicts })}
+                    </Badge>
+                  </Tooltip>
+                )}
                 {r.reason && (
                   <Text size="xs" c="red.8" mt={2} lineClamp={2} title={r.reason}>
                     {t('completeness.reason', { reason: r.reason })}
@@ -218,7 +226,9 @@ export function Completeness({
     return data.rows.filter((r) => {
       if (type !== 'all' && r.unit.type !== type) return false;
       const s = displayState(r);
-      if (state === 'submitted' ? s === 'missing' : state !== 'all' && s !== (state as DisplayState)) return false;
+      if (state === 'conflicts') {
+        if (!r.conflicts) return false;
+      } else if (state === 'submitted' ? s === 'missing' : state !== 'all' && s !== (state as DisplayState)) return false;
       return !query.trim() || matchesQuery(`${r.unit.name} ${r.unit.code}`, query);
     });
   }, [data, type, state, query]);
@@ -249,6 +259,14 @@ export function Completeness({
           {t('completeness.deadline', { date: formatDate(data.deadline), version: data.unitListVersion })}
         </Text>
       </Group>
+      <PeriodListNotice
+        template={template}
+        period={period}
+        version={data.unitListVersion}
+        current={data.currentUnitListVersion}
+        lang={lang}
+        onMoved={load}
+      />
       <SimpleGrid cols={{ base: 3, md: 7 }} spacing="xs" data-testid="completeness-counts">
         <Stat testId="count-expected" label={t('completeness.expected')} value={c.expected} />
         <Stat
@@ -270,6 +288,30 @@ export function Completeness({
         <Stat testId="count-accepted" label={t('completeness.accepted')} value={c.accepted} color="green.8" />
         <Stat testId="count-returned" label={t('completeness.returned')} value={c.returned} color="red.8" />
       </SimpleGrid>
+      {data.conflicts > 0 && (
+        <Alert
+          color="orange"
+          icon={<IconAlertTriangle />}
+          data-testid="conflicts-alert"
+          title={t('cityLoop.conflictsAlertTitle', { n: data.conflicts })}
+        >
+          <Group justify="space-between" gap="sm">
+            <Text size="sm">{t('cityLoop.conflictsAlert')}</Text>
+            <Button
+              size="compact-sm"
+              variant="light"
+              color="orange"
+              onClick={() => {
+                setState('conflicts');
+                setPage(1);
+              }}
+              data-testid="show-conflicts"
+            >
+              {t('cityLoop.showConflicts')}
+            </Button>
+          </Group>
+        </Alert>
+      )}
       <Card withBorder padding="sm">
         <Text fw={600} size="sm" mb={4}>
           {t('completeness.chartTitle')}
@@ -306,6 +348,7 @@ export function Completeness({
             { value: 'all', label: t('completeness.allStates') },
             { value: 'submitted', label: t('completeness.submittedAny') },
             ...DISPLAY_STATES.map((s) => ({ value: s, label: t(`state.${s}`) })),
+            { value: 'conflicts', label: t('cityLoop.filterConflicts') },
           ]}
           w={240}
           data-testid="filter-state"

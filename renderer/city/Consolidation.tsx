@@ -19,7 +19,7 @@ import {
 import { IconAlertTriangle, IconDownload, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Consolidation, ConsolidationRow, Figures } from '../../shared/consolidate.js';
-import { unitTypes } from '../../shared/consolidate.js';
+import { returnedWithoutFigures, unitTypes } from '../../shared/consolidate.js';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
 import { formatNumber, formatRate } from '../../shared/format.js';
@@ -35,6 +35,7 @@ import { api, messageOf } from '../api.js';
 import { unitTypeLabel, unitTypeTitle } from '../labels.js';
 import { headerRows } from '../editor/SectionForm.js';
 import { StateBadge } from './Completeness.js';
+import { PeriodListNotice } from './PeriodListNotice.js';
 
 const PAGE = 50;
 const n0 = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 2) : '—');
@@ -176,7 +177,7 @@ interface UnitCol {
 /** The Biểu tổng hợp of a period on screen, and as a workbook. */
 export function ConsolidationView({ template: tpl, period, lang }: { template: Template; period: string; lang: Lang }) {
   const { t } = useTranslation();
-  const [c, setC] = useState<Consolidation | null>(null);
+  const [c, setC] = useState<(Consolidation & { unitListVersion?: string; currentUnitListVersion?: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
   const [sheet, setSheet] = useState<Sheet>('unit_info');
@@ -309,7 +310,10 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
   const staffItem = tableOf(tpl, 'staff.blocks');
   const depItem = tableOf(tpl, 'staff.departures');
   const classes = fieldOf(tpl, 'unit_info.unit_class')?.options ?? [];
-  const submitted = u.submitted;
+  // Issue 7 item 9: a returned report is submitted, but a returned revision's figures are not added;
+  // the figures (and their shares) are over the units whose figures count.
+  const withoutFigures = returnedWithoutFigures(c);
+  const submitted = u.submitted - withoutFigures.length;
   const pages = Math.max(1, Math.ceil(filteredRows.length / PAGE));
   const pg = Math.min(page, pages);
   const cols = unitCols[sheet];
@@ -322,7 +326,14 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
             {t('consolidation.title', { period: periodLabel(period, lang) })}
           </Title>
           <Text size="sm" c="dimmed">
-            {t('consolidation.intro', { n: formatNumber(submitted), total: formatNumber(u.expected) })}
+            {withoutFigures.length
+              ? t('cityLoop.introCounted', {
+                  n: formatNumber(submitted),
+                  submitted: formatNumber(u.submitted),
+                  total: formatNumber(u.expected),
+                  returned: formatNumber(withoutFigures.length),
+                })
+              : t('consolidation.intro', { n: formatNumber(submitted), total: formatNumber(u.expected) })}
           </Text>
         </div>
         <Button
@@ -334,9 +345,26 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
           {t('consolidation.export')}
         </Button>
       </Group>
+      {c.unitListVersion && (
+        <PeriodListNotice
+          template={tpl.id}
+          period={period}
+          version={c.unitListVersion}
+          current={c.currentUnitListVersion}
+          lang={lang}
+          onMoved={load}
+        />
+      )}
       {c.unlisted.length > 0 && (
         <Alert color="yellow" icon={<IconAlertTriangle />}>
           {t('consolidation.unlisted', { codes: c.unlisted.join(', ') })}
+        </Alert>
+      )}
+      {withoutFigures.length > 0 && (
+        <Alert color="orange" icon={<IconAlertTriangle />} data-testid="returned-figures-note">
+          {t('cityLoop.returnedNote', {
+            names: withoutFigures.map((r) => r.name).join(', '),
+          })}
         </Alert>
       )}
 

@@ -1,21 +1,26 @@
-import { useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import { Alert, Button, Card, Group, Progress, Stack, Switch, Text, Title } from '@mantine/core';
 import {
   IconAlertTriangle,
+  IconCalendarEvent,
   IconCloudDownload,
   IconFileZip,
   IconFiles,
   IconFolderOpen,
   IconInfoCircle,
+  IconRefresh,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { ImportResult } from '../../shared/contract.js';
+import type { ImportResult, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
-import { formatNumber } from '../../shared/format.js';
+import { formatDateTime, formatNumber } from '../../shared/format.js';
+import { periodLabel } from '../../shared/periods.js';
 import { api, messageOf, readFileBase64 } from '../api.js';
 import { useDelivery } from '../delivery/Delivery.js';
 import { ImportResults, OutcomeCounts, type ResultRow } from './ImportResults.js';
+
+type PullRefusedRow = Output<'city.pullRefused'>[number];
 
 /** A file to import with the name the clerk knows it by (its path inside a picked or dropped folder). */
 interface Picked {
@@ -79,9 +84,99 @@ function refusal(file: string, message: string): ImportResult {
   };
 }
 
-/** Import packages: files, a folder or .zip archives, dropped or picked; a dry run stores nothing. */
-export function ImportPanel({ lang, onImported }: { lang: Lang; onImported: () => void }) {
+/** Outcomes that stored the package (it now counts in its period, or waits there as a conflict). */
+const STORED: ImportResult['outcome'][] = ['imported', 'superseded', 'history', 'conflict'];
+
+/**
+ * Issue 7 item 13: the periods, other than the one the clerk is looking at, that packages just
+ * stored went to, with how many packages each.
+ */
+function otherPeriods(rows: ImportResult[], current: string | null): { period: string; n: number }[] {
+  const out = new Map<string, number>();
+  for (const r of rows)
+    if (r.period && r.period !== current && STORED.includes(r.outcome)) out.set(r.period, (out.get(r.period) ?? 0) + 1);
+  return [...out].map(([period, n]) => ({ period, n })).sort((a, b) => b.period.localeCompare(a.period));
+}
+
+/** Packages the pull fetched but could not import (issue 7 item 11): the reason, and "Thử lại". */
+function PullRefused({
+  list,
+  lang,
+  busy,
+  onRetry,
+}: {
+  list: PullRefusedRow[];
+  lang: Lang;
+  busy: boolean;
+  onRetry: () => void;
+}) {
   const { t } = useTranslation();
+  if (!list.length) return null;
+  return (
+    <Card withBorder padding="sm" data-testid="pull-refused">
+      <Group justify="space-between" align="flex-start" mb="xs" wrap="nowrap">
+        <div>
+          <Title order={4} size="h5">
+            {t('cityLoop.refusedTitle', { n: list.length })}
+          </Title>
+          <Text size="sm" c="dimmed">
+            {t('cityLoop.refusedIntro')}
+          </Text>
+        </div>
+        <Button
+          variant="light"
+          leftSection={<IconRefresh size={16} />}
+          loading={busy}
+          onClick={onRetry}
+          style={{ flexShrink: 0 }}
+          data-testid="pull-refused-retry"
+        >
+          {t('cityLoop.retry')}
+        </Button>
+      </Group>
+      <Stack gap={6}>
+        {list.map((r) => (
+          <div key={r.packageId} data-package={r.packageId}>
+            <Text size="sm" fw={600}>
+              {t('cityLoop.refusedRow', { unit: r.unit, period: periodLabel(r.period, lang), n: r.revision })}
+            </Text>
+            <Text size="sm" c="red.8">
+              {r.reason}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {t('cityLoop.refusedAt', { at: formatDateTime(r.refusedAt), n: r.attempts })}
+            </Text>
+          </div>
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
+/** Import packages: files, a folder or .zip archives, dropped or picked; a dry run stores nothing. */
+export function ImportPanel({
+  lang,
+  onImported,
+  period = null,
+  onOpenPeriod,
+}: {
+  lang: Lang;
+  onImported: () => void;
+  /** The period the clerk is looking at (the period picker of the other tabs). */
+  period?: string | null;
+  /** Open another period's completeness (a package just went there). */
+  onOpenPeriod?: (period: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [refused, setRefused] = useState<PullRefusedRow[]>([]);
+  const [retrying, setRetrying] = useState(false);
+  const loadRefused = useCallback(() => {
+    api
+      .call('city.pullRefused', {})
+      .then(setRefused)
+      .catch(() => setRefused([]));
+  }, []);
+  useEffect(loadRefused, [loadRefused]);
   const delivery = useDelivery();
   const [dryRun, setDryRun] = useState(false);
   const [rows, setRows] = useState<ResultRow[]>([]);
@@ -144,8 +239,31 @@ export function ImportPanel({ lang, onImported }: { lang: Lang; onImported: () =
       setPullNote({ color: 'red', text: messageOf(e) });
     } finally {
       setPulling(false);
+      loadRefused();
     }
   };
+
+  const retryRefused = async () => {
+    setRetrying(true);
+    setPullNote(null);
+    try {
+      const r = await api.call('city.pullRefused.retry', {});
+      setRanDry(false);
+      setRows(r.results);
+      setPullNote(
+        r.results.length
+          ? { color: 'green', text: t('cityLoop.retryDone', { n: r.results.length }) }
+          : { color: 'orange', text: t('cityLoop.retryNone') },
+      );
+      if (r.results.length) onImported();
+    } catch (e) {
+      setPullNote({ color: 'red', text: messageOf(e) });
+    } finally {
+      setRetrying(false);
+      loadRefused();
+    }
+  };
+  const elsewhere = ranDry ? [] : otherPeriods(rows, period);
 
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -279,6 +397,27 @@ export function ImportPanel({ lang, onImported }: { lang: Lang; onImported: () =
           {pullNote.text}
         </Alert>
       )}
+      <PullRefused list={refused} lang={lang} busy={retrying} onRetry={() => void retryRefused()} />
+      {elsewhere.length > 0 && !running && (
+        <Alert color="orange" icon={<IconCalendarEvent />} data-testid="other-period" title={t('cityLoop.otherPeriodTitle')}>
+          <Stack gap={6}>
+            {elsewhere.map((o) => (
+              <Group key={o.period} justify="space-between" gap="sm" wrap="wrap">
+                <Text size="sm">
+                  {period
+                    ? t('cityLoop.otherPeriod', { count: o.n, period: periodLabel(o.period, lang), current: periodLabel(period, lang) })
+                    : t('cityLoop.otherPeriodNoCurrent', { count: o.n, period: periodLabel(o.period, lang) })}
+                </Text>
+                {onOpenPeriod && (
+                  <Button size="compact-sm" variant="light" color="orange" onClick={() => onOpenPeriod(o.period)} data-testid="open-period">
+                    {t('cityLoop.openPeriod', { period: periodLabel(o.period, lang) })}
+                  </Button>
+                )}
+              </Group>
+            ))}
+          </Stack>
+        </Alert>
+      )}
       {skipped > 0 && (
         <Text size="xs" c="dimmed">
           {t('cityImport.skippedHidden', { n: skipped })}
@@ -296,6 +435,7 @@ export function ImportPanel({ lang, onImported }: { lang: Lang; onImported: () =
             rows={rows}
             lang={lang}
             dryRun={ranDry}
+            currentPeriod={ranDry ? null : period}
             onResolved={(i, message) => {
               setRows((rs) => rs.map((r, j) => (j === i ? { ...r, resolved: message } : r)));
               onImported();

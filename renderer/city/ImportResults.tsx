@@ -54,17 +54,23 @@ export function OutcomeCounts({ rows }: { rows: ImportResult[] }) {
   );
 }
 
+/**
+ * Split "archive.zip › folder/name.xlsx" into the file's own name and where it came from
+ * ("archive.zip › folder"); a bare name ("pty.xlsx" chosen on its own) has no "from".
+ */
+export function splitFileName(file: string): { name: string; from: string } {
+  const slash = file.lastIndexOf('/');
+  const arrow = file.lastIndexOf(' › ');
+  // Where the own name starts: after the last "/" or the last " › ", whichever comes later.
+  const start = Math.max(slash + 1, arrow >= 0 ? arrow + 3 : 0);
+  if (start === 0) return { name: file, from: '' };
+  const from = file.slice(0, start).replace(/ › $/, '').replace(/\/$/, '');
+  return { name: file.slice(start), from };
+}
+
 /** "archive.zip › folder/name.xlsx": the file's own name first, where it came from below it. */
 function FileName({ file }: { file: string }) {
-  const cut = Math.max(file.lastIndexOf('/'), file.lastIndexOf(' › ') + 2);
-  const name = cut > 0 ? file.slice(cut + 1) : file;
-  const from =
-    cut > 0
-      ? file
-          .slice(0, cut + 1)
-          .replace(/ › $/, '')
-          .replace(/\/$/, '')
-      : '';
+  const { name, from } = splitFileName(file);
   return (
     <>
       <Text size="sm" className="file-name">
@@ -85,11 +91,14 @@ export function ImportResults({
   lang,
   dryRun,
   onResolved,
+  currentPeriod = null,
 }: {
   rows: ResultRow[];
   lang: Lang;
   dryRun: boolean;
   onResolved: (index: number, message: string) => void;
+  /** The period the clerk is looking at: a package stored in another one is marked. */
+  currentPeriod?: string | null;
 }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState<number | null>(null);
@@ -136,7 +145,14 @@ export function ImportResults({
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{r.period ? periodLabel(r.period, lang) : '—'}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                {r.period ? periodLabel(r.period, lang) : '—'}
+                {r.period && currentPeriod && r.period !== currentPeriod && r.outcome !== 'refused' && r.outcome !== 'duplicate' && (
+                  <Badge display="block" mt={2} color="orange" variant="light" size="sm" data-testid="other-period-badge">
+                    {t('cityLoop.otherPeriodBadge')}
+                  </Badge>
+                )}
+              </Table.Td>
               <Table.Td ta="right">{r.revision ?? '—'}</Table.Td>
               <Table.Td miw={150}>
                 <Group gap={4}>

@@ -36,6 +36,7 @@ import { unexplained, validate } from '../../shared/template/rules.js';
 import type { Template } from '../../shared/template/schema.js';
 import { api, messageOf } from '../api.js';
 import { ChangesTable } from '../editor/dialogs.js';
+import { Conflicts } from './Conflicts.js';
 import { IssueSummary } from '../editor/IssueSummary.js';
 import { READ_ONLY_HANDLERS, SectionForm, type IssueIndex } from '../editor/SectionForm.js';
 import { unitTypeLabel } from '../labels.js';
@@ -277,6 +278,7 @@ export function Review({
           {t('review.returnedBecause', { reason: current.reason, at: formatDateTime(current.decidedAt) })}
         </Alert>
       )}
+      <Conflicts template={latest} period={period} unit={unit} lang={lang} onResolved={() => void load()} />
       <Card withBorder padding={0} className="review-form">
         <Tabs value={tab} onChange={(v) => v && setTab(v)} keepMounted={false} className="editor-tabs">
           <IssueSummary

@@ -4,6 +4,7 @@ import {
   Badge,
   Button,
   Card,
+  Checkbox,
   FileButton,
   Group,
   List,
@@ -14,18 +15,22 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconCircleCheck, IconFileUpload } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCircleCheck, IconDownload, IconFileUpload, IconRestore } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Output, Unit } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
 import { formatDateTime, formatNumber } from '../../shared/format.js';
 import { api, messageOf, readFileBase64 } from '../api.js';
+import { exportFile } from '../exportFile.js';
 import { unitTypeLabel } from '../labels.js';
 
 type Versions = Output<'units.versions'>;
-type Imported = Output<'units.import'>;
+type Change = Output<'units.import'>;
+
+const SHOWN = 50;
 
 function UnitsList({ units, lang, empty }: { units: Unit[]; lang: Lang; empty: string }) {
+  const { t } = useTranslation();
   if (!units.length)
     return (
       <Text size="sm" c="dimmed">
@@ -34,7 +39,7 @@ function UnitsList({ units, lang, empty }: { units: Unit[]; lang: Lang; empty: s
     );
   return (
     <List size="sm" spacing={2}>
-      {units.map((u) => (
+      {units.slice(0, SHOWN).map((u) => (
         <List.Item key={u.code}>
           {u.name}{' '}
           <Text span size="xs" c="dimmed">
@@ -42,17 +47,84 @@ function UnitsList({ units, lang, empty }: { units: Unit[]; lang: Lang; empty: s
           </Text>
         </List.Item>
       ))}
+      {units.length > SHOWN && (
+        <List.Item>
+          <Text span size="sm" c="dimmed">
+            {t('units.more', { n: formatNumber(units.length - SHOWN) })}
+          </Text>
+        </List.Item>
+      )}
     </List>
   );
 }
 
-/** The unit list: its versions, the current one, and its replacement from a CSV or XLSX file. */
+/** The units added, removed and renamed by a list (a preview or what was done). */
+function Changes({ change, lang }: { change: Change; lang: Lang }) {
+  const { t } = useTranslation();
+  return (
+    <SimpleGrid cols={{ base: 1, md: 3 }}>
+      <div data-testid="units-added">
+        <Group gap={6} mb={4}>
+          <Badge color="green">{t('units.added', { n: change.added.length })}</Badge>
+        </Group>
+        <UnitsList units={change.added} lang={lang} empty={t('units.none')} />
+      </div>
+      <div data-testid="units-removed">
+        <Group gap={6} mb={4}>
+          <Badge color="red">{t('units.removed', { n: change.removed.length })}</Badge>
+        </Group>
+        <UnitsList units={change.removed} lang={lang} empty={t('units.none')} />
+      </div>
+      <div data-testid="units-renamed">
+        <Group gap={6} mb={4}>
+          <Badge color="blue">{t('units.renamed', { n: change.renamed.length })}</Badge>
+        </Group>
+        {change.renamed.length ? (
+          <List size="sm" spacing={2}>
+            {change.renamed.slice(0, SHOWN).map((r) => (
+              <List.Item key={r.code}>
+                {r.before} → <b>{r.after}</b>{' '}
+                <Text span size="xs" c="dimmed">
+                  ({r.code})
+                </Text>
+              </List.Item>
+            ))}
+            {change.renamed.length > SHOWN && (
+              <List.Item>
+                <Text span size="sm" c="dimmed">
+                  {t('units.more', { n: formatNumber(change.renamed.length - SHOWN) })}
+                </Text>
+              </List.Item>
+            )}
+          </List>
+        ) : (
+          <Text size="sm" c="dimmed">
+            {t('units.none')}
+          </Text>
+        )}
+      </div>
+    </SimpleGrid>
+  );
+}
+
+/** What is being previewed: a file chosen by the clerk, or an earlier version to use again. */
+type Pending = { kind: 'file'; fileName: string; data: string; change: Change } | { kind: 'restore'; version: string; change: Change };
+
+/**
+ * The unit list: its versions (each can be downloaded as CSV or used again), the current one, and
+ * its replacement from a CSV or XLSX file. Nothing changes before the clerk has seen the preview
+ * (added, removed, renamed) and confirmed it; when more than a tenth of the units would disappear
+ * the clerk confirms a second time.
+ */
 export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => void }) {
   const { t } = useTranslation();
   const [versions, setVersions] = useState<Versions | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<(Imported & { fileName: string }) | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [sure, setSure] = useState(false);
+  const [needSure, setNeedSure] = useState(false);
+  const [result, setResult] = useState<(Change & { title: string }) | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -63,19 +135,63 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
   }, []);
   useEffect(load, [load]);
 
-  const replace = async (file: File | null) => {
-    if (!file) return;
-    setBusy(true);
+  const start = () => {
     setFailure(null);
     setResult(null);
+    setPending(null);
+    setSure(false);
+    setNeedSure(false);
+  };
+
+  /** The preview of a file: a dry run, nothing changes. */
+  const preview = async (file: File | null) => {
+    if (!file) return;
+    start();
+    setBusy(true);
     try {
       const data = await readFileBase64(file);
-      const r = await api.call('units.import', { file: { fileName: file.name, data } });
-      setResult({ ...r, fileName: file.name });
-      notifications.show({
-        color: 'green',
-        message: t('units.done', { version: r.version, n: formatNumber(r.count) }),
-      });
+      const change = await api.call('units.import', { file: { fileName: file.name, data }, dryRun: true });
+      setPending({ kind: 'file', fileName: file.name, data, change });
+    } catch (e) {
+      setFailure(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const previewRestore = async (version: string) => {
+    start();
+    setBusy(true);
+    try {
+      setPending({ kind: 'restore', version, change: await api.call('units.restore', { version, dryRun: true }) });
+    } catch (e) {
+      setFailure(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const confirm = async () => {
+    if (!pending) return;
+    if (pending.change.askAgain && !sure) {
+      setNeedSure(true);
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      const confirmRemovals = !!pending.change.askAgain && sure;
+      const r =
+        pending.kind === 'file'
+          ? await api.call('units.import', { file: { fileName: pending.fileName, data: pending.data }, confirmRemovals })
+          : await api.call('units.restore', { version: pending.version, confirmRemovals });
+      const title =
+        pending.kind === 'file'
+          ? t('units.resultTitle', { file: pending.fileName, version: r.version, n: formatNumber(r.count) })
+          : t('units.restored', { from: pending.version, version: r.version, n: formatNumber(r.count) });
+      setResult({ ...r, title });
+      setPending(null);
+      notifications.show({ color: 'green', message: t('units.done', { version: r.version, n: formatNumber(r.count) }) });
       load();
       onChanged();
     } catch (e) {
@@ -85,7 +201,11 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
     }
   };
 
+  const download = (version: string) => exportFile(t, () => api.call('units.export', { version }));
+
   const current = versions?.find((v) => v.current);
+  const change = pending?.change;
+  const unchanged = change && !change.added.length && !change.removed.length && !change.renamed.length;
   return (
     <Stack>
       <Group justify="space-between" align="flex-start">
@@ -97,9 +217,9 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
             {t('units.intro')}
           </Text>
         </div>
-        <FileButton onChange={(f) => void replace(f)} accept=".csv,.xlsx,text/csv">
+        <FileButton onChange={(f) => void preview(f)} accept=".csv,.xlsx,text/csv">
           {(props) => (
-            <Button {...props} leftSection={<IconFileUpload size={18} />} loading={busy} data-testid="units-import">
+            <Button {...props} leftSection={<IconFileUpload size={18} />} loading={busy && !pending} data-testid="units-import">
               {t('units.replace')}
             </Button>
           )}
@@ -112,23 +232,60 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
       )}
       {current && (
         <Card withBorder padding="sm" data-testid="units-current">
-          <Text>
-            {t('units.current', {
-              version: current.version,
-              n: formatNumber(current.count),
-              at: formatDateTime(current.importedAt),
-            })}
+          <Group justify="space-between" wrap="nowrap">
+            <Text>
+              {t('units.current', {
+                version: current.version,
+                n: formatNumber(current.count),
+                at: formatDateTime(current.importedAt),
+              })}
+            </Text>
+            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => void download(current.version)}>
+              {t('units.download')}
+            </Button>
+          </Group>
+        </Card>
+      )}
+      {pending && change && (
+        <Card withBorder padding="sm" data-testid="units-preview" style={{ borderColor: 'var(--mantine-color-blue-5)' }}>
+          <Text fw={600} mb={4}>
+            {pending.kind === 'file'
+              ? t('units.previewTitle', { file: pending.fileName, n: formatNumber(change.count), current: formatNumber(change.currentCount ?? 0) })
+              : t('units.restorePreviewTitle', { version: pending.version, n: formatNumber(change.count), current: formatNumber(change.currentCount ?? 0) })}
           </Text>
+          <Text size="sm" c="dimmed" mb="sm">
+            {unchanged ? t('units.noChange') : t('units.previewNote')}
+          </Text>
+          {change.askAgain && (
+            <Alert color="orange" icon={<IconAlertTriangle />} title={t('units.askAgainTitle')} mb="md" data-testid="units-ask-again">
+              <Stack gap="xs">
+                <Text size="sm">{change.askAgain}</Text>
+                <Checkbox
+                  checked={sure}
+                  onChange={(e) => {
+                    setSure(e.currentTarget.checked);
+                    setNeedSure(false);
+                  }}
+                  label={t('units.askAgainCheck', { n: formatNumber(change.removed.length) })}
+                  error={needSure ? t('units.askAgainNeeded') : undefined}
+                  data-testid="units-ask-again-check"
+                />
+              </Stack>
+            </Alert>
+          )}
+          <Changes change={change} lang={lang} />
+          <Group justify="flex-end" mt="md">
+            <Button variant="default" onClick={() => setPending(null)} disabled={busy}>
+              {t('common.cancel')}
+            </Button>
+            <Button onClick={() => void confirm()} loading={busy} data-testid="units-confirm" color={change.askAgain ? 'orange' : undefined}>
+              {t('units.confirm')}
+            </Button>
+          </Group>
         </Card>
       )}
       {failure && (
-        <Alert
-          color="red"
-          icon={<IconAlertTriangle />}
-          role="alert"
-          title={t('units.failed')}
-          data-testid="units-error"
-        >
+        <Alert color="red" icon={<IconAlertTriangle />} role="alert" title={t('units.failed')} data-testid="units-error">
           {failure}
         </Alert>
       )}
@@ -136,49 +293,9 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
         <Card withBorder padding="sm" data-testid="units-result">
           <Group gap="xs" mb="sm">
             <IconCircleCheck color="var(--mantine-color-green-7)" />
-            <Text fw={600}>
-              {t('units.resultTitle', {
-                file: result.fileName,
-                version: result.version,
-                n: formatNumber(result.count),
-              })}
-            </Text>
+            <Text fw={600}>{result.title}</Text>
           </Group>
-          <SimpleGrid cols={{ base: 1, md: 3 }}>
-            <div data-testid="units-added">
-              <Group gap={6} mb={4}>
-                <Badge color="green">{t('units.added', { n: result.added.length })}</Badge>
-              </Group>
-              <UnitsList units={result.added} lang={lang} empty={t('units.none')} />
-            </div>
-            <div data-testid="units-removed">
-              <Group gap={6} mb={4}>
-                <Badge color="red">{t('units.removed', { n: result.removed.length })}</Badge>
-              </Group>
-              <UnitsList units={result.removed} lang={lang} empty={t('units.none')} />
-            </div>
-            <div data-testid="units-renamed">
-              <Group gap={6} mb={4}>
-                <Badge color="blue">{t('units.renamed', { n: result.renamed.length })}</Badge>
-              </Group>
-              {result.renamed.length ? (
-                <List size="sm" spacing={2}>
-                  {result.renamed.map((r) => (
-                    <List.Item key={r.code}>
-                      {r.before} → <b>{r.after}</b>{' '}
-                      <Text span size="xs" c="dimmed">
-                        ({r.code})
-                      </Text>
-                    </List.Item>
-                  ))}
-                </List>
-              ) : (
-                <Text size="sm" c="dimmed">
-                  {t('units.none')}
-                </Text>
-              )}
-            </div>
-          </SimpleGrid>
+          <Changes change={result} lang={lang} />
           <Text size="xs" c="dimmed" mt="sm">
             {t('units.keepVersion')}
           </Text>
@@ -189,18 +306,32 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('units.version')}</Table.Th>
+              <Table.Th>{t('units.source')}</Table.Th>
               <Table.Th>{t('units.importedAt')}</Table.Th>
               <Table.Th ta="right">{t('units.count')}</Table.Th>
-              <Table.Th />
+              <Table.Th>{t('units.actions')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {[...versions].reverse().map((v) => (
-              <Table.Tr key={v.version}>
+              <Table.Tr key={v.version} data-version={v.version}>
                 <Table.Td ff="monospace">{v.version}</Table.Td>
+                <Table.Td>{v.source ?? ''}</Table.Td>
                 <Table.Td>{formatDateTime(v.importedAt)}</Table.Td>
                 <Table.Td ta="right">{formatNumber(v.count)}</Table.Td>
-                <Table.Td>{v.current && <Badge color="green">{t('units.isCurrent')}</Badge>}</Table.Td>
+                <Table.Td>
+                  <Group gap={6} wrap="nowrap">
+                    {v.current && <Badge color="green">{t('units.isCurrent')}</Badge>}
+                    <Button size="compact-xs" variant="subtle" leftSection={<IconDownload size={12} />} onClick={() => void download(v.version)} data-testid="units-download">
+                      {t('units.download')}
+                    </Button>
+                    {!v.current && (
+                      <Button size="compact-xs" variant="subtle" leftSection={<IconRestore size={12} />} onClick={() => void previewRestore(v.version)} data-testid="units-restore">
+                        {t('units.restore')}
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -62,7 +62,10 @@ export function useDelivery(): DeliveryContextValue {
 /** The outbox item of one submitted revision, if it is queued. */
 export function itemOf(status: DeliveryStatus | null, period: string, revision: number | null): OutboxItem | undefined {
   if (!status || revision === null) return undefined;
-  return status.items.find((i) => i.period === period && i.revision === revision);
+  const item = status.items.find((i) => i.period === period && i.revision === revision);
+  // Without network delivery nothing is "waiting to be sent": the file goes by email or USB (issue 7 item 7).
+  if (item && !status.connection.configured && (item.state === 'queued' || item.state === 'sending') && !item.error) return undefined;
+  return item;
 }
 
 /** Polls delivery.status every POLL_MS while the app is open; never blocks anything. */
@@ -246,6 +249,35 @@ export function DeliveryBadge({ item }: { item: OutboxItem | undefined }) {
         </Badge>
       );
     case 'sent':
+      if (item.cityRefusal)
+        // Issue 7 item 11: the server has it, the city could not import it yet; its reason beside it.
+        return (
+          <>
+            <Tooltip label={item.cityRefusal} multiline w={360}>
+              <Badge
+                {...props}
+                color="orange"
+                variant="filled"
+                data-delivery="city-refused"
+                aria-label={t('cityLoop.cityRefusal', { reason: item.cityRefusal })}
+              >
+                {t('cityLoop.cityRefusalShort')}
+              </Badge>
+            </Tooltip>
+            <Tooltip label={item.cityRefusal} multiline w={360}>
+              <Text
+                size="xs"
+                c="orange.9"
+                lineClamp={2}
+                data-testid="delivery-city-refusal"
+                style={{ flex: '1 1 100%', minWidth: 0, maxWidth: '34em' }}
+                aria-hidden
+              >
+                {t('cityLoop.cityRefusal', { reason: item.cityRefusal })}
+              </Text>
+            </Tooltip>
+          </>
+        );
       return (
         <Badge {...props} color="teal">
           {item.sentAt ? t('delivery.sentAt', { at: formatDateTime(item.sentAt) }) : t('delivery.sent')}

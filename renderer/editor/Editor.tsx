@@ -14,14 +14,14 @@ import {
   IconSend,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { AppInfo, ReturnState, RevisionInfo } from '../../shared/contract.js';
+import type { AppInfo, Change, ReturnState, RevisionInfo } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
 import { formatDateTime } from '../../shared/format.js';
 import { parsePeriod, periodLabel, periodWindow } from '../../shared/periods.js';
 import { computeView } from '../../shared/template/compute.js';
 import type { Row, Values } from '../../shared/template/model.js';
-import { findItem, getPath, setPath } from '../../shared/template/model.js';
+import { cellLabel, findItem, getPath, setPath } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
 import type { Template } from '../../shared/template/schema.js';
@@ -29,10 +29,21 @@ import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, se
 import { exportFile } from '../exportFile.js';
 import type { Severity } from './cells.js';
 import { HistoryDrawer, ImportDialog, SubmitDialog, type ImportOutcome } from './dialogs.js';
+import {
+  DraftDiffersBanner,
+  DraftOutputDialog,
+  ImportPreviewDialog,
+  KeptDrafts,
+  type PendingImport,
+} from './draftDialogs.js';
 import { IssueSummary } from './IssueSummary.js';
+import { cleanDraft } from './clean.js';
 import { focusEdge, focusPath, handleGridKey } from './nav.js';
 import { PrintView } from './PrintView.js';
 import { SaveQueue, type SaveStatus } from './SaveQueue.js';
+import { withBase, type DraftBase } from './draftSync.js';
+import { useDraftSync } from './useDraftSync.js';
+import { ConflictIndicator, ConflictNotice, showValue } from './ConflictNotice.js';
 import { SectionForm, type IssueIndex } from './SectionForm.js';
 import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
@@ -40,6 +51,8 @@ interface Draft {
   values: Values;
   explanations: Record<string, string>;
   asOf: Record<string, string>;
+  /** What this window last knew to be stored (issue 7): a save sends only the differences from it. */
+  base?: DraftBase;
 }
 
 const EMPTY: Issue[] = [];
@@ -121,8 +134,13 @@ export function Editor({
   const [summaryOpen, setSummaryOpen] = useState(false);
   const [submitOpen, setSubmitOpen] = useState(0); // 0: closed; otherwise the dialog's key (fresh state each time)
   const [historyOpen, setHistoryOpen] = useState(0);
-  const [printing, setPrinting] = useState<{ stamp: string } | null>(null);
+  const [printing, setPrinting] = useState<{ stamp: string; draft?: boolean } | null>(null);
   const [importOutcome, setImportOutcome] = useState<ImportOutcome | null>(null);
+  // Issue 7: how the draft differs from the last submitted revision; export/print while it does; import preview.
+  const [drift, setDrift] = useState<{ revision: number; changes: Change[] } | null>(null);
+  const [output, setOutput] = useState<{ mode: 'export' | 'print'; changes: number } | null>(null);
+  const [submitThen, setSubmitThen] = useState<'export' | 'print' | null>(null);
+  const [pendingImport, setPendingImport] = useState<PendingImport | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const formRef = useRef<HTMLDivElement>(null);
   const delivery = useDelivery();
@@ -131,14 +149,31 @@ export function Editor({
     (s: ReturnState, markSaved: boolean) => {
       const asOf: Record<string, string> = {};
       for (const sec of template.sections) asOf[sec.key] = s.asOf[sec.key] ?? win.end;
-      const d: Draft = { values: s.values, explanations: s.explanations, asOf };
+      const d: Draft = withBase({ values: s.values, explanations: s.explanations, asOf }, s.draftVersion);
       if (markSaved) baseline.current = d;
       setState(s);
-      setDraft(d);
+      // An old draft may hold characters saved before the one text rule: clean them (then saved as a change) and say where.
+      const cleaned = cleanDraft(d);
+      setDraft(cleaned.draft);
+      const places = [
+        ...cleaned.cells.map((c) => cellLabel(template, c, lang)),
+        ...cleaned.explanations.map((id) => t('form.cleanedExplanation', { id })),
+      ];
+      if (places.length)
+        notifications.show({
+          color: 'yellow',
+          autoClose: false,
+          title: t('form.cleanedTitle'),
+          message: <span data-cleaned-notice>{t('form.cleanedText', { count: places.length, where: places.join('; ') })}</span>,
+        });
     },
-    [template, win.end],
+    [template, win.end, lang, t],
   );
 
+  // The queue's sender is useDraftSync's (set below, once the draft's ref exists).
+  const sendRef = useRef<(p: Draft & { returnId: number }) => Promise<{ savedAt: string | null }>>(async () => ({
+    savedAt: null,
+  }));
   // Open the return and start its save queue.
   useEffect(() => {
     if (!period) return;
@@ -149,7 +184,7 @@ export function Editor({
         if (cancelled) return;
         queue.current?.dispose();
         queue.current = new SaveQueue(
-          (p) => api.call('returns.saveDraft', p),
+          (p) => sendRef.current(p),
           setStatus,
           (e) => messageOf(e),
           s.savedAt,
@@ -178,6 +213,22 @@ export function Editor({
     queue.current?.schedule({ returnId, ...draft });
   }, [draft, returnId]);
 
+  // Whether the saved draft differs from the last submitted revision (asked again after each save).
+  const lastRevision = state?.revisions.reduce((a, r) => Math.max(a, r.revision), 0) || null;
+  const savedAt = status.kind === 'saved' || status.kind === 'idle' ? status.at : null;
+  const draftVersion = state?.draftVersion;
+  useEffect(() => {
+    if (returnId === undefined || lastRevision === null) return;
+    let cancelled = false;
+    api
+      .call('returns.diff', { returnId, from: lastRevision, to: 'draft' })
+      .then((changes) => !cancelled && setDrift({ revision: lastRevision, changes }))
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [returnId, lastRevision, savedAt, draftVersion]);
+
   // Flush when the window loses focus, is hidden or closes.
   const statusRef = useRef(status);
   const draftRef = useRef(draft);
@@ -185,6 +236,30 @@ export function Editor({
     statusRef.current = status;
     draftRef.current = draft;
   });
+  // Other windows' saves of this return: merged in, or offered as conflicts (issue 7).
+  const rebasePending = useCallback((fn: (p: Draft & { returnId: number }) => Draft & { returnId: number }) => {
+    queue.current?.rebase(fn);
+  }, []);
+  const sync = useDraftSync(template, returnId, draftRef, setDraft, rebasePending);
+  useEffect(() => {
+    sendRef.current = sync.send;
+  }, [sync.send]);
+  const conflictIssues: Issue[] = useMemo(
+    () =>
+      sync.conflicts.map((c) => {
+        const asOf = c.path.startsWith('asOf.');
+        const section = asOf ? c.path.slice(5) : c.path.split('.')[0]!;
+        return {
+          id: asOf ? `asof:conflict:${section}` : `conflict:${c.path}`,
+          severity: 'error' as const,
+          path: c.path,
+          cell: c.path,
+          section,
+          message: t('sync.cellNote', { mine: showValue(t, c.mine), theirs: showValue(t, c.theirs) }),
+        };
+      }),
+    [sync.conflicts, t],
+  );
   useEffect(() => {
     const flush = () => void queue.current?.flush().catch(() => undefined);
     const onVisibility = () => document.visibilityState === 'hidden' && flush();
@@ -299,6 +374,7 @@ export function Editor({
             asOf: draft.asOf,
             lang,
             view,
+            explanations: draft.explanations,
           })
         : { errors: EMPTY, warnings: EMPTY },
     [template, draft, period, state, info.unit, lang, view],
@@ -314,7 +390,7 @@ export function Editor({
     const row = new Map<string, Issue[]>();
     const sev = new Map<string, Severity>();
     const add = (m: Map<string, Issue[]>, k: string, i: Issue) => m.set(k, [...(m.get(k) ?? []), i]);
-    for (const i of [...result.errors, ...result.warnings]) {
+    for (const i of [...conflictIssues, ...result.errors, ...result.warnings]) {
       const pendingRequired = i.id === `cell:${i.cell}` && isEmptyValue(getPath(draft?.values, i.cell));
       if (pendingRequired && !showAll && !touched.has(i.cell)) continue;
       if (i.severity === 'error' || !sev.has(i.cell)) sev.set(i.cell, i.severity);
@@ -329,7 +405,7 @@ export function Editor({
       else add(at, i.cell, i);
     }
     return { at: (p) => at.get(p) ?? EMPTY, row: (p) => row.get(p) ?? EMPTY, severity: (c) => sev.get(c) };
-  }, [result, draft?.values, showAll, touched, template]);
+  }, [result, draft?.values, showAll, touched, template, conflictIssues]);
 
   const blocked = result.errors.length > 0 || unexplainedList.length > 0;
   const blockedReason = blocked
@@ -379,28 +455,74 @@ export function Editor({
     setBusy(null);
   };
 
+  const doExportDraft = async () => {
+    setBusy(t('toolbar.exporting'));
+    await exportFile(t, () => api.call('package.export', { returnId: state!.returnId, draft: true }));
+    setBusy(null);
+  };
+
+  /** The saved draft's differences from the last revision; null when there is no revision (or it cannot be told). */
+  const differences = async (): Promise<Change[] | null> => {
+    const last = state?.revisions.reduce((a, r) => Math.max(a, r.revision), 0);
+    if (!state || !last) return null;
+    await flushNow();
+    return api.call('returns.diff', { returnId: state.returnId, from: last, to: 'draft' }).catch(() => null);
+  };
+
+  // Export: the last revision when the draft is the same; otherwise submit first or a marked draft.
+  const startExport = async () => {
+    if (!state) return;
+    const changes = await differences();
+    const last = state.revisions.reduce((a, r) => Math.max(a, r.revision), 0);
+    if (changes && changes.length === 0 && last) return doExport(last);
+    setOutput({ mode: 'export', changes: changes?.length ?? 0 });
+  };
+
+  // The file is shown first (what would change); the draft changes only on confirmation.
+  const resetImportInput = useRef<() => void>(null);
   const doImport = async (file: File | null) => {
+    resetImportInput.current?.(); // the same file can be chosen again after "Không nhập"
     if (!file || !state) return;
     setBusy(t('toolbar.importing'));
     try {
       await flushNow();
       const data = await readFileBase64(file);
-      const r = await api.call('package.import', { returnId: state.returnId, file: { fileName: file.name, data } });
-      adopt(r.state, false);
-      setShowAll(true);
-      setImportOutcome({
-        fileName: file.name,
-        changes: r.changes,
-        errors: r.errors,
-        warnings: r.warnings,
-        editedOutside: r.editedOutside,
+      const preview = await api.call('package.importPreview', {
+        returnId: state.returnId,
+        file: { fileName: file.name, data },
       });
+      setPendingImport({ fileName: file.name, data, preview });
     } catch (e) {
       setImportOutcome({ fileName: file.name, failure: { message: messageOf(e), details: detailMessages(e) } });
     } finally {
       setBusy(null);
     }
   };
+
+  const applyImport = async (p: PendingImport) => {
+    const r = await api.call('package.import', {
+      returnId: state!.returnId,
+      file: { fileName: p.fileName, data: p.data },
+      draftVersion: p.preview.draftVersion,
+    });
+    adopt(r.state, true);
+    setShowAll(true);
+    setPendingImport(null);
+    setImportOutcome({
+      fileName: p.fileName,
+      changes: r.changes,
+      errors: r.errors,
+      warnings: r.warnings,
+      editedOutside: r.editedOutside,
+    });
+  };
+
+  const printRevision = (r: RevisionInfo) =>
+    setPrinting({
+      stamp: t('print.revision', { n: r.revision, id: r.packageId, at: formatDateTime(r.submittedAt) }),
+    });
+  const printDraft = () =>
+    setPrinting({ stamp: t('print.draft', { at: formatDateTime(new Date().toISOString()) }), draft: true });
 
   const doSubmit = async (by: string): Promise<RevisionInfo> => {
     if (!(await flushNow())) throw new ApiError({ code: 'not_saved', message: t('submit.notSaved') });
@@ -413,23 +535,13 @@ export function Editor({
     return rev;
   };
 
+  // Print: the last revision when the draft is the same; otherwise submit first or a marked draft.
   const startPrint = async () => {
     if (!state) return;
     const latest = state.revisions.reduce<RevisionInfo | null>((a, r) => (!a || r.revision > a.revision ? r : a), null);
-    let stamp = t('print.draft', { at: formatDateTime(new Date().toISOString()) });
-    if (latest) {
-      await flushNow();
-      const changes = await api
-        .call('returns.diff', { returnId: state.returnId, from: latest.revision, to: 'draft' })
-        .catch(() => null);
-      if (changes && changes.length === 0)
-        stamp = t('print.revision', {
-          n: latest.revision,
-          id: latest.packageId,
-          at: formatDateTime(latest.submittedAt),
-        });
-    }
-    setPrinting({ stamp });
+    const changes = await differences();
+    if (latest && changes && changes.length === 0) return printRevision(latest);
+    setOutput({ mode: 'print', changes: changes?.length ?? 0 });
   };
 
   if (!period)
@@ -480,6 +592,7 @@ export function Editor({
           asOf={draft.asOf}
           today={info.today}
           stamp={printing.stamp}
+          draft={printing.draft}
           warnings={result.warnings}
           explanations={draft.explanations}
         />
@@ -487,6 +600,16 @@ export function Editor({
     );
 
   const countBy = (sk: string, list: Issue[]) => list.filter((i) => i.section === sk).length;
+  const submitClick = (then: 'export' | 'print' | null = null) => {
+    if (blocked) {
+      setShowAll(true);
+      setSummaryOpen(true);
+      notifications.show({ color: 'red', title: t('submit.blockedTitle'), message: blockedReason });
+    } else {
+      setSubmitThen(then);
+      setSubmitOpen((n) => n + 1);
+    }
+  };
 
   return (
     <Tabs value={tab} onChange={(v) => v && setTab(v)} keepMounted={false} className="editor editor-tabs">
@@ -519,7 +642,11 @@ export function Editor({
               </Group>
             </div>
           </Group>
-          <SaveIndicator status={status} onRetry={() => void flushNow()} />
+          {sync.conflicts.length > 0 && (status.kind === 'saved' || status.kind === 'idle') ? (
+            <ConflictIndicator count={sync.conflicts.length} />
+          ) : (
+            <SaveIndicator status={status} onRetry={() => void flushNow()} />
+          )}
           <Group gap={6} wrap="nowrap">
             {busy && (
               <Group gap={4} wrap="nowrap">
@@ -528,6 +655,7 @@ export function Editor({
               </Group>
             )}
             <FileButton
+              resetRef={resetImportInput}
               onChange={(f) => void doImport(f)}
               accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             >
@@ -559,18 +687,15 @@ export function Editor({
             >
               {t('toolbar.print')}
             </Button>
-            <Tooltip label={latest ? t('toolbar.exportHint', { n: latest.revision }) : t('toolbar.exportNeedsSubmit')}>
-              <Button
-                size="xs"
-                variant="default"
-                leftSection={<IconDownload size={16} />}
-                disabled={!latest}
-                onClick={() => latest && void doExport(latest.revision)}
-                data-testid="export-button"
-              >
-                {t('toolbar.export')}
-              </Button>
-            </Tooltip>
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconDownload size={16} />}
+              onClick={() => void startExport()}
+              data-testid="export-button"
+            >
+              {t('toolbar.export')}
+            </Button>
             <Button
               size="xs"
               color={blocked ? 'gray' : 'blue'}
@@ -578,13 +703,7 @@ export function Editor({
               aria-describedby={blocked ? 'blocked-reason' : undefined}
               data-blocked={blocked}
               data-testid="submit-button"
-              onClick={() => {
-                if (blocked) {
-                  setShowAll(true);
-                  setSummaryOpen(true);
-                  notifications.show({ color: 'red', title: t('submit.blockedTitle'), message: blockedReason });
-                } else setSubmitOpen((n) => n + 1);
-              }}
+              onClick={() => submitClick()}
             >
               {t('toolbar.submit')}
             </Button>
@@ -594,6 +713,17 @@ export function Editor({
           <Alert color="red" radius={0} py={6} icon={<IconAlertCircle />} role="alert" data-testid="save-error">
             {t('save.error', { reason: status.message })}
           </Alert>
+        )}
+        <ConflictNotice conflicts={sync.conflicts} onResolve={sync.resolve} />
+        {drift && drift.revision === latest?.revision && drift.changes.length > 0 && (
+          <DraftDiffersBanner
+            revision={drift.revision}
+            changes={drift.changes}
+            blocked={blocked}
+            template={template}
+            lang={lang}
+            onSubmit={() => submitClick()}
+          />
         )}
         <IssueSummary
           sections={template.sections}
@@ -667,6 +797,11 @@ export function Editor({
         defaultName={typeof draft.values.unit_info?.preparer === 'string' ? draft.values.unit_info.preparer : ''}
         onSubmit={doSubmit}
         onExport={(n) => void doExport(n)}
+        then={submitThen}
+        onPrint={(r) => {
+          setSubmitOpen(0);
+          printRevision(r);
+        }}
       />
       <HistoryDrawer
         key={`history-${historyOpen}`}
@@ -677,6 +812,47 @@ export function Editor({
         template={template}
         lang={lang}
         onExport={(n) => void doExport(n)}
+      >
+        <KeptDrafts
+          returnId={state.returnId}
+          onRestored={(s, k) => {
+            adopt(s, true);
+            notifications.show({
+              color: 'green',
+              title: t('keptDrafts.restoredTitle'),
+              message: t('keptDrafts.restored', { at: formatDateTime(k.createdAt) }),
+            });
+          }}
+        />
+      </HistoryDrawer>
+      <DraftOutputDialog
+        mode={output?.mode ?? null}
+        onClose={() => setOutput(null)}
+        latest={latest?.revision ?? null}
+        changes={output?.changes ?? 0}
+        blockedReason={blockedReason}
+        onSubmitFirst={() => {
+          const mode = output?.mode ?? null;
+          setOutput(null);
+          submitClick(mode);
+        }}
+        onDraft={() => {
+          const mode = output?.mode;
+          setOutput(null);
+          if (mode === 'print') printDraft();
+          else void doExportDraft();
+        }}
+        onOldRevision={(n) => {
+          setOutput(null);
+          void doExport(n);
+        }}
+      />
+      <ImportPreviewDialog
+        pending={pendingImport}
+        onCancel={() => setPendingImport(null)}
+        onApply={applyImport}
+        template={template}
+        lang={lang}
       />
       <ImportDialog outcome={importOutcome} onClose={() => setImportOutcome(null)} template={template} lang={lang} />
     </Tabs>

@@ -9,6 +9,8 @@ import type { Section, Template } from '../../shared/template/schema.js';
 import { headerRows } from './SectionForm.js';
 import { showValue } from './display.js';
 
+const DRAFT_MARK = 'BẢN NHÁP — CHƯA NỘP';
+
 /**
  * The return as the official paper form (in Vietnamese, as it is signed and sent): one A4 page per
  * biểu with the national heading, the tables and the signature block. Wide tables print landscape.
@@ -23,6 +25,7 @@ export function PrintView({
   stamp,
   warnings,
   explanations,
+  draft = false,
 }: {
   template: Template;
   view: Values;
@@ -33,18 +36,27 @@ export function PrintView({
   stamp: string;
   warnings: Issue[];
   explanations: Record<string, string>;
+  /** Not a submitted revision: "BẢN NHÁP — CHƯA NỘP" on every page (issue 7). */
+  draft?: boolean;
 }) {
   const lang = 'vi';
   const [y, m, d] = today.slice(0, 10).split('-');
   const explained = warnings.filter((w) => explanations[w.id]?.trim());
   const wide = (s: Section) => s.items.some((i) => (i.kind === 'table' || i.kind === 'repeat') && i.columns.length > 8);
   return (
-    <div className="print-root" data-testid="print-view">
+    <div className="print-root" data-testid="print-view" data-draft={draft}>
+      {draft && (
+        // position: fixed in print repeats it on every printed page, continuation pages included.
+        <div className="print-draft-watermark" aria-hidden="true">
+          {DRAFT_MARK}
+        </div>
+      )}
       {template.sections.map((s, si) => {
         const sv = view[s.key] ?? {};
         let n = 0;
         return (
           <div key={s.key} className={`print-page ${wide(s) ? 'print-wide' : ''}`}>
+            {draft && <div className="print-draft-mark">{DRAFT_MARK} — không dùng để ký, gửi hoặc nộp</div>}
             <table className="print-heading">
               <tbody>
                 <tr>

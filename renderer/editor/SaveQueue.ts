@@ -1,7 +1,8 @@
 /**
- * Saves the whole draft after every change: debounced, one call at a time, always the latest
- * payload. A failed save keeps the payload (unless a newer one came) and retries with backoff,
- * so the last change is never dropped.
+ * Saves the draft after every change: debounced, one call at a time, always the latest payload
+ * (the editor's sender turns it into the cells this window changed, see useDraftSync). A failed
+ * save keeps the payload (unless a newer one came) and retries with backoff, so the last change
+ * is never dropped. A sender that had nothing to send answers savedAt null.
  */
 export type SaveStatus =
   | { kind: 'idle'; at: string | null }
@@ -18,7 +19,7 @@ export class SaveQueue<P> {
   private lastSavedAt: string | null;
 
   constructor(
-    private readonly send: (payload: P) => Promise<{ savedAt: string }>,
+    private readonly send: (payload: P) => Promise<{ savedAt: string | null }>,
     private readonly onStatus: (s: SaveStatus) => void,
     private readonly errorMessage: (e: unknown) => string,
     savedAt: string | null,
@@ -52,6 +53,14 @@ export class SaveQueue<P> {
     if (this.pending !== null) throw new Error('not saved');
   }
 
+  /**
+   * Rewrite the payload waiting to be sent (not the one in flight): a save's answer moved the
+   * window's base, and the waiting payload must name the same base (issue 7).
+   */
+  rebase(fn: (payload: P) => P): void {
+    if (this.pending !== null) this.pending = fn(this.pending);
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -76,7 +85,7 @@ export class SaveQueue<P> {
           this.onStatus({ kind: 'saving' });
           try {
             const r = await this.send(payload);
-            this.lastSavedAt = r.savedAt;
+            if (r.savedAt) this.lastSavedAt = r.savedAt;
             this.failures = 0;
           } catch (e) {
             if (this.pending === null) this.pending = payload;

@@ -17,6 +17,7 @@ import type { Issue } from '../../shared/template/rules.js';
 import type { Column, ComputedItem, FieldItem, RepeatItem, Section, TableItem } from '../../shared/template/schema.js';
 import type { Row } from '../../shared/template/model.js';
 import { evaluate } from '../../shared/template/compute.js';
+import { cleanText } from '../../shared/text.js';
 import type { Values } from '../../shared/template/model.js';
 import { Cell, cellId, type Severity } from './cells.js';
 import { showValue } from './display.js';
@@ -107,7 +108,7 @@ export const IssueNotes = memo(function IssueNotes({
                 value={explanations[i.id] ?? ''}
                 placeholder={t('issues.explainPlaceholder')}
                 className={explanations[i.id]?.trim() ? 'explained' : 'unexplained'}
-                onChange={(e) => onExplain(i.id, e.target.value)}
+                onChange={(e) => onExplain(i.id, cleanText(e.target.value))}
               />
             </label>
           )}
@@ -124,15 +125,52 @@ function FormNotes({ issues, p }: { issues: Issue[]; p: SectionFormProps }) {
   );
 }
 
-/** The issues of one table or repeat row, in a full-width row under it (nothing when there are none). */
-function RowNotes({ issues, colSpan, p }: { issues: Issue[]; colSpan: number; p: SectionFormProps }) {
+/**
+ * The issues of one table or repeat row, each under the cell it names (issue 7): a row under the
+ * table row whose note starts at that cell's column (or, near the right edge, ends under it).
+ * Issues about the row as a whole span the row. Nothing when there are none.
+ */
+function RowNotes({
+  issues,
+  colSpan,
+  lead,
+  columns,
+  rowPath,
+  p,
+}: {
+  issues: Issue[];
+  colSpan: number;
+  /** Columns before the first cell column (the row's name or number). */
+  lead: number;
+  columns: Column[];
+  rowPath: string;
+  p: SectionFormProps;
+}) {
   if (!issues.length) return null;
+  const at = (i: Issue) => columns.findIndex((c) => `${rowPath}.${c.key}` === i.cell);
+  const groups = new Map<number, Issue[]>();
+  for (const i of issues) groups.set(at(i), [...(groups.get(at(i)) ?? []), i]);
   return (
-    <tr className="issue-tr">
-      <td colSpan={colSpan}>
-        <FormNotes issues={issues} p={p} />
-      </td>
-    </tr>
+    <>
+      {[...groups.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([col, list]) => {
+          const cell = col >= 0 ? `${rowPath}.${columns[col]!.key}` : undefined;
+          const start = col >= 0 ? lead + col : 0;
+          // Room for a readable note: at least three columns from the cell to the edge; else end under the cell.
+          const fromCell = colSpan - start >= 3;
+          const pad = col < 0 ? 0 : fromCell ? start : 0;
+          const span = col < 0 ? colSpan : fromCell ? colSpan - start : start + 1;
+          return (
+            <tr key={col} className="issue-tr" data-issue-row={rowPath}>
+              {pad > 0 && <td colSpan={pad} className="issue-pad" />}
+              <td colSpan={span} data-issue-at={cell} className={cell ? (fromCell ? 'issue-under-cell' : 'issue-ends-under-cell') : undefined}>
+                <FormNotes issues={list} p={p} />
+              </td>
+            </tr>
+          );
+        })}
+    </>
   );
 }
 
@@ -313,7 +351,7 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
                       );
                     })}
                   </tr>
-                  <RowNotes issues={notes} colSpan={ncols} p={p} />
+                  <RowNotes issues={notes} colSpan={ncols} lead={1} columns={item.columns} rowPath={rowPath} p={p} />
                 </Fragment>
               );
             })}
@@ -451,7 +489,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                       </td>
                     )}
                   </tr>
-                  <RowNotes issues={notes} colSpan={ncols} p={p} />
+                  <RowNotes issues={notes} colSpan={ncols} lead={1} columns={item.columns} rowPath={rowPath} p={p} />
                 </Fragment>
               );
             })}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
 import { parseNumber } from '../../shared/format.js';
+import { cleanLine } from '../../shared/text.js';
 import type { Column } from '../../shared/template/schema.js';
 import { showInput } from './display.js';
 
@@ -81,6 +82,16 @@ function NumberCell(p: CellProps) {
   );
 }
 
+/**
+ * Text as typed or pasted, through the one text rule (shared/text.ts): a vertical tab from Word,
+ * a Unicode line separator or CR LF become a line break, which a one-line cell shows as a space;
+ * invisible controls are dropped; Vietnamese letters in one (NFC) form. Empty is no value.
+ */
+function oneLine(s: string): string | undefined {
+  const clean = cleanLine(s);
+  return clean === '' ? undefined : clean;
+}
+
 function TextCell(p: CellProps) {
   const value =
     typeof p.value === 'string' ? p.value : p.value === undefined || p.value === null ? '' : String(p.value);
@@ -94,7 +105,7 @@ function TextCell(p: CellProps) {
         {...gridAttrs(p)}
         value={value}
         placeholder={p.spec.placeholder}
-        onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value.replace(/\n/g, ' '))}
+        onChange={(e) => p.onChange(p.path, oneLine(e.target.value))}
         onBlur={() => p.onBlur?.(p.path)}
       />
     );
@@ -109,7 +120,7 @@ function TextCell(p: CellProps) {
       value={value}
       placeholder={p.spec.placeholder}
       maxLength={p.spec.maxLength ? p.spec.maxLength + 50 : undefined}
-      onChange={(e) => p.onChange(p.path, e.target.value === '' ? undefined : e.target.value)}
+      onChange={(e) => p.onChange(p.path, oneLine(e.target.value))}
       onBlur={() => p.onBlur?.(p.path)}
     />
   );

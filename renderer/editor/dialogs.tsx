@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   Alert,
   Badge,
@@ -14,7 +14,14 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { IconAlertCircle, IconAlertTriangle, IconCircleCheck, IconDownload, IconInfoCircle } from '@tabler/icons-react';
+import {
+  IconAlertCircle,
+  IconAlertTriangle,
+  IconCircleCheck,
+  IconDownload,
+  IconInfoCircle,
+  IconPrinter,
+} from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Change, RevisionInfo } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
@@ -76,6 +83,8 @@ export function SubmitDialog({
   defaultName,
   onSubmit,
   onExport,
+  then = null,
+  onPrint,
 }: {
   opened: boolean;
   onClose: () => void;
@@ -85,6 +94,9 @@ export function SubmitDialog({
   defaultName: string;
   onSubmit: (by: string) => Promise<RevisionInfo>;
   onExport: (revision: number) => void;
+  /** Opened from "Xuất tệp Excel" or "In" (issue 7): once submitted, offer that for the new revision. */
+  then?: 'export' | 'print' | null;
+  onPrint?: (revision: RevisionInfo) => void;
 }) {
   const { t } = useTranslation();
   const [by, setBy] = useState(defaultName);
@@ -128,10 +140,25 @@ export function SubmitDialog({
           </Alert>
           <Text size="sm">{t('submit.next')}</Text>
           <Group justify="flex-end">
-            <Button variant="light" leftSection={<IconDownload size={16} />} onClick={() => onExport(done.revision)}>
-              {t('toolbar.export')}
-            </Button>
-            <Button onClick={onClose} data-autofocus>
+            {then === 'print' && onPrint ? (
+              <Button
+                leftSection={<IconPrinter size={16} />}
+                onClick={() => onPrint(done)}
+                data-testid="submit-then-print"
+              >
+                {t('submit.thenPrint', { n: done.revision })}
+              </Button>
+            ) : (
+              <Button
+                variant={then === 'export' ? 'filled' : 'light'}
+                leftSection={<IconDownload size={16} />}
+                onClick={() => onExport(done.revision)}
+                data-testid="submit-then-export"
+              >
+                {then === 'export' ? t('submit.thenExport', { n: done.revision }) : t('toolbar.export')}
+              </Button>
+            )}
+            <Button variant={then ? 'default' : 'filled'} onClick={onClose} data-autofocus>
               {t('common.close')}
             </Button>
           </Group>
@@ -183,6 +210,7 @@ export function HistoryDrawer({
   template,
   lang,
   onExport,
+  children,
 }: {
   opened: boolean;
   onClose: () => void;
@@ -191,6 +219,8 @@ export function HistoryDrawer({
   template: Template;
   lang: Lang;
   onExport: (revision: number) => void;
+  /** Shown under the revisions (the kept drafts). */
+  children?: ReactNode;
 }) {
   const { t } = useTranslation();
   const sorted = [...revisions].sort((a, b) => b.revision - a.revision);
@@ -228,98 +258,101 @@ export function HistoryDrawer({
       size="xl"
       title={<Text fw={700}>{t('history.title')}</Text>}
     >
-      {sorted.length === 0 ? (
-        <Alert icon={<IconInfoCircle />} color="blue">
-          {t('history.empty')}
-        </Alert>
-      ) : (
-        <Stack>
-          <Table withTableBorder striped data-testid="history-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('history.rev')}</Table.Th>
-                <Table.Th>{t('history.when')}</Table.Th>
-                <Table.Th>{t('history.who')}</Table.Th>
-                <Table.Th>{t('history.package')}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {sorted.map((r) => (
-                <Table.Tr key={r.revision} data-revision={r.revision}>
-                  <Table.Td>
-                    <Group gap={4}>
-                      <Text fw={600}>{r.revision}</Text>
-                      {r.late && (
-                        <Badge size="xs" color="orange" variant="light">
-                          {t('status.late')}
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{formatDateTime(r.submittedAt)}</Table.Td>
-                  <Table.Td>{r.submittedBy || '—'}</Table.Td>
-                  <Table.Td>
-                    <Code className="package-id">{r.packageId}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="compact-xs"
-                      variant="light"
-                      leftSection={<IconDownload size={13} />}
-                      onClick={() => onExport(r.revision)}
-                    >
-                      {t('history.export')}
-                    </Button>
-                  </Table.Td>
+      <Stack>
+        {sorted.length === 0 ? (
+          <Alert icon={<IconInfoCircle />} color="blue">
+            {t('history.empty')}
+          </Alert>
+        ) : (
+          <>
+            <Table withTableBorder striped data-testid="history-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('history.rev')}</Table.Th>
+                  <Table.Th>{t('history.when')}</Table.Th>
+                  <Table.Th>{t('history.who')}</Table.Th>
+                  <Table.Th>{t('history.package')}</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Text fw={600}>{t('history.compareTitle')}</Text>
-          <Group align="flex-end" gap="sm">
-            <NativeSelect
-              label={t('history.from')}
-              data={revOptions}
-              value={from}
-              onChange={(e) => {
-                setFrom(e.currentTarget.value);
-                setChanges(null);
-              }}
-              data-testid="diff-from"
-            />
-            <NativeSelect
-              label={t('history.to')}
-              data={[{ value: 'draft', label: t('history.draft') }, ...revOptions]}
-              value={to}
-              onChange={(e) => {
-                setTo(e.currentTarget.value);
-                setChanges(null);
-              }}
-              data-testid="diff-to"
-            />
-            <Button onClick={() => void compare()} loading={busy} data-testid="diff-run">
-              {t('history.compare')}
-            </Button>
-          </Group>
-          {error && (
-            <Alert color="red" icon={<IconAlertCircle />} role="alert">
-              {error}
-            </Alert>
-          )}
-          {changes && (
-            <>
-              <Text size="sm" c="dimmed" data-testid="diff-caption">
-                {t('history.caption', {
-                  from: t('history.revision', { n: from }),
-                  to: to === 'draft' ? t('history.draft') : t('history.revision', { n: to }),
-                })}
-              </Text>
-              <ChangesTable changes={changes} template={template} lang={lang} />
-            </>
-          )}
-        </Stack>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {sorted.map((r) => (
+                  <Table.Tr key={r.revision} data-revision={r.revision}>
+                    <Table.Td>
+                      <Group gap={4}>
+                        <Text fw={600}>{r.revision}</Text>
+                        {r.late && (
+                          <Badge size="xs" color="orange" variant="light">
+                            {t('status.late')}
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{formatDateTime(r.submittedAt)}</Table.Td>
+                    <Table.Td>{r.submittedBy || '—'}</Table.Td>
+                    <Table.Td>
+                      <Code className="package-id">{r.packageId}</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <Button
+                        size="compact-xs"
+                        variant="light"
+                        leftSection={<IconDownload size={13} />}
+                        onClick={() => onExport(r.revision)}
+                      >
+                        {t('history.export')}
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <Text fw={600}>{t('history.compareTitle')}</Text>
+            <Group align="flex-end" gap="sm">
+              <NativeSelect
+                label={t('history.from')}
+                data={revOptions}
+                value={from}
+                onChange={(e) => {
+                  setFrom(e.currentTarget.value);
+                  setChanges(null);
+                }}
+                data-testid="diff-from"
+              />
+              <NativeSelect
+                label={t('history.to')}
+                data={[{ value: 'draft', label: t('history.draft') }, ...revOptions]}
+                value={to}
+                onChange={(e) => {
+                  setTo(e.currentTarget.value);
+                  setChanges(null);
+                }}
+                data-testid="diff-to"
+              />
+              <Button onClick={() => void compare()} loading={busy} data-testid="diff-run">
+                {t('history.compare')}
+              </Button>
+            </Group>
+            {error && (
+              <Alert color="red" icon={<IconAlertCircle />} role="alert">
+                {error}
+              </Alert>
+            )}
+            {changes && (
+              <>
+                <Text size="sm" c="dimmed" data-testid="diff-caption">
+                  {t('history.caption', {
+                    from: t('history.revision', { n: from }),
+                    to: to === 'draft' ? t('history.draft') : t('history.revision', { n: to }),
+                  })}
+                </Text>
+                <ChangesTable changes={changes} template={template} lang={lang} />
+              </>
+            )}
+          </>
+        )}
+        {children}
+      </Stack>
     </Drawer>
   );
 }

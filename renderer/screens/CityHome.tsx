@@ -122,7 +122,15 @@ export function CityHome({
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="import">
-          <ImportPanel lang={lang} onImported={changed} />
+          <ImportPanel
+            lang={lang}
+            onImported={changed}
+            period={period}
+            onOpenPeriod={(p) => {
+              setPeriod(p);
+              go('/city/completeness');
+            }}
+          />
         </Tabs.Panel>
         <Tabs.Panel value="completeness">
           {periodPicker}

@@ -16,6 +16,11 @@ export function StatusBadges({ row }: { row: PeriodRow }) {
   const { t } = useTranslation();
   return (
     <Group gap={4} wrap="wrap">
+      {row.status === 'before_start' && (
+        <Badge color="gray" variant="outline" data-status="before_start">
+          {t('status.before_start')}
+        </Badge>
+      )}
       {row.status === 'not_started' && (
         <Badge color="gray" variant="light">
           {t('status.not_started')}
@@ -85,6 +90,11 @@ export function Periods({
         </Text>
         <SendNowButton />
       </Group>
+      {info.firstPeriod && (
+        <Text size="sm" mb="sm" data-testid="first-period-note">
+          {t('periods.firstPeriod', { period: periodLabel(info.firstPeriod, lang) })}
+        </Text>
+      )}
       {error && (
         <RetryAlert
           message={error}
@@ -114,7 +124,7 @@ export function Periods({
                 key={r.code}
                 tabIndex={0}
                 data-period={r.code}
-                className="period-row"
+                className={r.status === 'before_start' ? 'period-row period-before-start' : 'period-row'}
                 onClick={() => onOpen(r.code)}
                 onKeyDown={(e) => {
                   if (e.key === 'Enter' || e.key === ' ') {
@@ -147,7 +157,7 @@ export function Periods({
                 <Table.Td ta="right">
                   <Button
                     size="xs"
-                    variant={!r.updatedAt && !r.revision ? 'filled' : 'light'}
+                    variant={r.status === 'before_start' ? 'subtle' : !r.updatedAt && !r.revision ? 'filled' : 'light'}
                     rightSection={<IconChevronRight size={14} />}
                     tabIndex={-1}
                     onClick={(e) => {

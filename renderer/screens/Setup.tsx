@@ -3,8 +3,27 @@ import { Alert, Button, Card, Container, Group, Radio, Select, Stack, Text, Titl
 import { IconAlertTriangle, IconBuildingBank, IconHomeCheck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo, Role, Unit } from '../../shared/contract.js';
+import type { Lang } from '../../shared/i18n.js';
+import type { Period } from '../../shared/periods.js';
+import { defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow } from '../../shared/periods.js';
+import type { Template } from '../../shared/template/schema.js';
 import { matchesQuery } from '../../shared/text.js';
 import { api, messageOf } from '../api.js';
+
+/** The periods a commune may start with (oldest first), and the one suggested when the list gives none. */
+function firstPeriodChoices(template: Template | null, today: string, fromList: string | undefined): { options: Period[]; suggested: string | null } {
+  if (!template) return { options: [], suggested: fromList ?? null };
+  const year = +today.slice(0, 4);
+  // Last year, this year and next year.
+  const options = [...defaultPeriods(template.periodTypes, `${year + 1}-01-01`), ...defaultPeriods(template.periodTypes, `${year - 1}-01-01`)]
+    .filter((p, i, all) => p.year >= year - 1 && all.findIndex((q) => q.code === p.code) === i);
+  const listed = fromList ? parsePeriod(fromList) : null;
+  if (listed && !options.some((p) => p.code === listed.code)) options.push(listed);
+  options.sort((a, b) => periodWindow(a).end.localeCompare(periodWindow(b).end));
+  // Suggested: the first period whose deadline has not passed (the one the office files next).
+  const open = options.find((p) => periodDeadline(p, template.deadlineDay) >= today);
+  return { options, suggested: listed?.code ?? open?.code ?? null };
+}
 
 /** First start: the role of this installation and, for a commune, its unit from the unit list. */
 export function Setup({
@@ -22,15 +41,34 @@ export function Setup({
   const [unitCode, setUnitCode] = useState<string | null>(info.unit?.code ?? null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [template, setTemplate] = useState<Template | null>(null);
+  // The first period the officer picked, for the unit it was picked for.
+  const [picked, setPicked] = useState<{ unit: string; period: string } | null>(null);
+  const lang = info.lang as Lang;
 
   useEffect(() => {
     api
       .call('units.list', {})
       .then((r) => setUnits(r.units))
       .catch((e) => setError(messageOf(e)));
-  }, []);
+    const first = info.templates[0];
+    if (first)
+      api
+        .call('templates.get', { id: first.id, version: first.version })
+        .then((tpl) => setTemplate(tpl as Template))
+        .catch((e) => setError(messageOf(e)));
+  }, [info.templates]);
 
   const data = useMemo(() => (units ?? []).map((u) => ({ value: u.code, label: u.name })), [units]);
+  const unit = units?.find((u) => u.code === unitCode);
+  const choices = useMemo(() => firstPeriodChoices(template, info.today, unit?.firstPeriod), [template, info.today, unit?.firstPeriod]);
+  // Picked by the officer, else the one already confirmed for this unit, else the city's (or the suggestion).
+  const firstPeriod =
+    picked && picked.unit === unitCode
+      ? picked.period
+      : unitCode && unitCode === info.unit?.code && info.firstPeriod
+        ? info.firstPeriod
+        : choices.suggested;
 
   const submit = async () => {
     setError(null);
@@ -40,7 +78,12 @@ export function Setup({
     }
     setBusy(true);
     try {
-      onDone(await api.call('app.setup', role === 'commune' ? { role, unitCode: unitCode! } : { role }));
+      onDone(
+        await api.call(
+          'app.setup',
+          role === 'commune' ? { role, unitCode: unitCode!, ...(firstPeriod ? { firstPeriod } : {}) } : { role },
+        ),
+      );
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -118,6 +161,24 @@ export function Setup({
                 maxDropdownHeight={220}
                 comboboxProps={{ position: 'bottom-start', middlewares: { flip: false, shift: true } }}
               />
+            )}
+            {role === 'commune' && unitCode && firstPeriod && (
+              <Stack gap={6} data-testid="first-period">
+                <Text fw={600}>{t('setup.firstPeriodValue', { period: periodLabel(firstPeriod, lang) })}</Text>
+                <Select
+                  label={t('setup.firstPeriodLabel')}
+                  data={choices.options.map((p) => ({ value: p.code, label: periodLabel(p, lang) }))}
+                  value={firstPeriod}
+                  onChange={(v) => v && unitCode && setPicked({ unit: unitCode, period: v })}
+                  allowDeselect={false}
+                  maw={260}
+                  data-testid="first-period-select"
+                  comboboxProps={{ position: 'bottom-start', middlewares: { flip: false, shift: true } }}
+                />
+                <Text size="sm" c="dimmed">
+                  {unit?.firstPeriod ? t('setup.firstPeriodFromList') : t('setup.firstPeriodDefault')} {t('setup.firstPeriodHint')}
+                </Text>
+              </Stack>
             )}
             {error && (
               <Alert color="red" icon={<IconAlertTriangle />} role="alert">

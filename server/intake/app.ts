@@ -6,7 +6,7 @@
  */
 import Fastify from 'fastify';
 import JSZip from 'jszip';
-import type { FastifyError, FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Template } from '../../shared/index.js';
 import { AppError, parsePeriod, parseTemplate, templateKey } from '../../shared/index.js';
 import { loadXlsx, packageFileName } from '../../core/packages.js';
@@ -16,6 +16,7 @@ import type { IntakeErrorBody, PackageReceipt, PackageSummary } from './api.js';
 import { API_PREFIX, DecisionInputSchema, XLSX_CONTENT_TYPE } from './api.js';
 import type { IntakeDb } from './db.js';
 import { IntakeError, refuse } from './errors.js';
+import { clientErrorHandler } from '../client-errors.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.js';
 import type { TokenInfo } from './tokens.js';
@@ -36,6 +37,7 @@ import {
 } from './store.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitOptions = { capacity: 20, refillPerSecond: 0.2 };
 const JSON_BODY_LIMIT = 1024 * 1024;
 const MAX_STATUS_IDS = 500;
 
@@ -66,6 +68,12 @@ export interface IntakeAppOptions {
   maxUnpackedBytes?: number;
   /** Token bucket per token (or per address without a token); false turns it off. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Failed authentications (unknown or revoked token) per client address, whatever token was
+   * guessed; once spent, the address gets 429 until it refills. Default 20 at once, then one per
+   * 5 s; false turns it off.
+   */
+  authFailureLimit?: RateLimitOptions | false;
   logger?: FastifyServerOptions['logger'];
   /** Behind a reverse proxy (TLS), to take the client address from X-Forwarded-For. */
   trustProxy?: FastifyServerOptions['trustProxy'];
@@ -112,6 +120,21 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     logger: opts.logger ?? false,
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: opts.trustProxy ?? false,
+    // Fastify's own refusals (a malformed URL such as /%c0%ae, a request Node cannot parse) in the
+    // intake's Vietnamese shape, not Fastify's English.
+    frameworkErrors: (err, req, reply) => {
+      req.log.info({ err }, 'intake request refused before routing');
+      return (reply as FastifyReply)
+        .code(400)
+        .header('cache-control', 'no-store')
+        .send(errorBody(refuse.invalidInput('địa chỉ yêu cầu có ký tự mã hoá sai nên máy chủ không đọc được')));
+    },
+    clientErrorHandler: clientErrorHandler((status, message) => ({
+      code: 'invalid_input',
+      message,
+      action: 'act',
+      serverTime: now(),
+    })),
   });
 
   // ---- reference data: seed what the app ships, read what the city published --------------------
@@ -166,13 +189,26 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     });
   }
 
+  // Guessing tokens: each guess has a bucket of its own above, so failures count per address
+  // (req.ip: the socket's address, or X-Forwarded-For only when trustProxy says so).
+  const authFailures =
+    opts.authFailureLimit === false ? null : new TokenBuckets(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  const failedAuth = (req: FastifyRequest, e: IntakeError): IntakeError => {
+    if (authFailures && authFailures.take(`ip:${req.ip}`) > 0) {
+      req.log.warn({ ip: req.ip }, 'intake: too many failed authentications');
+    }
+    return e;
+  };
+
   const tokenOf = new WeakMap<FastifyRequest, TokenInfo>();
   const auth = (need: 'unit' | 'city' | 'any') => async (req: FastifyRequest) => {
     const token = bearer(req);
     if (!token) throw refuse.tokenMissing();
+    const blocked = authFailures?.peek(`ip:${req.ip}`) ?? 0;
+    if (blocked > 0) throw refuse.tooManyFailedAuth(blocked);
     const info = await findToken(db, token);
-    if (!info) throw refuse.tokenUnknown();
-    if (info.revokedAt) throw refuse.tokenRevoked();
+    if (!info) throw failedAuth(req, refuse.tokenUnknown());
+    if (info.revokedAt) throw failedAuth(req, refuse.tokenRevoked());
     if (need === 'city' && info.scope !== 'city') throw refuse.cityOnly();
     if (need === 'unit' && info.scope !== 'unit') throw refuse.unitOnly();
     tokenOf.set(req, info);
@@ -308,6 +344,8 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     const reason = parsed.data.reason?.trim() || null;
     if (state === 'returned' && !reason)
       throw refuse.invalidInput('khi trả lại gói phải ghi lý do để đơn vị biết cần sửa gì');
+    if (state === 'refused' && !reason)
+      throw refuse.invalidInput('khi không nhận được gói phải ghi lý do để đơn vị biết');
     if (!(await getPackageSummary(db, packageId))) throw refuse.packageNotFound(packageId);
     const { decidedAt } = await recordDecision(db, { packageId, state, reason, tokenId: who(req).id });
     return { packageId, state, reason, decidedAt, serverTime: now() };

@@ -41,7 +41,8 @@ export interface TokensTable {
 
 export interface DecisionsTable {
   package_id: string;
-  state: 'accepted' | 'returned';
+  /** refused: the city could not import the package yet (issue 7 item 11). */
+  state: 'accepted' | 'returned' | 'refused';
   reason: string | null;
   decided_at: string;
   token_id: string;

@@ -160,6 +160,14 @@ export const refuse = {
       'wait',
       { retryAfterSeconds },
     ),
+  tooManyFailedAuth: (retryAfterSeconds: number) =>
+    new IntakeError(
+      429,
+      'rate_limited',
+      `Máy này đã gửi mã truy cập sai quá nhiều lần nên máy chủ thành phố tạm không nhận. Hãy kiểm tra lại mã truy cập trong phần Cài đặt (chép đủ, không thừa dấu cách), chờ khoảng ${retryAfterSeconds} giây rồi gửi lại.`,
+      'act',
+      { retryAfterSeconds },
+    ),
   internal: (cause?: unknown) =>
     new IntakeError(
       500,

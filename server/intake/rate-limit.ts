@@ -32,6 +32,14 @@ export class TokenBuckets {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.opts.refillPerSecond));
   }
 
+  /** The seconds to wait before `key` may take one (0: it may now), without taking anything. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.opts.capacity, b.tokens + ((this.now() - b.at) / 1000) * this.opts.refillPerSecond);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.opts.refillPerSecond));
+  }
+
   /** Forget buckets that have refilled completely (they behave like new ones); at worst the oldest. */
   private evictFull(now: number): void {
     for (const [k, b] of this.buckets)

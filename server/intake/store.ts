@@ -142,16 +142,22 @@ export async function getPackageSummary(db: IntakeDb, packageId: string): Promis
 
 export async function recordDecision(
   db: IntakeDb,
-  d: { packageId: string; state: 'accepted' | 'returned'; reason: string | null; tokenId: string },
+  d: { packageId: string; state: 'accepted' | 'returned' | 'refused' | 'received'; reason: string | null; tokenId: string },
 ): Promise<{ decidedAt: string }> {
   const decidedAt = new Date().toISOString();
+  if (d.state === 'received') {
+    // The city imported a package it had refused: the refusal goes, a review decision never does.
+    await db.kysely.deleteFrom('decisions').where('package_id', '=', d.packageId).where('state', '=', 'refused').execute();
+    return { decidedAt };
+  }
+  const state = d.state;
   await db.kysely
     .insertInto('decisions')
-    .values({ package_id: d.packageId, state: d.state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId })
+    .values({ package_id: d.packageId, state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId })
     .onConflict((oc) =>
       oc
         .column('package_id')
-        .doUpdateSet({ state: d.state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId }),
+        .doUpdateSet({ state, reason: d.reason, decided_at: decidedAt, token_id: d.tokenId }),
     )
     .execute();
   return { decidedAt };

@@ -31,6 +31,19 @@ export function parseTemplate(data: unknown): Template {
       checkExpr(r.left, r.id);
       checkExpr(r.right, r.id);
     }
+    // Every rule names the cell to fix: it must be a cell of the template.
+    if (r.check === 'compare' && r.forEachRow && r.target) {
+      const found = findItem(t, r.forEachRow);
+      const cols = found && (found.item.kind === 'table' || found.item.kind === 'repeat') ? found.item.columns : [];
+      if (!cols.some((c) => c.key === r.target)) problems.push(`${r.id}: target ${r.target} is not a column of ${r.forEachRow}`);
+    }
+    const cells =
+      r.check === 'unique' || r.check === 'pattern' ? [r.table]
+      : r.check === 'changeFromPrevious' ? r.paths
+      : r.check === 'compare' ? [r.forEachRow ?? r.target]
+      : [r.target];
+    for (const cell of cells)
+      if (cell && !known.has(cell.split('.').slice(0, 2).join('.'))) problems.push(`${r.id}: unknown cell ${cell}`);
   }
   function checkExpr(e: Expr, where: string, cols?: Set<string>): void {
     if (typeof e === 'number') return;

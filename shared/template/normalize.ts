@@ -1,5 +1,6 @@
 import type { Template } from './schema.js';
 import type { Row, Values } from './model.js';
+import { xmlSafeText } from '../text.js';
 
 function isEmpty(v: unknown): boolean {
   return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
@@ -7,7 +8,7 @@ function isEmpty(v: unknown): boolean {
 
 /**
  * The values of a return as the template knows them: only input cells (computed cells dropped),
- * empty cells and empty table rows left out, texts trimmed, multi-choices in template order.
+ * empty cells and empty table rows left out, texts trimmed and XML-safe (shared/text.ts), multi-choices in template order.
  * Two returns with the same content normalise to the same JSON, whatever their source
  * (the form, a JSON file, a workbook read back).
  */
@@ -56,7 +57,7 @@ export function normalizeValues(t: Template, values: Values): Values {
 
 function cleanCell(v: unknown, type: string, options?: { value: string }[]): unknown {
   if (typeof v === 'string') {
-    const s = v.trim();
+    const s = xmlSafeText(v).trim();
     return s === '' ? undefined : s;
   }
   if (type === 'multi' && Array.isArray(v)) {

@@ -5,18 +5,24 @@ import type { Period } from '../periods.js';
 import { periodWindow } from '../periods.js';
 import type { Column, Expr, FieldItem, Rule, Template } from './schema.js';
 import type { Row, Values } from './model.js';
-import { cellLabel, getPath } from './model.js';
+import { cellLabel, findItem, getPath } from './model.js';
 import { computeView, evaluate, num } from './compute.js';
+import { textProblem } from '../text.js';
 
 export type Severity = 'error' | 'warning';
 export interface Issue {
   /** Stable key of this finding; the key of its explanation in `explanations`. */
   id: string;
   severity: Severity;
-  /** Where it is: a field, a table row (procedures.fields.ho_tich) or a repeat row (hq.sites.0). */
+  /**
+   * The cell to fix (section.repeat.0.column, section.table.row.column, section.field), for every
+   * check and every rule; a whole table (section.repeat) only when the rule is about the table itself.
+   */
   path: string;
-  /** The exact cell to jump to, when there is one. */
+  /** The same cell (kept for callers that read `cell`). */
   cell: string;
+  /** The table or repeat row the cell is in (section.table.row, section.repeat.0), when it is in one. */
+  row?: string;
   section: string;
   message: string;
 }
@@ -33,6 +39,8 @@ export interface ValidationContext {
   lang?: Lang;
   /** computeView of the same values, when the caller has it already (the form computes it for display). */
   view?: Values;
+  /** The explanations (giải trình), checked for characters that must not be saved. */
+  explanations?: Record<string, string>;
 }
 
 const MSG = {
@@ -47,6 +55,8 @@ const MSG = {
   bad_boolean: { vi: '{cell}: hãy chọn Có hoặc Không.', en: '{cell}: choose Yes or No.' },
   too_long: { vi: '{cell}: dài quá {max} ký tự. Hãy viết ngắn lại.', en: '{cell}: longer than {max} characters. Shorten it.' },
   too_many_rows: { vi: '{cell}: nhiều nhất {max} dòng. Hãy bỏ bớt dòng.', en: '{cell}: at most {max} rows.' },
+  bad_char: { vi: '{cell}: có {name} ({code}) không được phép trong báo cáo. Hãy xóa ký tự đó (hoặc gõ lại nội dung ô) rồi lưu lại.', en: '{cell}: contains {name} ({code}), which a report cannot hold. Delete it (or retype the cell) and save again.' },
+  bad_char_explanation: { vi: 'Giải trình cho cảnh báo "{cell}": có {name} ({code}) không được phép trong báo cáo. Hãy xóa ký tự đó (hoặc gõ lại giải trình) rồi lưu lại.', en: 'Explanation of the warning "{cell}": contains {name} ({code}), which a report cannot hold. Delete it (or retype the explanation) and save again.' },
   as_of_outside: { vi: '{section}: ngày "số liệu tính đến" {date} nằm ngoài kỳ báo cáo ({start} – {end}). Hãy chọn một ngày trong kỳ.', en: '{section}: the as-of date {date} is outside the period ({start} – {end}). Choose a date within the period.' },
 };
 
@@ -60,6 +70,10 @@ function checkCell(
   value: unknown,
   lang: Lang,
 ): { key: keyof typeof MSG; params: Record<string, string | number> } | null {
+  if (typeof value === 'string') {
+    const bad = textProblem(value);
+    if (bad) return { key: 'bad_char', params: { ...bad } };
+  }
   const empty = value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
   if (empty) return spec.required ? { key: 'required', params: {} } : null;
   switch (spec.type) {
@@ -134,11 +148,18 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
   const view = ctx.view ?? computeView(t, values, ctx.period.year);
   const errors: Issue[] = [];
   const warnings: Issue[] = [];
-  const push = (severity: Severity, id: string, path: string, cell: string, message: string) =>
-    (severity === 'error' ? errors : warnings).push({ id, severity, path, cell, section: path.split('.')[0]!, message });
+  /** Every issue names the cell to fix; `row` is the table or repeat row that cell is in, if any. */
+  const push = (severity: Severity, id: string, cell: string, message: string, row?: string) =>
+    (severity === 'error' ? errors : warnings).push({
+      id, severity, path: cell, cell, ...(row ? { row } : {}), section: cell.split('.')[0]!, message,
+    });
+  const rowOf = (cell: string) => {
+    const kind = findItem(t, cell)?.item.kind;
+    return (kind === 'table' || kind === 'repeat') && cell.split('.').length >= 4 ? cell.split('.').slice(0, 3).join('.') : undefined;
+  };
   const typeIssue = (path: string, spec: Parameters<typeof checkCell>[0], value: unknown) => {
     const bad = checkCell(spec, value, lang);
-    if (bad) push('error', `cell:${path}`, path, path, fill(tx(MSG[bad.key], lang), { cell: cellLabel(t, path, lang), ...bad.params }));
+    if (bad) push('error', `cell:${path}`, path, fill(tx(MSG[bad.key], lang), { cell: cellLabel(t, path, lang), ...bad.params }), rowOf(path));
   };
 
   // 1. Types, required cells, row limits — all derived from the template.
@@ -154,7 +175,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
       } else if (item.kind === 'repeat') {
         const rows = Array.isArray(sv[item.key]) ? (sv[item.key] as Row[]) : [];
         if (rows.length > item.maxRows)
-          push('error', `cell:${base}`, base, base, fill(tx(MSG.too_many_rows, lang), { cell: cellLabel(t, base, lang), max: item.maxRows }));
+          push('error', `cell:${base}`, base, fill(tx(MSG.too_many_rows, lang), { cell: cellLabel(t, base, lang), max: item.maxRows }));
         rows.forEach((row, i) => {
           for (const c of item.columns) if (!c.expr) typeIssue(`${base}.${i}.${c.key}`, c, row?.[c.key]);
         });
@@ -166,7 +187,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
   for (const [sk, date] of Object.entries(ctx.asOf ?? {})) {
     const section = t.sections.find((s) => s.key === sk);
     if (section && (date < win.start || date > win.end))
-      push('error', `asof:${sk}`, sk, sk, fill(tx(MSG.as_of_outside, lang), {
+      push('error', `asof:${sk}`, sk, fill(tx(MSG.as_of_outside, lang), {
         section: `${section.code} ${tx(section.title, lang)}`, date: fmtDate(date), start: fmtDate(win.start), end: fmtDate(win.end),
       }));
   }
@@ -194,18 +215,19 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
             const rowName = item.kind === 'table'
               ? tx(item.rows.find((x) => x.key === key)!.label, lang)
               : `${tx(item.rowLabel, lang)} ${Number(key) + 1}`;
-            const year = 'year' in (item.columns.find((c) => c.key === rule.target) ?? {});
+            const year = 'year' in (item.columns.find((c) => c.key === ruleCell(rule)) ?? {});
             const show = (v: number) => (year ? String(v) : formatNumber(v, 2));
-            push(rule.severity, `${rule.id}:${item.kind === 'table' ? key : Number(key) + 1}`, rowPath, `${rowPath}.${rule.target}`,
-              `${t.sections.find((s) => s.key === sk)!.code}, ` + fill(msg, { row: rowName, left: show(l), right: show(r) }));
+            push(rule.severity, `${rule.id}:${item.kind === 'table' ? key : Number(key) + 1}`, `${rowPath}.${ruleCell(rule)}`,
+              `${t.sections.find((s) => s.key === sk)!.code}, ` + fill(msg, { row: rowName, left: show(l), right: show(r) }), rowPath);
           }
         } else {
           if (readsEmpty(rule.left, view) || readsEmpty(rule.right, view)) return;
           const l = evaluate(rule.left, { view, periodYear: ctx.period.year });
           const r = evaluate(rule.right, { view, periodYear: ctx.period.year });
           if (typeof l !== 'number' || typeof r !== 'number' || compare(l, rule.op, r)) return;
-          const section = t.sections.find((s) => s.key === rule.target.split('.')[0])!;
-          push(rule.severity, rule.id, rule.target, rule.target, `${section.code}, ` + fill(msg, { left: formatNumber(l, 2), right: formatNumber(r, 2) }));
+          const cell = ruleCell(rule);
+          const section = t.sections.find((s) => s.key === cell.split('.')[0])!;
+          push(rule.severity, rule.id, cell, `${section.code}, ` + fill(msg, { left: formatNumber(l, 2), right: formatNumber(r, 2) }));
         }
         return;
       }
@@ -228,16 +250,16 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
             if (idx.length > 1) {
               const value = String(rows[idx[0]!]![rule.column]);
               for (const i of idx.slice(1))
-                push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}`, `${rule.table}.${i}.${rule.column}`,
-                  `${code}, ` + fill(msg, { value, rows: idx.map((x) => x + 1).join(', ') }));
+                push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}.${rule.column}`,
+                  `${code}, ` + fill(msg, { value, rows: idx.map((x) => x + 1).join(', ') }), `${rule.table}.${i}`);
             }
         } else {
           const re = new RegExp(rule.pattern);
           rows.forEach((r, i) => {
             const v = r?.[rule.column];
             if (typeof v === 'string' && v.trim() && !re.test(v.trim().toUpperCase()))
-              push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}`, `${rule.table}.${i}.${rule.column}`,
-                `${code}, ` + fill(msg, { row: `${rowLabel} ${i + 1}`, value: v }));
+              push(rule.severity, `${rule.id}:${i + 1}`, `${rule.table}.${i}.${rule.column}`,
+                `${code}, ` + fill(msg, { row: `${rowLabel} ${i + 1}`, value: v }), `${rule.table}.${i}`);
           });
         }
         return;
@@ -247,7 +269,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
         const v = num(getPath(view, rule.target));
         if (!range || v === null || (v >= range[0] && v <= range[1])) return;
         const code = t.sections.find((s) => s.key === rule.target.split('.')[0])!.code;
-        push(rule.severity, rule.id, rule.target, rule.target, `${code}, ` + fill(msg, {
+        push(rule.severity, rule.id, rule.target, `${code}, ` + fill(msg, {
           value: formatNumber(v, 2), type: unitTypeName(ctx.unitType!, lang), min: formatNumber(range[0]), max: formatNumber(range[1]),
         }));
         return;
@@ -260,7 +282,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
           if (now === null || before === null || before === 0) continue;
           const change = (now - before) / before;
           if (Math.abs(change) <= rule.threshold) continue;
-          push(rule.severity, `${rule.id}:${p}`, p, p, fill(msg, {
+          push(rule.severity, `${rule.id}:${p}`, p, fill(msg, {
             label: cellLabel(t, p, lang), value: formatNumber(now, 2), previous: formatNumber(before, 2),
             change: `${change > 0 ? '+' : ''}${formatRate(change)}`,
           }));
@@ -269,7 +291,40 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
       }
     }
   }
+
+  // 3. Explanations (giải trình): the same text rule as the cells; the issue sits at its warning's cell.
+  for (const [id, text] of Object.entries(ctx.explanations ?? {})) {
+    const bad = typeof text === 'string' ? textProblem(text) : null;
+    if (!bad) continue;
+    const w = warnings.find((x) => x.id === id);
+    const cell = w?.cell ?? `explanations.${id}`;
+    push('error', `explain:${id}`, cell, fill(tx(MSG.bad_char_explanation, lang), { cell: w ? cellLabel(t, w.cell, lang) : id, ...bad }), w?.row);
+  }
   return { errors, warnings };
+}
+
+/**
+ * The cell a rule is about (what a person must change): its `target` (a column of the row for a
+ * rule on every row, a path otherwise); without one, the last input cell the rule reads.
+ */
+export function ruleCell(rule: Extract<Rule, { check: 'compare' }>): string {
+  if (rule.target) return rule.target;
+  const refs: string[] = [];
+  const walk = (e: Expr): void => {
+    if (typeof e === 'number') return;
+    if ('ref' in e) refs.push(e.ref);
+    else if ('col' in e) refs.push(e.col);
+    else if ('count' in e) refs.push(e.count);
+    else if ('sum' in e) e.sum.forEach(walk);
+    else if ('sub' in e) e.sub.forEach(walk);
+    else if ('div' in e) e.div.forEach(walk);
+    else if ('max' in e) e.max.forEach(walk);
+    else if ('min' in e) e.min.forEach(walk);
+    else if ('band' in e) walk(e.band);
+  };
+  walk(rule.left);
+  walk(rule.right);
+  return refs.at(-1) ?? rule.id;
 }
 
 /** Warnings that still lack an explanation (giải trình). */

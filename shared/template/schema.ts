@@ -128,7 +128,11 @@ export const RuleSchema = z.discriminatedUnion('check', [
       ...ruleBase,
       check: z.literal('compare'),
       forEachRow: z.string().optional(),
-      target: z.string(),
+      /**
+       * The cell to fix when the rule fails: a column of the row with forEachRow, a path otherwise.
+       * Optional: without it, the last cell the rule reads (rules.ts ruleCell).
+       */
+      target: z.string().optional(),
       left: ExprSchema,
       op: z.enum(['<=', '<', '=', '>=', '>']),
       right: ExprSchema,

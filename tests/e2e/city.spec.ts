@@ -293,6 +293,11 @@ test('unit list: replaced from a CSV; the added and removed units are shown; the
   const chooser = page.waitForEvent('filechooser');
   await page.getByTestId('units-import').click();
   await (await chooser).setFiles(path.join(dir, 'danh-muc-moi.csv'));
+  // A preview first (issue 7 item 10): nothing changes until the clerk confirms.
+  await expect(page.getByTestId('units-preview')).toBeVisible();
+  await expect(page.getByTestId('units-versions').locator('tbody tr')).toHaveCount(1);
+  await page.getByTestId('units-confirm').click();
+  await expect(page.getByTestId('units-result')).toBeVisible();
   await expect(page.getByTestId('units-added')).toContainText(fx.added.name);
   await expect(page.getByTestId('units-removed')).toContainText(fx.dropped.name);
   await expect(page.getByTestId('units-current')).toContainText('114 đơn vị');
@@ -300,6 +305,9 @@ test('unit list: replaced from a CSV; the added and removed units are shown; the
   await shot(page, '16-units-replaced');
 
   await page.getByRole('tab', { name: 'Tình hình nộp' }).click();
+  // The period keeps the list it was first used with until the clerk moves it (issue 7 item 10).
+  await page.getByTestId('period-list-move').click();
+  await page.getByTestId('period-list-confirm').click();
   await expect(page.getByTestId('unlisted')).toContainText(fx.dropped.name);
   await expect(page.getByTestId('count-submitted')).toContainText('19');
   await shot(page, '17-completeness-unlisted');

@@ -154,7 +154,8 @@ test('the commune enters the address and its token once; the submitted return is
   const indicator = page.getByTestId('connection-indicator');
   await expect(indicator).toHaveText(NOT_CONFIGURED);
   await expect(periodRow(page)).toContainText('Đã nộp (lần 1)');
-  await expect(badge(page)).toHaveText('Chờ gửi');
+  // Not configured: no delivery state at all (issue 7: "Chờ gửi" would promise a sending that cannot happen).
+  await expect(badge(page)).toHaveCount(0);
   await shot(page, '10a-commune-not-configured');
 
   await configure(page, unitToken, 'Mã truy cập của đơn vị', '10b-commune-settings');

@@ -34,8 +34,8 @@ describe('validate', () => {
     const frac = out.errors.find((e) => e.id === 'cell:procedures.fields.ho_tich.done_late')!;
     expect(frac.path).toBe('procedures.fields.ho_tich.done_late');
     expect(frac.message).toMatch(/phải là số nguyên/);
-    expect(out.errors.find((e) => e.id === 'procedures.balance:ho_tich')!.path).toBe('procedures.fields.ho_tich');
-    expect(out.warnings).toEqual([expect.objectContaining({ id: 'vehicles.plate_format:1', path: 'vehicles.cars.0', message: expect.stringMatching(/không giống biển số Việt Nam/) })]);
+    expect(out.errors.find((e) => e.id === 'procedures.balance:ho_tich')!.path).toBe('procedures.fields.ho_tich.received_total');
+    expect(out.warnings).toEqual([expect.objectContaining({ id: 'vehicles.plate_format:1', path: 'vehicles.cars.0.plate', message: expect.stringMatching(/không giống biển số Việt Nam/) })]);
   });
 
   it('an explained warning passes', async () => {

@@ -3,7 +3,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, truncateSync, statSync, w
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStack, runCli, startWeb } from '../helpers/cli.js';
-import { sampleReturn, sampleValues, tempDir } from '../helpers/sample.js';
+import { wholeDraftInput } from '../helpers/core.js';
+import { loadResources } from '../../core/resources.js';
+import { resourcesDir, sampleReturn, sampleValues, tempDir } from '../helpers/sample.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let ok: string;
@@ -152,10 +154,13 @@ describe('web', () => {
       await post(web.url, 'app.setup', { role: 'commune', unitCode: '11948' });
       const st = (await post(web.url, 'returns.open', { template: 'BC-CX', period: '2026-Q2' })).result;
       const v = sampleValues();
+      const t = loadResources(resourcesDir).getTemplate('BC-CX', 1)!;
+      let cur = { ...st, explanations: {} };
       for (let i = 1; i <= 40; i++) {
         v.unit_info.population = 1000 + i; // one keystroke
-        const r = await post(web.url, 'returns.saveDraft', { returnId: st.returnId, values: v, explanations: {}, asOf: st.asOf });
+        const r = await post(web.url, 'returns.saveDraft', wholeDraftInput(t, cur, { values: v }));
         expect(r.ok).toBe(true);
+        cur = { ...cur, values: structuredClone(v), draftVersion: r.result.draftVersion };
         last = 1000 + i;
       }
     } finally {

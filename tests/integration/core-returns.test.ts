@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/handlers.js';
-import { call, openCore } from '../helpers/core.js';
+import { call, inputsOf, openCore, saveWhole } from '../helpers/core.js';
 import { sampleReturn, tempDir } from '../helpers/sample.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -46,7 +46,7 @@ describe('periods and drafts', () => {
     const st = await call(c, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
     expect(st.asOf).toEqual({ unit_info: '2026-06-14', staff: '2026-06-14', hq: '2026-06-14', vehicles: '2026-06-14', procedures: '2026-06-14' });
     expect((await call(c, 'periods.list', { template: 'BC-CX' })).find((r) => r.code === '2026-Q2')!.status).toBe('not_started');
-    await call(c, 'returns.saveDraft', { returnId: st.returnId, values: { unit_info: { population: 5 } }, explanations: {}, asOf: st.asOf });
+    await saveWhole(c, '2026-Q2', { values: { unit_info: { population: 5 } } });
     const after = (await call(c, 'periods.list', { template: 'BC-CX' })).find((r) => r.code === '2026-Q2')!;
     expect(after).toMatchObject({ status: 'draft', hasDraft: true, revision: null });
   });
@@ -56,18 +56,19 @@ describe('periods and drafts', () => {
     const st = await call(c, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
     expect(st).toMatchObject({ draftVersion: 0, savedAt: null, revisions: [], previous: null, values: {} });
     const values = sampleReturn().values;
-    const s1 = await call(c, 'returns.saveDraft', { returnId: st.returnId, values, explanations: { x: 'vì sao' }, asOf: { ...st.asOf, staff: '2026-06-01' } });
+    const s1 = await saveWhole(c, '2026-Q2', { values, explanations: { x: 'vì sao' }, asOf: { ...st.asOf, staff: '2026-06-01' } });
     expect(s1.draftVersion).toBe(1);
-    const s2 = await call(c, 'returns.saveDraft', { returnId: st.returnId, values, explanations: { x: 'vì sao' }, asOf: { ...st.asOf, staff: '2026-06-01' } });
-    expect(s2.draftVersion).toBe(2);
+    // Saving the same content again changes nothing, so the version stays (issue 7: saves name their changes).
+    const s2 = await saveWhole(c, '2026-Q2', { values, explanations: { x: 'vì sao' }, asOf: { ...st.asOf, staff: '2026-06-01' } });
+    expect(s2.draftVersion).toBe(1);
     await c.close();
     core = await openCore(tmp.file('c.sqlite'));
     const again = await call(core, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
     expect(again.returnId).toBe(st.returnId);
-    expect(again.values).toEqual(values);
+    expect(again.values).toEqual(inputsOf(values));
     expect(again.explanations).toEqual({ x: 'vì sao' });
     expect(again.asOf.staff).toBe('2026-06-01');
-    expect(again.draftVersion).toBe(2);
+    expect(again.draftVersion).toBe(1);
     expect(again.savedAt).toBe(s2.savedAt);
   });
 
@@ -75,7 +76,7 @@ describe('periods and drafts', () => {
     const c = await commune();
     await expect(call(c, 'returns.open', { template: 'BC-CX', period: '2026-M05' })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(call(c, 'returns.open', { template: 'NOPE', period: '2026-Q2' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(call(c, 'returns.saveDraft', { returnId: 999, values: {}, explanations: {}, asOf: {} })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call(c, 'returns.saveDraft', { returnId: 999, baseVersion: 0, changes: [] })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 
@@ -85,7 +86,7 @@ describe('submission refusals', () => {
     const st = await call(c, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
     const v = sampleReturn().values;
     v.staff.nhdkct_leave_paid = 20; // more paid than approved
-    await call(c, 'returns.saveDraft', { returnId: st.returnId, values: v, explanations: {}, asOf: st.asOf });
+    await saveWhole(c, '2026-Q2', { values: v });
     const err = await call(c, 'returns.submit', { returnId: st.returnId }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/Chưa nộp được báo cáo: còn 1 lỗi/) });
     const details = (err as { details: { errors: { id: string; message: string }[] } }).details;
@@ -98,7 +99,7 @@ describe('submission refusals', () => {
     const st = await call(c, 'returns.open', { template: 'BC-CX', period: '2026-Q2' });
     const v = sampleReturn().values;
     v.staff.blocks.government.cbcc_present = 35; // over quota
-    await call(c, 'returns.saveDraft', { returnId: st.returnId, values: v, explanations: {}, asOf: st.asOf });
+    await saveWhole(c, '2026-Q2', { values: v });
     const err = await call(c, 'returns.submit', { returnId: st.returnId }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'refused', message: expect.stringMatching(/1 cảnh báo chưa có giải trình/) });
     expect((err as { details: { warnings: { id: string }[] } }).details.warnings.map((w) => w.id)).toEqual(['staff.present_over_quota:government']);

@@ -110,8 +110,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           );
         expect(await intake.count()).toBe(6);
         for (const id of packageIds) expect(await intake.count(id)).toBe(1);
-        // At least the two uploads whose answer was cut were answered 200 (already stored) when retried.
-        expect(uploads.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+        // The uploads whose answer was cut are not uploaded again: the client asks their status
+        // first (issue 7 item 14), so no upload is answered 200 (already stored).
+        expect(uploads.filter((s) => s === 200)).toEqual([]);
 
         // The city pulls through the same link until nothing is left.
         city = await openNode(tmp.file('city.sqlite'), { delivery: { autoStart: false, requestTimeoutMs: 5_000 } });
@@ -178,7 +179,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
         // The link did cut, in both directions, and still nothing was stored twice.
         const st = proxy.stats();
-        expect(st.cut).toBeGreaterThanOrEqual(Math.floor(st.connections / 4));
+        // (Fewer than half: a small request, such as the status asked after a lost answer, ends
+        // before the random byte chosen to cut it.)
+        expect(st.cut).toBeGreaterThanOrEqual(Math.floor(st.connections / 6));
         expect(st.cutUp).toBeGreaterThan(0);
         expect(st.cutDown).toBeGreaterThan(0);
         expect(await intake.count()).toBe(6);

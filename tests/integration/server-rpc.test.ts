@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReturnState } from '../../shared/index.js';
 import type { Core } from '../../core/handlers.js';
 import { buildServer, listen } from '../../server/app.js';
-import { openCore } from '../helpers/core.js';
+import { inputsOf, openCore, wholeDraftInput } from '../helpers/core.js';
 import { sampleReturn, tempDir } from '../helpers/sample.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -46,10 +46,10 @@ describe('HTTP transport', () => {
     expect(setup.status).toBe(200);
     expect(setup.json.result).toMatchObject({ unit: { name: 'Đặc khu Bạch Long Vĩ' } });
     const st = (await rpc(url, 'returns.open', { template: 'BC-CX', period: '2026-Q2' })).json.result as ReturnState;
-    const saved = await rpc(url, 'returns.saveDraft', { returnId: st.returnId, values: sampleReturn().values, explanations: {}, asOf: st.asOf });
+    const saved = await rpc(url, 'returns.saveDraft', wholeDraftInput(core!.resources.getTemplate('BC-CX', 1)!, st, { values: sampleReturn().values }));
     expect(saved.json).toMatchObject({ ok: true, result: { draftVersion: 1 } });
     const again = (await rpc(url, 'returns.open', { template: 'BC-CX', period: '2026-Q2' })).json.result as ReturnState;
-    expect(again.values).toEqual(sampleReturn().values);
+    expect(again.values).toEqual(inputsOf(sampleReturn().values));
   });
 
   it('refuses bad input with 400 and a Vietnamese message naming the field, never a stack', async () => {
@@ -59,10 +59,10 @@ describe('HTTP transport', () => {
     expect(r.json).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(r.json.error!.message).toMatch(/^Dữ liệu gửi lên không hợp lệ \(role: .*Hãy kiểm tra lại/);
     noStack(r.text);
-    const extra = await rpc(url, 'returns.saveDraft', { returnId: 'one', values: {}, explanations: {}, asOf: { hq: '14/06/2026' }, admin: true });
+    const extra = await rpc(url, 'returns.saveDraft', { returnId: 'one', baseVersion: 0, changes: [{ path: '', after: 1 }], admin: true });
     expect(extra.status).toBe(400);
     expect(extra.json.error!.message).toMatch(/returnId/);
-    expect(extra.json.error!.message).toMatch(/asOf\.hq/);
+    expect(extra.json.error!.message).toMatch(/changes\.0\.path/);
     noStack(extra.text);
     const notJson = await rpc(url, 'app.info', '{not json');
     expect(notJson.status).toBe(400);

@@ -124,7 +124,7 @@ describe('the rules of DOMAIN.md', () => {
     (v.procedures!.fields as any).ho_tich.done_late = 2;
     const r = check(v);
     expect(ids(r.errors)).toEqual(['procedures.balance:ho_tich']);
-    expect(r.errors[0]).toMatchObject({ path: 'procedures.fields.ho_tich', cell: 'procedures.fields.ho_tich.received_total' });
+    expect(r.errors[0]).toMatchObject({ path: 'procedures.fields.ho_tich.received_total', cell: 'procedures.fields.ho_tich.received_total', row: 'procedures.fields.ho_tich' });
     expect(r.errors[0]!.message).toBe(
       'Biểu 05, Hộ tịch: tổng số hồ sơ nhận (177) phải bằng đã giải quyết + đang giải quyết + trả lại, rút hồ sơ (178). Hãy sửa các ô của dòng này cho khớp.',
     );

@@ -1,0 +1,291 @@
+/**
+ * Automatic rolling backups of the database (issue 7, item 6), with SQLite's backup API: a
+ * consistent copy even while the app writes. They live in `backups/` beside the database, named
+ * `<file>.<UTC time>[-n].<reason>.sqlite`, each verified (quick_check) before it is kept.
+ * Kept: the 10 most recent, and the newest of each of the last 14 days.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { BackupInfo, BackupReason } from '../shared/index.js';
+import { AppError } from '../shared/index.js';
+import type { DB } from './db.js';
+import { APPLICATION_ID, damagedDb, migrateConnection, quickCheck, storageError } from './db.js';
+
+export { APPLICATION_ID };
+
+export const KEEP_RECENT = 10;
+export const KEEP_DAYS = 14;
+const REASONS: readonly BackupReason[] = ['submit', 'import', 'daily', 'manual', 'before-restore'];
+
+export function backupsDir(dbPath: string): string {
+  return path.join(path.dirname(path.resolve(dbPath)), 'backups');
+}
+
+function stampOf(d: Date): string {
+  return d.toISOString().replace(/[-:.]/g, '');
+}
+/** 20260510T030000123Z → 2026-05-10T03:00:00.123Z */
+function isoOf(stamp: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/.exec(stamp)!;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+}
+/** The day in Vietnam (UTC+7) of a moment, ISO. */
+function vnDay(iso: string): string {
+  return new Date(new Date(iso).getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+interface Parsed extends BackupInfo {
+  seq: number;
+}
+
+function parseName(dbPath: string, name: string): Parsed | null {
+  const base = path.basename(dbPath);
+  if (!name.startsWith(`${base}.`)) return null;
+  const m = /^(\d{8}T\d{9}Z)(?:-(\d+))?\.([a-z-]+)\.sqlite$/.exec(name.slice(base.length + 1));
+  if (!m || !REASONS.includes(m[3] as BackupReason)) return null;
+  return { name, createdAt: isoOf(m[1]!), reason: m[3] as BackupReason, size: 0, seq: Number(m[2] ?? 0) };
+}
+
+function listParsed(dbPath: string): Parsed[] {
+  const dir = backupsDir(dbPath);
+  if (!existsSync(dir)) return [];
+  const out: Parsed[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = parseName(dbPath, name);
+    if (!p) continue;
+    try {
+      p.size = statSync(path.join(dir, name)).size;
+    } catch {
+      continue; // removed meanwhile (pruned by another process)
+    }
+    out.push(p);
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
+}
+
+/** The backups of a database, newest first. */
+export function listBackups(dbPath: string): BackupInfo[] {
+  return listParsed(dbPath).map(({ name, createdAt, reason, size }) => ({ name, createdAt, reason, size }));
+}
+
+/** Remove what the rule does not keep: the 10 most recent, and the newest of each of the last 14 days. */
+export function pruneBackups(dbPath: string, at: Date, protect?: string): void {
+  const all = listParsed(dbPath);
+  const keep = new Set(all.slice(0, KEEP_RECENT).map((b) => b.name));
+  if (protect) keep.add(protect);
+  const today = vnDay(at.toISOString());
+  const oldest = new Date(new Date(`${today}T00:00:00Z`).getTime() - (KEEP_DAYS - 1) * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  const seenDays = new Set<string>();
+  for (const b of all) {
+    const day = vnDay(b.createdAt);
+    if (day < oldest || seenDays.has(day)) continue;
+    seenDays.add(day);
+    keep.add(b.name);
+  }
+  for (const b of all) if (!keep.has(b.name)) rmSync(path.join(backupsDir(dbPath), b.name), { force: true });
+}
+
+/** Open a copy read-write, make it a single self-contained file (no WAL) and check it. */
+function verifyCopy(file: string, source: string): void {
+  const d = new Database(file, { fileMustExist: true });
+  try {
+    d.pragma('journal_mode = DELETE');
+    const check = quickCheck(d);
+    if (check !== 'ok') throw new AppError('db_damaged', damagedDb(source), { quickCheck: check });
+  } finally {
+    d.close();
+  }
+}
+
+/** Check a backup before it replaces the database: ours, readable and whole. */
+function checkBackup(file: string, name: string): void {
+  let d: Database.Database | undefined;
+  try {
+    d = new Database(file, { readonly: true, fileMustExist: true });
+    const id = d.pragma('application_id', { simple: true }) as number;
+    const check = quickCheck(d);
+    if (id !== APPLICATION_ID || check !== 'ok')
+      throw new AppError(
+        'refused',
+        `Bản sao lưu "${name}" bị hỏng hoặc không phải của ứng dụng này nên không khôi phục được. Hãy chọn một bản sao lưu khác; dữ liệu hiện tại chưa bị thay đổi.`,
+        { quickCheck: check, applicationId: id },
+      );
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError(
+      'refused',
+      `Không đọc được bản sao lưu "${name}". Hãy chọn một bản sao lưu khác; dữ liệu hiện tại chưa bị thay đổi.`,
+      undefined,
+      { cause: e },
+    );
+  } finally {
+    d?.close();
+  }
+}
+
+function uniqueName(dbPath: string, at: Date, reason: BackupReason): string {
+  const dir = backupsDir(dbPath);
+  const base = `${path.basename(dbPath)}.${stampOf(at)}`;
+  for (let n = 0; ; n++) {
+    const name = `${base}${n ? `-${n}` : ''}.${reason}.sqlite`;
+    if (!existsSync(path.join(dir, name)) && !existsSync(path.join(dir, `${name}.tmp`))) return name;
+  }
+}
+
+/**
+ * Write one backup of an open database: the backup API into a temp file, verified, then renamed
+ * into place and older ones pruned. A failure leaves no partial file and says why in Vietnamese
+ * (a full disk, a damaged database).
+ */
+export async function createBackup(
+  sqlite: Database.Database,
+  dbPath: string,
+  reason: BackupReason,
+  at: Date,
+  protect?: string,
+): Promise<BackupInfo> {
+  const dir = backupsDir(dbPath);
+  let tmp: string | undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+    const name = uniqueName(dbPath, at, reason);
+    tmp = path.join(dir, `${name}.tmp`);
+    await sqlite.backup(tmp);
+    verifyCopy(tmp, dbPath);
+    renameSync(tmp, path.join(dir, name));
+    tmp = undefined;
+    pruneBackups(dbPath, at, protect);
+    return { name, createdAt: at.toISOString(), reason, size: statSync(path.join(dir, name)).size };
+  } catch (e) {
+    if (tmp) for (const f of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+    throw storageError(e, path.join(dir, 'x'));
+  }
+}
+
+function backupPath(dbPath: string, name: string): string {
+  if (!parseName(dbPath, name) || !existsSync(path.join(backupsDir(dbPath), name)))
+    throw new AppError(
+      'not_found',
+      `Không có bản sao lưu "${name}" của tệp dữ liệu này. Hãy chọn một bản trong danh sách sao lưu (lệnh "backup list" hoặc màn hình "Sao lưu").`,
+    );
+  return path.join(backupsDir(dbPath), name);
+}
+
+/**
+ * Restore while the app has the database open (browser mode, Electron): the backup API copies the
+ * backup into the live file under SQLite's locks, so every connection sees the restored content;
+ * the schema is then brought up to date. The current content is backed up first.
+ */
+export async function restoreLive(
+  sqlite: Database.Database,
+  db: Kysely<DB>,
+  dbPath: string,
+  name: string,
+  at: Date,
+): Promise<{ restored: BackupInfo; safety: BackupInfo }> {
+  const file = backupPath(dbPath, name);
+  checkBackup(file, name);
+  const restored = listBackups(dbPath).find((b) => b.name === name)!;
+  const safety = await createBackup(sqlite, dbPath, 'before-restore', at, name);
+  const src = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    await src.backup(dbPath);
+  } catch (e) {
+    throw storageError(e, dbPath);
+  } finally {
+    src.close();
+  }
+  await migrateConnection(sqlite, db);
+  return { restored, safety };
+}
+
+/**
+ * Restore with nothing open (the command line): works on a damaged database too. The current
+ * file is kept first: as a verified backup when it is whole, otherwise copied as it is
+ * (`…damaged.sqlite-bad`, not offered for restore) so nothing is lost.
+ */
+export async function restoreClosed(
+  dbPath: string,
+  name: string,
+  at: Date,
+): Promise<{ restored: BackupInfo; safety: string | null }> {
+  const file = backupPath(dbPath, name);
+  checkBackup(file, name);
+  const restored = listBackups(dbPath).find((b) => b.name === name)!;
+  let safety: string | null = null;
+  let whole = false;
+  if (existsSync(dbPath)) {
+    let cur: Database.Database | undefined;
+    try {
+      cur = new Database(dbPath, { fileMustExist: true });
+      cur.pragma('busy_timeout = 10000');
+      whole = quickCheck(cur) === 'ok' && cur.pragma('application_id', { simple: true }) === APPLICATION_ID;
+      if (whole) safety = (await createBackup(cur, dbPath, 'before-restore', at, name)).name;
+    } catch (e) {
+      if (e instanceof AppError && e.code !== 'db_damaged') throw e;
+      whole = false;
+    } finally {
+      cur?.close();
+    }
+    if (!whole) {
+      safety = `${path.basename(dbPath)}.${stampOf(at)}.damaged.sqlite-bad`;
+      mkdirSync(backupsDir(dbPath), { recursive: true });
+      try {
+        copyFileSync(dbPath, path.join(backupsDir(dbPath), safety));
+        if (existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, path.join(backupsDir(dbPath), `${safety}-wal`));
+      } catch (e) {
+        throw storageError(e, dbPath);
+      }
+    }
+  }
+  const src = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (whole) {
+      // Under SQLite's locks: a running app sees the restored content.
+      await src.backup(dbPath);
+    } else {
+      const tmp = `${dbPath}.restoring`;
+      await src.backup(tmp);
+      for (const f of [`${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+      renameSync(tmp, dbPath);
+    }
+  } catch (e) {
+    rmSync(`${dbPath}.restoring`, { force: true });
+    throw storageError(e, dbPath);
+  } finally {
+    src.close();
+  }
+  return { restored, safety };
+}
+
+export interface Backups {
+  /** A backup before a write that matters (submit, import), or by hand. */
+  auto(reason: BackupReason): Promise<BackupInfo>;
+  /** Once a day on open: nothing when today already has a backup. */
+  daily(): Promise<void>;
+  list(): BackupInfo[];
+  restore(name: string): Promise<{ restored: BackupInfo; safety: BackupInfo }>;
+}
+
+export function createBackups(deps: {
+  sqlite: Database.Database;
+  db: Kysely<DB>;
+  dbPath: string;
+  now: () => Date;
+}): Backups {
+  const { sqlite, db, dbPath, now } = deps;
+  return {
+    auto: (reason) => createBackup(sqlite, dbPath, reason, now()),
+    daily: async () => {
+      const today = vnDay(now().toISOString());
+      if (listBackups(dbPath).some((b) => vnDay(b.createdAt) === today)) return;
+      await createBackup(sqlite, dbPath, 'daily', now());
+    },
+    list: () => listBackups(dbPath),
+    restore: (name) => restoreLive(sqlite, db, dbPath, name, now()),
+  };
+}
