@@ -206,7 +206,7 @@ describe('refusals: every one with a Vietnamese reason, nothing stored', () => {
       ['hong.xlsx', good.bytes.subarray(0, 5000), /bị hỏng.*Hãy/],
       ['la.xlsx', zipOf([{ fileName: 'a.txt', bytes: Buffer.from('x') }]), /Hãy/],
       ['tu-lap.xlsx', plain, /không phải là gói báo cáo do ứng dụng lập.*Hãy dùng tệp được xuất/],
-      ['la-don-vi.xlsx', stranger.bytes, /Mã đơn vị 99999 không có trong danh sách đơn vị hiện hành.*cập nhật danh sách đơn vị/],
+      ['la-don-vi.xlsx', stranger.bytes, /Mã đơn vị 99999 không có trong danh sách đơn vị hiện hành.*cập nhật danh mục đơn vị.*Thay danh mục từ tệp/],
       ['loi.xlsx', withErrors.bytes, /Số liệu trong gói có 1 lỗi nên không nhận: .*Hãy báo đơn vị sửa/],
       ['tron.xlsx', swapped, new RegExp(`ghi là báo cáo của .* \\(mã ${good.unit}\\), nhưng các trang của tệp ghi đơn vị .*\\(mã ${other.unit}\\)`)],
       ['v2.xlsx', newer.bytes, /phiên bản 2.*Hãy/],
