@@ -378,6 +378,7 @@ const CONFLICTS_HINT =
 
 async function cmdConflicts(opts: { db?: string; template: string; period?: string; json?: boolean }, io: Io): Promise<number> {
   if (!opts.db) throw new Refusal('Thiếu --db: hãy chỉ tệp cơ sở dữ liệu của Thành phố, ví dụ conflicts --db city.sqlite.');
+  existingDb(opts.db);
   return withCore(opts.db, async (core) => {
     await core.city.claimCity();
     const list = await core.handlers['city.conflicts']({ template: opts.template, ...(opts.period ? { period: opts.period } : {}) });
@@ -407,6 +408,7 @@ async function cmdConflictResolve(id: string, opts: { db: string; keep: string }
     throw new Refusal(`"${id}" không phải mã xung đột. Hãy dùng mã số ở đầu dòng của lệnh "conflicts --db ${opts.db}".`);
   if (opts.keep !== 'existing' && opts.keep !== 'incoming')
     throw new Refusal('--keep phải là existing (giữ gói đã có) hoặc incoming (giữ gói mới).');
+  existingDb(opts.db);
   return withCore(opts.db, async (core) => {
     await core.city.claimCity();
     const r = await core.handlers['city.resolveConflict']({ conflictId, keep: opts.keep as 'existing' | 'incoming' });
@@ -416,6 +418,7 @@ async function cmdConflictResolve(id: string, opts: { db: string; keep: string }
 }
 
 async function cmdConsolidate(opts: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
+  existingDb(opts.db); // a mistyped path is not a new, empty city (0/114 on a workbook)
   return withCore(opts.db, async (core) => {
     await core.city.claimCity();
     const c = await core.city.consolidation(opts.template, opts.period);
@@ -474,7 +477,16 @@ async function unitListChange(
     if (res.added.length) io.out(`Thêm ${res.added.length}: ${names(res.added)}`);
     if (res.removed.length) io.out(`Bỏ ${res.removed.length}: ${names(res.removed)}`);
     if (res.renamed.length) io.out(`Đổi tên ${res.renamed.length}: ${res.renamed.slice(0, 10).map((r) => `${r.before} → ${r.after}`).join(', ')}`);
-    if (!res.added.length && !res.removed.length && !res.renamed.length) io.out('Không có đơn vị nào thay đổi so với danh sách trước.');
+    const firsts = res.firstPeriods ?? [];
+    const first = (p: string | null) => (p ? periodLabel(p) : 'không đặt');
+    if (firsts.length)
+      io.out(
+        `Đổi kỳ báo cáo đầu tiên ${firsts.length}: ${firsts
+          .slice(0, 10)
+          .map((f) => `${f.name} (${first(f.before)} → ${first(f.after)})`)
+          .join(', ')}${firsts.length > 10 ? `, … (${firsts.length - 10} đơn vị khác)` : ''}`,
+      );
+    if (!res.added.length && !res.removed.length && !res.renamed.length && !firsts.length) io.out('Không có đơn vị nào thay đổi so với danh sách trước.');
     if (res.dryRun && res.askAgain) io.out(`Lưu ý: ${res.askAgain} Khi nhập thật, hãy thêm --yes.`);
   }
   return EXIT_OK;
@@ -486,10 +498,12 @@ async function cmdUnitsImport(file: string, opts: UnitListCliOptions, io: Io): P
 }
 
 async function cmdUnitsRestore(version: string, opts: UnitListCliOptions, io: Io): Promise<number> {
+  existingDb(opts.db);
   return unitListChange(opts, io, (core, o) => core.city.restoreUnitList(version, o));
 }
 
 async function cmdUnitsExport(opts: { db: string; version?: string; out?: string }, io: Io): Promise<number> {
+  existingDb(opts.db);
   const file = await withCore(opts.db, async (core) => core.handlers['units.export']({ version: opts.version }));
   const bytes = Buffer.from(file.data, 'base64');
   if (opts.out) {

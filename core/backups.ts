@@ -175,6 +175,35 @@ function backupPath(dbPath: string, name: string): string {
   return path.join(backupsDir(dbPath), name);
 }
 
+/** The AUTOINCREMENT counters of a database (table → last id given). */
+function sequences(sqlite: Database.Database): Map<string, number> {
+  try {
+    return new Map(sqlite.prepare<[], { name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence').all().map((r) => [r.name, r.seq]));
+  } catch {
+    return new Map(); // no AUTOINCREMENT table yet
+  }
+}
+
+/**
+ * After a restore, ids are never given again: a window still open on a report created after the
+ * backup keeps its report's id, and that id must not come back as another period's report (its
+ * saves would then write there). Each counter goes back up to what it was before the restore.
+ */
+function keepSequences(sqlite: Database.Database, before: Map<string, number>): void {
+  const now = sequences(sqlite);
+  const tables = new Set(sqlite.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name));
+  const update = sqlite.prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?');
+  const insert = sqlite.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
+  sqlite.transaction(() => {
+    for (const [name, seq] of before) {
+      if (!tables.has(name)) continue;
+      const cur = now.get(name);
+      if (cur === undefined) insert.run(name, seq);
+      else if (cur < seq) update.run(seq, name);
+    }
+  })();
+}
+
 /**
  * Restore while the app has the database open (browser mode, Electron): the backup API copies the
  * backup into the live file under SQLite's locks, so every connection sees the restored content;
@@ -191,6 +220,7 @@ export async function restoreLive(
   checkBackup(file, name);
   const restored = listBackups(dbPath).find((b) => b.name === name)!;
   const safety = await createBackup(sqlite, dbPath, 'before-restore', at, name);
+  const ids = sequences(sqlite);
   const src = new Database(file, { readonly: true, fileMustExist: true });
   try {
     await src.backup(dbPath);
@@ -200,6 +230,7 @@ export async function restoreLive(
     src.close();
   }
   await migrateConnection(sqlite, db);
+  keepSequences(sqlite, ids);
   return { restored, safety };
 }
 
@@ -218,13 +249,17 @@ export async function restoreClosed(
   const restored = listBackups(dbPath).find((b) => b.name === name)!;
   let safety: string | null = null;
   let whole = false;
+  let ids = new Map<string, number>();
   if (existsSync(dbPath)) {
     let cur: Database.Database | undefined;
     try {
       cur = new Database(dbPath, { fileMustExist: true });
       cur.pragma('busy_timeout = 10000');
       whole = quickCheck(cur) === 'ok' && cur.pragma('application_id', { simple: true }) === APPLICATION_ID;
-      if (whole) safety = (await createBackup(cur, dbPath, 'before-restore', at, name)).name;
+      if (whole) {
+        safety = (await createBackup(cur, dbPath, 'before-restore', at, name)).name;
+        ids = sequences(cur);
+      }
     } catch (e) {
       if (e instanceof AppError && e.code !== 'db_damaged') throw e;
       whole = false;
@@ -247,6 +282,13 @@ export async function restoreClosed(
     if (whole) {
       // Under SQLite's locks: a running app sees the restored content.
       await src.backup(dbPath);
+      const restoredDb = new Database(dbPath, { fileMustExist: true });
+      try {
+        restoredDb.pragma('busy_timeout = 10000');
+        keepSequences(restoredDb, ids);
+      } finally {
+        restoredDb.close();
+      }
     } else {
       const tmp = `${dbPath}.restoring`;
       await src.backup(tmp);

@@ -36,7 +36,8 @@ import {
   xmlSafeText,
 } from '../shared/index.js';
 import type { DraftChange } from '../shared/draft.js';
-import { draftGet, draftLabel, draftPaths, draftSet, isDraftPath, sameDraftValue } from '../shared/draft.js';
+import { draftGet, draftLabel, draftPaths, draftSet, isDraftPath, mergeRepeatRows, sameDraftValue } from '../shared/draft.js';
+import { findItem } from '../shared/template/model.js';
 import type { SaveConflict } from '../shared/contract.js';
 import type { DB } from './db.js';
 import { backupDatabase, openDatabase, storageError } from './db.js';
@@ -446,6 +447,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       let cur: Content = contentOf(row);
       const applied = new Set<string>();
       const conflicts: SaveConflict[] = [];
+      const merged = new Set<string>();
       for (const c of changes) {
         if (!isDraftPath(t, c.path))
           throw new AppError('invalid_input', `Mẫu ${t.id} không có ô "${c.path}". Hãy tải lại màn hình rồi nhập lại; dữ liệu đã lưu không thay đổi.`);
@@ -458,6 +460,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         if (sameDraftValue(stored, c.before)) {
           cur = draftSet(cur, c.path, c.after);
           applied.add(c.path);
+          continue;
+        }
+        // A repeat list changed by another writer too: its rows merged where unambiguous (a car added in each window).
+        const item = findItem(t, c.path)?.item;
+        const rows = item?.kind === 'repeat' ? mergeRepeatRows(c.before, c.after, stored, item.maxRows) : undefined;
+        if (rows) {
+          cur = draftSet(cur, c.path, rows);
+          applied.add(c.path);
+          merged.add(c.path);
         } else conflicts.push({ path: c.path, label: draftLabel(t, c.path, lang), mine: c.after ?? null, theirs: stored });
       }
       // What others changed since the writer's base; every unit when the log does not cover it.
@@ -468,9 +479,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         .all(row.id, baseVersion, row.draft_version);
       const complete = baseVersion <= row.draft_version && logs.length === row.draft_version - baseVersion;
       const changedSince = complete ? new Set(logs.flatMap((l) => parseJson<string[]>(l.paths_json))) : new Set(draftPaths(t, cur));
-      // The writer knows its own cells: those written, already equal, or in conflict (reported above).
-      const own = new Set(changes.map((c) => c.path));
-      const others = [...changedSince]
+      // The writer knows its own cells: those written, already equal, or in conflict (reported above);
+      // a merged list is not what it sent, so it is told the stored list.
+      const own = new Set(changes.map((c) => c.path).filter((p) => !merged.has(p)));
+      const others = [...new Set([...changedSince, ...merged])]
         .filter((p) => !own.has(p))
         .map((p) => ({ path: p, label: draftLabel(t, p, lang), value: draftGet(cur, p) }));
       if (!applied.size) return { savedAt: row.updated_at ?? now().toISOString(), draftVersion: row.draft_version, conflicts, others };

@@ -13,13 +13,13 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
-import { IconAlertTriangle, IconBuildingCommunity, IconDatabase, IconSwitchHorizontal } from '@tabler/icons-react';
+import { IconAlertTriangle, IconBuildingCommunity, IconDatabase, IconLogout, IconSwitchHorizontal } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo } from '../shared/contract.js';
 import type { Lang } from '../shared/i18n.js';
 import type { Template } from '../shared/template/schema.js';
 import { parseTemplate } from '../shared/template/model.js';
-import { api, messageOf } from './api.js';
+import { api, loginInUse, logout, messageOf } from './api.js';
 import { setUiLanguage } from './i18n/index.js';
 import { Setup } from './screens/Setup.js';
 import { Backups } from './screens/Backups.js';
@@ -62,6 +62,17 @@ export function App() {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+
+  const [login, setLogin] = useState(false);
+  useEffect(() => {
+    void loginInUse().then(setLogin);
+  }, []);
+  const [logoutFailed, setLogoutFailed] = useState(false);
+  const signOut = async () => {
+    setLogoutFailed(false);
+    if (await logout()) window.location.assign(new URL('login', document.baseURI).href);
+    else setLogoutFailed(true);
+  };
 
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
@@ -218,10 +229,24 @@ export function App() {
                     </ActionIcon>
                   </Tooltip>
                 )}
+                {login && (
+                  <Tooltip label={t('app.logout')}>
+                    <ActionIcon variant="subtle" onClick={() => void signOut()} aria-label={t('app.logout')} data-testid="header-logout">
+                      <IconLogout size={18} />
+                    </ActionIcon>
+                  </Tooltip>
+                )}
               </Group>
             </Group>
           </AppShell.Header>
-          <AppShell.Main>{body}</AppShell.Main>
+          <AppShell.Main>
+            {logoutFailed && (
+              <Alert color="red" icon={<IconAlertTriangle />} role="alert" withCloseButton onClose={() => setLogoutFailed(false)} mb="sm">
+                {t('app.logoutFailed')}
+              </Alert>
+            )}
+            {body}
+          </AppShell.Main>
         </AppShell>
       </DeliveryProvider>
     </DatesProvider>

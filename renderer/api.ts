@@ -50,6 +50,16 @@ export const NETWORK_MESSAGE =
 export const LOGIN_MESSAGE =
   'Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Đang chuyển tới trang đăng nhập; hãy đăng nhập lại, những gì đã lưu vẫn an toàn.';
 
+/** The session is gone while typed values wait to be saved: the page stays, and says how to log in again. */
+export const loginKeepMessage = (loginUrl: string) =>
+  `Phiên đăng nhập đã hết hạn (hoặc ứng dụng trên máy chủ vừa khởi động lại) nên những gì vừa nhập CHƯA được lưu; chúng vẫn còn trên màn hình này, đừng tải lại hay đóng trang. Hãy mở một thẻ mới tại ${loginUrl}, đăng nhập, rồi quay lại thẻ này: ứng dụng sẽ tự lưu.`;
+
+let unsavedWork: () => boolean = () => false;
+/** The editor says whether typed values wait to be saved; a missing session then does not leave the page (they would be lost). */
+export function setUnsavedWork(fn: (() => boolean) | null): void {
+  unsavedWork = fn ?? (() => false);
+}
+
 /** The Vietnamese sentence for anything thrown. */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) return e.message;
@@ -78,6 +88,29 @@ export function detailMessages(e: unknown): string[] {
     .filter(Boolean);
 }
 
+/** Whether the page was opened through a login (browser mode beyond loopback): the header then offers to log out. */
+export async function loginInUse(): Promise<boolean> {
+  if (window.api) return false;
+  try {
+    const res = await fetch('api/session');
+    if (!res.ok) return false;
+    const body = (await res.json()) as { result?: { login?: unknown } };
+    return body.result?.login === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Close the session on the server (POST /logout); false when the server could not be reached. */
+export async function logout(): Promise<boolean> {
+  try {
+    const res = await fetch('logout', { method: 'POST', redirect: 'manual' });
+    return res.type === 'opaqueredirect' || res.ok;
+  } catch {
+    return false;
+  }
+}
+
 let unloading = false;
 /** While the page unloads, HTTP calls use keepalive so the last save still reaches the server. */
 export function setUnloading(v: boolean): void {
@@ -97,8 +130,11 @@ async function httpInvoke(name: string, input: unknown): Promise<Envelope> {
     return { ok: false, error: { code: 'network', message: NETWORK_MESSAGE } };
   }
   if (res.status === 401) {
-    // The browser mode beyond loopback asks for a login: no session (or it expired) → the login page.
-    window.location.assign(new URL('login', document.baseURI).href);
+    // The browser mode beyond loopback asks for a login: no session (or it expired) → the login page,
+    // unless typed values wait to be saved: leaving would lose them (the save is retried after a login elsewhere).
+    const login = new URL('login', document.baseURI).href;
+    if (unsavedWork()) return { ok: false, error: { code: 'unauthorized', message: loginKeepMessage(login) } };
+    window.location.assign(login);
     return { ok: false, error: { code: 'unauthorized', message: LOGIN_MESSAGE } };
   }
   try {

@@ -123,17 +123,25 @@ export function registerLogin(app: FastifyInstance, login: WebLogin): void {
 
   app.get('/login', async (_req, reply) => sendPage(reply, 200, null));
 
+  // Behind the session check: tells the page that a login is in use (it then offers "Đăng xuất").
+  app.get('/api/session', async () => ({ ok: true, result: { login: true } }));
+
   app.post<{ Body: { password?: unknown } }>('/login', { bodyLimit: 4096 }, async (req, reply) => {
     const key = req.ip;
-    const wait = failures.peek(key);
+    // Held before hashing: guesses sent at once each hold a try, so they cannot all be checked.
+    const wait = failures.hold(key);
     if (wait > 0) {
       req.log.warn({ ip: key }, 'login refused: too many wrong passwords');
       return sendPage(reply.header('retry-after', String(wait)), 429, tooMany(wait));
     }
-    const password = typeof req.body?.password === 'string' ? req.body.password : '';
-    const hash = await scryptHash(password, login.salt);
-    if (!timingSafeEqual(hash, login.hash)) {
-      failures.take(key);
+    let right = false;
+    try {
+      const password = typeof req.body?.password === 'string' ? req.body.password : '';
+      right = timingSafeEqual(await scryptHash(password, login.salt), login.hash);
+    } finally {
+      failures.release(key, !right);
+    }
+    if (!right) {
       req.log.warn({ ip: key }, 'login refused: wrong password');
       return sendPage(reply, 401, WRONG);
     }

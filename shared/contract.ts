@@ -340,6 +340,10 @@ export const UnitListChangeSchema = z.object({
   added: z.array(UnitSchema),
   removed: z.array(UnitSchema),
   renamed: z.array(z.object({ code: z.string(), before: z.string(), after: z.string() })),
+  /** Units kept whose first period is set, moved or cleared (null: none, expected in every period). */
+  firstPeriods: z
+    .array(z.object({ code: z.string(), name: z.string(), before: z.string().nullable(), after: z.string().nullable() }))
+    .optional(),
   /** true: a preview, nothing was changed. */
   dryRun: z.boolean().optional(),
   /** The current list before the change, and its size. */

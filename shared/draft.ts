@@ -111,3 +111,79 @@ export function draftLabel(t: Template, path: string, lang: Lang = 'vi'): string
   if (path.startsWith(EXPLANATION)) return `${lang === 'en' ? 'Explanation' : 'Giải trình'} (${path.slice(EXPLANATION.length)})`;
   return cellLabel(t, path, lang);
 }
+
+type Row = Record<string, unknown>;
+
+/**
+ * Two windows changed one repeat list (a car added in each): its rows have no identity, so the list
+ * is merged row by row where that is unambiguous. `before` is the list this writer started from,
+ * `after` its list, `stored` the list saved meanwhile by another writer. The rows this writer
+ * removed (or changed: a changed row is the old row removed and the new one added) must still be in
+ * the stored list, untouched, and the rows it kept must be in their old order (a move is not
+ * merged); its new rows go right after the row they follow in its list (before the row they
+ * precede when they open it; first in a list that had none), so they keep their place. A row both writers added alike is
+ * kept once. Anything else (both changed the same row, a move, a list past `maxRows`) is undefined:
+ * a conflict for the person to decide.
+ */
+export function mergeRepeatRows(before: unknown, after: unknown, stored: unknown, maxRows: number): Row[] | undefined {
+  const list = (v: unknown): Row[] | undefined => (v == null ? [] : Array.isArray(v) ? (v as Row[]) : undefined);
+  const b = list(norm(before));
+  const a = list(norm(after));
+  const s = list(norm(stored));
+  if (!b || !a || !s) return undefined;
+  const key = (r: Row) => canonicalJson(r ?? null);
+  const bag = (rows: Row[]) => {
+    const m = new Map<string, number>();
+    for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+    return m;
+  };
+  const take = (m: Map<string, number>, k: string) => {
+    const n = m.get(k) ?? 0;
+    if (n > 0) m.set(k, n - 1);
+    return n > 0;
+  };
+  // Rows of `after` that were in `before` (kept), the rest added; rows of `before` not kept, removed.
+  const inBefore = bag(b);
+  const kept: boolean[] = a.map((r) => take(inBefore, key(r)));
+  const removed = inBefore;
+  // Kept rows in their old order: `before` without the removed rows, in sequence.
+  const left = bag([]);
+  for (const [k, n] of removed) left.set(k, n);
+  const keptOrder = b.filter((r) => !take(left, key(r))).map(key);
+  const keptNow = a.filter((_, i) => kept[i]).map(key);
+  if (keptOrder.join('\n') !== keptNow.join('\n')) return undefined;
+  // What the other writer added (the same row added by both is kept once).
+  const theirsAdded = bag(s);
+  for (const r of b) take(theirsAdded, key(r));
+  const out = [...s];
+  for (const [k, n] of removed)
+    for (let i = 0; i < n; i++) {
+      const at = out.findIndex((r) => key(r) === k);
+      if (at < 0) return undefined;
+      out.splice(at, 1);
+    }
+  let anchor: string | null = null;
+  let offset = 0; // new rows already put after the anchor: several in a row stay in order
+  for (const [i, row] of a.entries()) {
+    const k = key(row);
+    if (kept[i]) {
+      anchor = k;
+      offset = 0;
+      continue;
+    }
+    if (take(theirsAdded, k)) continue;
+    // After the kept row it follows; without one, before the kept row that follows it, or first. Its
+    // place stays where it can, so the window still typing in it keeps its cursor on its own row.
+    const next = anchor === null ? a.find((_, j) => j > i && kept[j]) : undefined;
+    const ref = anchor ?? (next ? key(next) : null);
+    let at = offset;
+    if (ref !== null) {
+      const found = out.findIndex((r) => key(r) === ref);
+      if (found < 0) return undefined;
+      at = anchor === null ? found : found + 1 + offset;
+    }
+    out.splice(at, 0, row);
+    offset++;
+  }
+  return out.length > maxRows ? undefined : out;
+}

@@ -106,6 +106,7 @@ export function createCity(deps: CityDeps): City {
         WHERE p.id IN (SELECT min(q.id) FROM city_packages q GROUP BY q.template, q.period)`,
   );
   const versionNames = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions`);
+  const hasPackages = deps.sqlite.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM city_packages WHERE template = ? AND period = ? LIMIT 1`);
   const currentUnits = deps.sqlite.prepare<[string], { period: string; unit: string }>(`SELECT period, unit FROM city_current WHERE template = ?`);
 
   function unitList(): { version: string; units: Unit[] } {
@@ -114,14 +115,15 @@ export function createCity(deps: CityDeps): City {
     return { version: v.version, units: listUnits.all(v.version) };
   }
   /**
-   * The unit list of a period: the one pinned the first time the period was used (first import or
-   * first view), so that a later merger or rename does not change its completeness and totals.
-   * `use` pins the current list when nothing is pinned yet.
+   * The unit list of a period: the one pinned when its first report was imported (or, for reports
+   * imported before pins existed, when it was first viewed), so that a later merger or rename does
+   * not change its completeness and totals. A period without any report is not pinned by a look at
+   * it: it takes the current list until reports come. `use` pins the current list when nothing is pinned yet.
    */
   function periodList(template: string, period: string, use: boolean): { version: string; units: Unit[] } {
     const pinned = pinnedOf.get(template, period);
     const list = pinned ? { version: pinned.list_version, units: listUnits.all(pinned.list_version) } : unitList();
-    if (!pinned && use) pin.run(template, period, list.version, deps.now().toISOString());
+    if (!pinned && use && hasPackages.get(template, period)) pin.run(template, period, list.version, deps.now().toISOString());
     // A unit whose first period (set by the city in the list) comes later is not expected yet,
     // unless it sent a report all the same.
     if (!list.units.some((u) => u.firstPeriod && !reportsIn(u, period))) return list;
@@ -169,7 +171,7 @@ export function createCity(deps: CityDeps): City {
   async function importFiles(files: Iterable<IncomingFile> | AsyncIterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]> {
     return deps.serial(async () => {
       if (!opts.dryRun) await claimCity();
-      if (!opts.dryRun) await deps.backup?.('import');
+      if (!opts.dryRun && opts.backup !== false) await deps.backup?.('import');
       else if ((await deps.settings()).role === 'commune') throw new AppError('refused', COMMUNE_DB);
       const results = await importPackages(
         { store, getTemplate: resources.getTemplate, unitList: async () => unitList(), now: deps.now, log: deps.log },
@@ -342,7 +344,11 @@ export function createCity(deps: CityDeps): City {
               : `Đã giữ gói đã có cho ${name}; gói mới được lưu riêng và không được tính.`,
         };
       }),
-    'city.conflicts': async ({ template, period, unit }) => openConflicts(latestTemplate(template).id, period, unit),
+    'city.conflicts': async ({ template, period, unit }) => {
+      const t = latestTemplate(template);
+      if (period) checkPeriod(t, period); // a mistyped period is not "no conflict"
+      return openConflicts(t.id, period, unit);
+    },
     'city.periods': async ({ template }) => {
       const t = latestTemplate(template);
       const list = unitList();

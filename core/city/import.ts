@@ -31,6 +31,8 @@ export interface ImportContext {
 
 export interface ImportOptions {
   dryRun: boolean;
+  /** False: no backup before this import (a pull backs up once before its first package). */
+  backup?: boolean;
   /** Called after each file, in order (a progress line, a progress bar). */
   onResult?(result: ImportResult, index: number): void;
 }

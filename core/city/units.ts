@@ -52,6 +52,18 @@ function normalType(raw: string): string | null {
 
 function checkRows(rows: string[][], firstLine: number): Unit[] {
   if (!rows.length) throw refuse('Tệp danh sách đơn vị trống. Hãy chọn tệp có dòng tên cột và các dòng đơn vị.');
+  // Vietnamese text already garbled inside the file (a UTF-8 CSV opened in Excel as ANSI, then saved
+  // as .xlsx or CSV): say so, rather than "missing columns" or "type not valid" on every row.
+  const garbled = (line: number, cells: string[]) => {
+    const bad = cells.find((c) => !plausible(c));
+    if (bad !== undefined)
+      throw new AppError(
+        'invalid_input',
+        `Chữ tiếng Việt trong tệp đã bị lỗi mã (dòng ${line}: "${bad.slice(0, 60)}"), thường do tệp CSV UTF-8 được mở thẳng bằng Excel (đọc sai bảng mã) rồi lưu lại. Hãy lấy lại tệp gốc và mở bằng Excel qua Dữ liệu > Từ văn bản/CSV, chọn bảng mã UTF-8 (hoặc dùng tệp tải về từ màn hình Danh mục đơn vị), lưu lại rồi nhập lại.`,
+        { encoding: 'garbled', line },
+      );
+  };
+  garbled(firstLine, rows[0]!.map((c) => String(c ?? '')));
   const cols = columnsOf(rows[0]!);
   const units: Unit[] = [];
   const problems: string[] = [];
@@ -63,6 +75,7 @@ function checkRows(rows: string[][], firstLine: number): Unit[] {
     const rawType = cell('type');
     const name = cell('name');
     const first = cols.first >= 0 ? cell('first') : '';
+    garbled(line, [code, rawType, name, first]);
     if (!code && !rawType && !name) return;
     if (!code || !rawType || !name) return problems.push(`dòng ${line}: thiếu ${[!code && 'mã', !rawType && 'loại', !name && 'tên'].filter(Boolean).join(', ')}`);
     if (!/^[0-9A-Za-z._-]{1,20}$/.test(code)) return problems.push(`dòng ${line}: mã "${code}" chỉ được gồm chữ số hoặc chữ cái, tối đa 20 ký tự`);
@@ -240,6 +253,8 @@ export interface UnitListChanges {
   added: Unit[];
   removed: Unit[];
   renamed: { code: string; before: string; after: string }[];
+  /** Units kept whose first period (the first period the city expects them) is set, moved or cleared. */
+  firstPeriods: { code: string; name: string; before: string | null; after: string | null }[];
 }
 
 export function compareUnitLists(before: Unit[], after: Unit[]): UnitListChanges {
@@ -251,5 +266,8 @@ export function compareUnitLists(before: Unit[], after: Unit[]): UnitListChanges
     renamed: after
       .filter((u) => old.has(u.code) && (old.get(u.code)!.name !== u.name || old.get(u.code)!.type !== u.type))
       .map((u) => ({ code: u.code, before: old.get(u.code)!.name, after: u.name })),
+    firstPeriods: after
+      .filter((u) => old.has(u.code) && (old.get(u.code)!.firstPeriod ?? null) !== (u.firstPeriod ?? null))
+      .map((u) => ({ code: u.code, name: u.name, before: old.get(u.code)!.firstPeriod ?? null, after: u.firstPeriod ?? null })),
   };
 }

@@ -19,6 +19,7 @@ import type { IncomingFile, ImportOptions } from '../city/import.js';
 import { packageFileName } from '../packages.js';
 import type { Failure, IntakeClient } from './client.js';
 import { isTokenProblem, isWait } from './outbox.js';
+import { INVALID_ANSWER } from './messages.js';
 import type { DeliveryState } from './state.js';
 
 const PAGE = 50;
@@ -104,10 +105,25 @@ export interface RefusedRow {
 }
 
 /**
+ * The import of one pull (or one "Thử lại"): the database is backed up once, before the first
+ * package, not before each (a pull of 114 packages made 114 copies, and the rolling backups then
+ * kept only the last 10: the copy from before the pull was gone).
+ */
+function backedUpOnce(importFiles: PullDeps['importFiles']): PullDeps['importFiles'] {
+  let first = true;
+  return (files, opts) => {
+    const backup = first && opts.backup !== false;
+    if (!opts.dryRun) first = false;
+    return importFiles(files, { ...opts, backup });
+  };
+}
+
+/**
  * Import the kept refused packages again (the cause may be fixed: a unit list imported since).
  * Answers the results of those imported now; those still refused stay listed with their reason.
  */
-export async function retryRefused(d: Pick<PullDeps, 'queue' | 'importFiles' | 'now'>): Promise<ImportResult[]> {
+export async function retryRefused(deps: Pick<PullDeps, 'queue' | 'importFiles' | 'now'>): Promise<ImportResult[]> {
+  const d = { ...deps, importFiles: backedUpOnce(deps.importFiles) };
   const out: ImportResult[] = [];
   for (const r of d.queue.refused()) {
     const bytes = d.queue.refusedBytes(r.package_id);
@@ -176,6 +192,7 @@ export async function pullPackages(
   client: IntakeClient,
   stopped: () => boolean,
 ): Promise<{ results: ImportResult[]; failure: Failure | null }> {
+  d = { ...d, importFiles: backedUpOnce(d.importFiles) };
   // What was refused before is tried first: its cause may be fixed since.
   const results: ImportResult[] = await retryRefused(d);
   let cursor = await d.state.pullCursor();
@@ -205,6 +222,11 @@ export async function pullPackages(
       });
       if (result) results.push(result);
       d.queue.onServer(s.packageId);
+    }
+    if (page.value.more && (!page.value.packages.length || page.value.cursor === cursor)) {
+      // "More" without a package or a new cursor: the intake never answers so (a hostile or broken
+      // server would keep the pull asking for the same page for ever).
+      return { results, failure: { kind: 'answer', status: 200, code: null, action: 'wait', message: INVALID_ANSWER, serverTime: page.serverTime, retryAfterMs: null } };
     }
     cursor = page.value.cursor;
     await d.state.setPullCursor(cursor);

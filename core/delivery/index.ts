@@ -84,14 +84,17 @@ export interface Delivery {
 /**
  * The wait before the next attempt after `failures` consecutive "wait" failures: exponential
  * backoff with full jitter, a random delay in [0, min(max, base · 2^(failures − 1))], never less
- * than the server's Retry-After (429) and never a busy loop (50 ms at least).
+ * than the server's Retry-After (429; itself at most the longest wait) and never a busy loop (50 ms at least).
  */
 export function backoffDelay(
   failures: number,
   o: { baseDelayMs: number; maxDelayMs: number; random: () => number; retryAfterMs?: number | null },
 ): number {
   const ceiling = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** Math.min(Math.max(0, failures - 1), 30));
-  return Math.max(Math.round(o.random() * ceiling), o.retryAfterMs ?? 0, 50);
+  // A Retry-After beyond the longest wait is not obeyed further: a timer of more than 24.8 days
+  // fires at once in Node, and a server (hostile or misconfigured) must not stop delivery for weeks.
+  const retryAfter = Math.min(o.retryAfterMs ?? 0, Math.max(o.maxDelayMs, 50));
+  return Math.max(Math.round(o.random() * ceiling), retryAfter, 50);
 }
 
 const SettingsFileSchema = z.object({

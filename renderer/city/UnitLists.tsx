@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import type { Output, Unit } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
 import { formatDateTime, formatNumber } from '../../shared/format.js';
+import { periodLabel } from '../../shared/periods.js';
 import { api, messageOf, readFileBase64 } from '../api.js';
 import { exportFile } from '../exportFile.js';
 import { unitTypeLabel } from '../labels.js';
@@ -61,49 +62,77 @@ function UnitsList({ units, lang, empty }: { units: Unit[]; lang: Lang; empty: s
 /** The units added, removed and renamed by a list (a preview or what was done). */
 function Changes({ change, lang }: { change: Change; lang: Lang }) {
   const { t } = useTranslation();
+  const firsts = change.firstPeriods ?? [];
+  const first = (p: string | null) => (p ? periodLabel(p, lang) : t('units.firstPeriodNone'));
   return (
-    <SimpleGrid cols={{ base: 1, md: 3 }}>
-      <div data-testid="units-added">
-        <Group gap={6} mb={4}>
-          <Badge color="green">{t('units.added', { n: change.added.length })}</Badge>
-        </Group>
-        <UnitsList units={change.added} lang={lang} empty={t('units.none')} />
-      </div>
-      <div data-testid="units-removed">
-        <Group gap={6} mb={4}>
-          <Badge color="red">{t('units.removed', { n: change.removed.length })}</Badge>
-        </Group>
-        <UnitsList units={change.removed} lang={lang} empty={t('units.none')} />
-      </div>
-      <div data-testid="units-renamed">
-        <Group gap={6} mb={4}>
-          <Badge color="blue">{t('units.renamed', { n: change.renamed.length })}</Badge>
-        </Group>
-        {change.renamed.length ? (
+    <>
+      <SimpleGrid cols={{ base: 1, md: 3 }}>
+        <div data-testid="units-added">
+          <Group gap={6} mb={4}>
+            <Badge color="green">{t('units.added', { n: change.added.length })}</Badge>
+          </Group>
+          <UnitsList units={change.added} lang={lang} empty={t('units.none')} />
+        </div>
+        <div data-testid="units-removed">
+          <Group gap={6} mb={4}>
+            <Badge color="red">{t('units.removed', { n: change.removed.length })}</Badge>
+          </Group>
+          <UnitsList units={change.removed} lang={lang} empty={t('units.none')} />
+        </div>
+        <div data-testid="units-renamed">
+          <Group gap={6} mb={4}>
+            <Badge color="blue">{t('units.renamed', { n: change.renamed.length })}</Badge>
+          </Group>
+          {change.renamed.length ? (
+            <List size="sm" spacing={2}>
+              {change.renamed.slice(0, SHOWN).map((r) => (
+                <List.Item key={r.code}>
+                  {r.before} → <b>{r.after}</b>{' '}
+                  <Text span size="xs" c="dimmed">
+                    ({r.code})
+                  </Text>
+                </List.Item>
+              ))}
+              {change.renamed.length > SHOWN && (
+                <List.Item>
+                  <Text span size="sm" c="dimmed">
+                    {t('units.more', { n: formatNumber(change.renamed.length - SHOWN) })}
+                  </Text>
+                </List.Item>
+              )}
+            </List>
+          ) : (
+            <Text size="sm" c="dimmed">
+              {t('units.none')}
+            </Text>
+          )}
+        </div>
+      </SimpleGrid>
+      {firsts.length > 0 && (
+        <div data-testid="units-first-periods">
+          <Group gap={6} mt="sm" mb={4}>
+            <Badge color="grape">{t('units.firstPeriods', { n: firsts.length })}</Badge>
+            <Text span size="xs" c="dimmed">
+              {t('units.firstPeriodsNote')}
+            </Text>
+          </Group>
           <List size="sm" spacing={2}>
-            {change.renamed.slice(0, SHOWN).map((r) => (
-              <List.Item key={r.code}>
-                {r.before} → <b>{r.after}</b>{' '}
-                <Text span size="xs" c="dimmed">
-                  ({r.code})
-                </Text>
+            {firsts.slice(0, SHOWN).map((f) => (
+              <List.Item key={f.code}>
+                {f.name}: {first(f.before)} → <b>{first(f.after)}</b>
               </List.Item>
             ))}
-            {change.renamed.length > SHOWN && (
+            {firsts.length > SHOWN && (
               <List.Item>
                 <Text span size="sm" c="dimmed">
-                  {t('units.more', { n: formatNumber(change.renamed.length - SHOWN) })}
+                  {t('units.more', { n: formatNumber(firsts.length - SHOWN) })}
                 </Text>
               </List.Item>
             )}
           </List>
-        ) : (
-          <Text size="sm" c="dimmed">
-            {t('units.none')}
-          </Text>
-        )}
-      </div>
-    </SimpleGrid>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -205,7 +234,7 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
 
   const current = versions?.find((v) => v.current);
   const change = pending?.change;
-  const unchanged = change && !change.added.length && !change.removed.length && !change.renamed.length;
+  const unchanged = change && !change.added.length && !change.removed.length && !change.renamed.length && !change.firstPeriods?.length;
   return (
     <Stack>
       <Group justify="space-between" align="flex-start">

@@ -25,7 +25,7 @@ import { cellLabel, findItem, getPath, setPath } from '../../shared/template/mod
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
 import type { Template } from '../../shared/template/schema.js';
-import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, setUnloading } from '../api.js';
+import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, setUnloading, setUnsavedWork } from '../api.js';
 import { exportFile } from '../exportFile.js';
 import type { Severity } from './cells.js';
 import { HistoryDrawer, ImportDialog, SubmitDialog, type ImportOutcome } from './dialogs.js';
@@ -282,6 +282,11 @@ export function Editor({
       window.removeEventListener('beforeunload', onBeforeUnload);
     };
   }, []);
+  // A lost session (browser mode with a login) does not take the page away while values wait to be saved.
+  useEffect(() => {
+    setUnsavedWork(() => !!queue.current?.dirty);
+    return () => setUnsavedWork(null);
+  }, []);
 
   const onCell = useCallback((path: string, value: unknown) => {
     setDraft((d) => (d ? { ...d, values: setPath(d.values, path, value) } : d));
@@ -469,9 +474,24 @@ export function Editor({
     return api.call('returns.diff', { returnId: state.returnId, from: last, to: 'draft' }).catch(() => null);
   };
 
+  /**
+   * Export and print are made from what is stored: this window's changes are saved first and what
+   * other windows saved is taken in. A change not saved (a failing save) stops them, with the reason:
+   * otherwise the stored draft may equal the last revision and the page would be stamped with that
+   * revision while showing the unsaved figures.
+   */
+  const savedForOutput = async (): Promise<boolean> => {
+    if (!(await flushNow())) {
+      notifications.show({ id: 'output-not-saved', color: 'red', title: t('draftOut.notSavedTitle'), message: t('draftOut.notSaved') });
+      return false;
+    }
+    await sync.check();
+    return true;
+  };
+
   // Export: the last revision when the draft is the same; otherwise submit first or a marked draft.
   const startExport = async () => {
-    if (!state) return;
+    if (!state || !(await savedForOutput())) return;
     const changes = await differences();
     const last = state.revisions.reduce((a, r) => Math.max(a, r.revision), 0);
     if (changes && changes.length === 0 && last) return doExport(last);
@@ -537,7 +557,7 @@ export function Editor({
 
   // Print: the last revision when the draft is the same; otherwise submit first or a marked draft.
   const startPrint = async () => {
-    if (!state) return;
+    if (!state || !(await savedForOutput())) return;
     const latest = state.revisions.reduce<RevisionInfo | null>((a, r) => (!a || r.revision > a.revision ? r : a), null);
     const changes = await differences();
     if (latest && changes && changes.length === 0) return printRevision(latest);

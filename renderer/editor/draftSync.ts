@@ -68,6 +68,8 @@ export function mergeAnswer<D extends SyncedDraft>(
     draft = draftSet(draft, c.path, c.theirs);
     base = draftSet(base, c.path, c.theirs);
   }
-  const version = Math.max(d.base.version, r.draftVersion);
+  // The answer's version, even when lower than the window's: the stored draft went back (a backup
+  // was restored) or an earlier answer came late; either way the next check fetches from there.
+  const version = r.draftVersion;
   return { draft: { ...d, ...draft, base: { ...base, version } }, conflicts, taken };
 }

@@ -32,12 +32,34 @@ export class TokenBuckets {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.opts.refillPerSecond));
   }
 
-  /** The seconds to wait before `key` may take one (0: it may now), without taking anything. */
-  peek(key: string): number {
+  /** The seconds to wait before `key` may take `need` (0: it may now), without taking anything. */
+  peek(key: string, need = 1): number {
     const b = this.buckets.get(key);
-    if (!b) return 0;
-    const tokens = Math.min(this.opts.capacity, b.tokens + ((this.now() - b.at) / 1000) * this.opts.refillPerSecond);
-    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.opts.refillPerSecond));
+    const tokens = b ? Math.min(this.opts.capacity, b.tokens + ((this.now() - b.at) / 1000) * this.opts.refillPerSecond) : this.opts.capacity;
+    return tokens >= need ? 0 : Math.max(1, Math.ceil((need - tokens) / this.opts.refillPerSecond));
+  }
+
+  private readonly held = new Map<string, number>();
+
+  /**
+   * Hold one token of `key` while a check whose outcome is not known yet runs (a password hashed,
+   * a token looked up): 0 when held, else the seconds to wait. Checks running at once each hold
+   * one, so parallel guesses cannot all pass before the first failure is counted. Every hold is
+   * ended by release(key, failed): a failure then takes its token, a success gives it back.
+   */
+  hold(key: string): number {
+    const n = (this.held.get(key) ?? 0) + 1;
+    const wait = this.peek(key, n);
+    if (wait > 0) return wait;
+    this.held.set(key, n);
+    return 0;
+  }
+
+  release(key: string, failed: boolean): void {
+    const n = (this.held.get(key) ?? 1) - 1;
+    if (n > 0) this.held.set(key, n);
+    else this.held.delete(key);
+    if (failed) this.take(key);
   }
 
   /** Forget buckets that have refilled completely (they behave like new ones); at worst the oldest. */

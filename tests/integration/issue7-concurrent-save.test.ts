@@ -123,19 +123,21 @@ describe('concurrent draft saves', () => {
     expect(retry.others.map((o) => o.path).sort()).toEqual(['unit_info.preparer']);
   });
 
-  it('compares a repeat list as a whole and refuses a path the template does not have', async () => {
+  it('gives a conflict when two writers change the same row of a repeat list, and refuses a path the template does not have', async () => {
     const c = await commune();
     const st = await open(c);
-    const cars = [{ plate: '15A-123.45' }];
-    await call(c, 'returns.saveDraft', { returnId: st.returnId, baseVersion: 0, changes: [{ path: 'vehicles.cars', before: null, after: cars }] });
+    const first = [{ plate: '15A-123.45' }];
+    await call(c, 'returns.saveDraft', { returnId: st.returnId, baseVersion: 0, changes: [{ path: 'vehicles.cars', before: null, after: first }] });
+    const cars = [{ plate: '15A-123.45', seats: 7 }];
+    await call(c, 'returns.saveDraft', { returnId: st.returnId, baseVersion: 1, changes: [{ path: 'vehicles.cars', before: first, after: cars }] });
     const other = await call(c, 'returns.saveDraft', {
       returnId: st.returnId,
-      baseVersion: 0,
-      changes: [{ path: 'vehicles.cars', before: null, after: [{ plate: '15B-999.99' }] }],
+      baseVersion: 1,
+      changes: [{ path: 'vehicles.cars', before: first, after: [{ plate: '15A-123.45', seats: 5 }] }],
     });
-    expect(other.conflicts).toMatchObject([{ path: 'vehicles.cars', mine: [{ plate: '15B-999.99' }], theirs: cars }]);
+    expect(other.conflicts).toMatchObject([{ path: 'vehicles.cars', mine: [{ plate: '15A-123.45', seats: 5 }], theirs: cars }]);
     await expect(
-      call(c, 'returns.saveDraft', { returnId: st.returnId, baseVersion: 1, changes: [{ path: 'unit_info.nope', before: null, after: 1 }] }),
+      call(c, 'returns.saveDraft', { returnId: st.returnId, baseVersion: 2, changes: [{ path: 'unit_info.nope', before: null, after: 1 }] }),
     ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/không có ô "unit_info.nope"/) });
     expect((await open(c)).values.vehicles).toEqual({ cars });
   });
