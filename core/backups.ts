@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { BackupInfo, BackupReason } from '../shared/index.js';
-import { AppError } from '../shared/index.js';
+import { AppError, formatDateTime, periodLabel } from '../shared/index.js';
 import type { DB } from './db.js';
 import { APPLICATION_ID, damagedDb, migrateConnection, quickCheck, storageError } from './db.js';
 
@@ -175,6 +175,45 @@ function backupPath(dbPath: string, name: string): string {
   return path.join(backupsDir(dbPath), name);
 }
 
+/** The package ids a database holds: submitted revisions (commune) and received packages (city). */
+function packageIds(d: Database.Database): { revisions: Set<string>; packages: Set<string> } {
+  const ids = (q: string) => {
+    try {
+      return new Set(d.prepare<[], { id: string }>(q).all().map((r) => r.id));
+    } catch {
+      return new Set<string>(); // a table the backup's schema has not yet
+    }
+  };
+  return { revisions: ids('SELECT package_id AS id FROM revisions'), packages: ids('SELECT package_id AS id FROM city_packages') };
+}
+
+/**
+ * What restoring a backup would take away from the database in use: the revisions submitted and
+ * the packages received since it was made. A revision the city may already hold must not vanish
+ * unnoticed: its number would be given again to a different submission.
+ */
+export function inspectBackup(sqlite: Database.Database, dbPath: string, name: string): { revisionsSince: string[]; packagesSince: number } {
+  const file = backupPath(dbPath, name);
+  checkBackup(file, name);
+  const src = new Database(file, { readonly: true, fileMustExist: true });
+  let old: ReturnType<typeof packageIds>;
+  try {
+    old = packageIds(src);
+  } finally {
+    src.close();
+  }
+  const rows = sqlite
+    .prepare<[], { id: string; period: string; revision: number; submitted_at: string }>(
+      `SELECT v.package_id AS id, r.period, v.revision, v.submitted_at FROM revisions v JOIN returns r ON r.id = v.return_id ORDER BY v.submitted_at`,
+    )
+    .all();
+  const revisionsSince = rows
+    .filter((r) => !old.revisions.has(r.id))
+    .map((r) => `${periodLabel(r.period)} — lần nộp ${r.revision}, nộp lúc ${formatDateTime(r.submitted_at)}`);
+  const packagesSince = [...packageIds(sqlite).packages].filter((id) => !old.packages.has(id)).length;
+  return { revisionsSince, packagesSince };
+}
+
 /** The AUTOINCREMENT counters of a database (table → last id given). */
 function sequences(sqlite: Database.Database): Map<string, number> {
   try {
@@ -310,6 +349,7 @@ export interface Backups {
   /** Once a day on open: nothing when today already has a backup. */
   daily(): Promise<void>;
   list(): BackupInfo[];
+  inspect(name: string): { revisionsSince: string[]; packagesSince: number };
   restore(name: string): Promise<{ restored: BackupInfo; safety: BackupInfo }>;
 }
 
@@ -328,6 +368,7 @@ export function createBackups(deps: {
       await createBackup(sqlite, dbPath, 'daily', now());
     },
     list: () => listBackups(dbPath),
+    inspect: (name) => inspectBackup(sqlite, dbPath, name),
     restore: (name) => restoreLive(sqlite, db, dbPath, name, now()),
   };
 }

@@ -690,6 +690,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...delivery.handlers,
     'backups.list': () => ({ folder: backupsDir(opts.dbPath), items: backups.list() }),
     'backups.create': () => serial(() => backups.auto('manual')),
+    'backups.inspect': ({ name }) => backups.inspect(name),
     'backups.restore': ({ name }) => serial(() => backups.restore(name)),
     'app.info': () => appInfo(),
     'app.setup': async ({ role, unitCode, firstPeriod }) => {

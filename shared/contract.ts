@@ -534,6 +534,14 @@ export const backupContract = {
     output: z.object({ folder: z.string(), items: z.array(BackupInfoSchema) }),
   },
   'backups.create': { input: z.object({}).strict(), output: BackupInfoSchema },
+  /**
+   * What a restore of this backup would take away: the submitted revisions (commune) and the
+   * received packages (city) stored since, each as a Vietnamese line ("Quý II/2026 — lần nộp 3…").
+   */
+  'backups.inspect': {
+    input: z.object({ name: z.string().min(1).max(300) }).strict(),
+    output: z.object({ revisionsSince: z.array(z.string()), packagesSince: z.number() }),
+  },
   /** The current content is backed up first (returned as `safety`); the app then reads the restored database. */
   'backups.restore': {
     input: z.object({ name: z.string().min(1).max(300) }).strict(),

@@ -53,6 +53,20 @@ export function Backups({ onRestored }: { onRestored: () => void }) {
   const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState<BackupInfo | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // What restoring the backup being confirmed would take away (revisions submitted, packages received since).
+  const [since, setSince] = useState<{ name: string; revisionsSince: string[]; packagesSince: number } | null>(null);
+  useEffect(() => {
+    if (!asking) return;
+    let live = true;
+    api
+      .call('backups.inspect', { name: asking.name })
+      .then((r) => live && setSince({ name: asking.name, ...r }))
+      .catch((e: unknown) => live && setActionError(messageOf(e)));
+    return () => {
+      live = false;
+    };
+  }, [asking]);
+  const lost = since && asking && since.name === asking.name ? since : null;
 
   const load = useCallback(() => {
     api
@@ -194,6 +208,24 @@ export function Backups({ onRestored }: { onRestored: () => void }) {
                 reason: t(`backups.reasons.${asking.reason}`),
               })}
             </Text>
+            {!lost && <Loader size="sm" aria-label={t('backups.inspecting')} />}
+            {lost && lost.revisionsSince.length > 0 && (
+              <Alert color="red" title={t('backups.revisionsSinceTitle', { count: lost.revisionsSince.length })} data-testid="backups-revisions-since">
+                <Stack gap={4}>
+                  {lost.revisionsSince.map((line) => (
+                    <Text size="sm" key={line}>
+                      {line}
+                    </Text>
+                  ))}
+                  <Text size="sm">{t('backups.revisionsSinceAdvice')}</Text>
+                </Stack>
+              </Alert>
+            )}
+            {lost && lost.packagesSince > 0 && (
+              <Alert color="red" data-testid="backups-packages-since">
+                {t('backups.packagesSince', { count: lost.packagesSince })}
+              </Alert>
+            )}
             <Text size="sm" c="dimmed">
               {t('backups.confirmSafety')}
             </Text>
@@ -206,7 +238,7 @@ export function Backups({ onRestored }: { onRestored: () => void }) {
               <Button variant="default" onClick={() => setAsking(null)} disabled={busy}>
                 {t('common.cancel')}
               </Button>
-              <Button color="orange" onClick={() => void restore(asking)} loading={busy} data-testid="backups-confirm">
+              <Button color="orange" onClick={() => void restore(asking)} loading={busy} disabled={!lost} data-testid="backups-confirm">
                 {t('backups.confirm')}
               </Button>
             </Group>

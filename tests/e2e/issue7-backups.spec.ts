@@ -56,6 +56,9 @@ test('restore a backup from the header link, with confirmation, without restarti
     const dialog = page.getByRole('dialog', { name: 'Khôi phục bản sao lưu?' });
     await expect(dialog).toContainText('Trước khi nộp báo cáo');
     await expect(dialog).toContainText('sao lưu dữ liệu hiện tại');
+    // What the restore would take away is said before anything changes: revision 2.
+    await expect(dialog.getByTestId('backups-revisions-since')).toContainText('1 lần nộp sau thời điểm sao lưu sẽ không còn');
+    await expect(dialog.getByTestId('backups-revisions-since')).toContainText('Quý II/2026 — lần nộp 2, nộp lúc');
     await shot(page, 'issue7-backups-confirm');
     await dialog.getByTestId('backups-confirm').click();
     await expect(page.getByTestId('backups-done')).toContainText('Đã khôi phục dữ liệu như lúc');
