@@ -656,9 +656,14 @@ async function cmdBackupCreate(o: { db: string }, io: Io): Promise<number> {
 
 async function cmdBackupRestore(name: string, o: { db: string }, io: Io): Promise<number> {
   existingDb(o.db);
-  const { restored, safety } = await restoreClosed(o.db, name, new Date());
+  const { restored, safety, revisionsSince } = await restoreClosed(o.db, name, new Date());
   io.out(`Đã khôi phục "${o.db}" từ bản sao lưu ${restored.name} (tạo lúc ${formatDateTime(restored.createdAt)}).`);
   if (safety) io.out(`Dữ liệu trước khi khôi phục được giữ lại trong thư mục backups: ${safety}`);
+  if (revisionsSince.length > 0)
+    io.out(
+      `Chú ý: ${revisionsSince.length} lần nộp sau thời điểm sao lưu không còn trong dữ liệu đang dùng (vẫn có trong bản giữ lại ở trên): ${revisionsSince.join('; ')}. ` +
+        `Nếu chúng đã được gửi cho thành phố, hãy khôi phục lại bản giữ lại ở trên: lần nộp sau sẽ trùng số với lần thành phố đã nhận.`,
+    );
   return EXIT_OK;
 }
 

@@ -282,11 +282,12 @@ export async function restoreClosed(
   dbPath: string,
   name: string,
   at: Date,
-): Promise<{ restored: BackupInfo; safety: string | null }> {
+): Promise<{ restored: BackupInfo; safety: string | null; revisionsSince: string[] }> {
   const file = backupPath(dbPath, name);
   checkBackup(file, name);
   const restored = listBackups(dbPath).find((b) => b.name === name)!;
   let safety: string | null = null;
+  let revisionsSince: string[] = [];
   let whole = false;
   let ids = new Map<string, number>();
   if (existsSync(dbPath)) {
@@ -296,6 +297,7 @@ export async function restoreClosed(
       cur.pragma('busy_timeout = 10000');
       whole = quickCheck(cur) === 'ok' && cur.pragma('application_id', { simple: true }) === APPLICATION_ID;
       if (whole) {
+        revisionsSince = inspectBackup(cur, dbPath, name).revisionsSince;
         safety = (await createBackup(cur, dbPath, 'before-restore', at, name)).name;
         ids = sequences(cur);
       }
@@ -340,7 +342,7 @@ export async function restoreClosed(
   } finally {
     src.close();
   }
-  return { restored, safety };
+  return { restored, safety, revisionsSince };
 }
 
 export interface Backups {

@@ -244,6 +244,8 @@ describe('restore from the command line', () => {
     const r = await runCli(['backup', 'restore', '--db', db, manual]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Đã khôi phục/);
+    // What the restore took away is said, with where it still is.
+    expect(r.stdout).toMatch(/Chú ý: 1 lần nộp sau thời điểm sao lưu không còn .*Quý II\/2026 — lần nộp 2, nộp lúc/);
     expect(revisions(db)).toEqual([1]);
     expect(backupsOf(db).some((f) => f.endsWith('.before-restore.sqlite'))).toBe(true);
     // The file restored over is kept: restoring it brings revision 2 back.
