@@ -34,6 +34,7 @@ import {
   validate,
   cleanText,
   xmlSafeText,
+  signerName,
 } from '../shared/index.js';
 import type { DraftChange } from '../shared/draft.js';
 import { draftGet, draftLabel, draftPaths, draftSet, isDraftPath, mergeRepeatRows, sameDraftValue } from '../shared/draft.js';
@@ -554,7 +555,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const revision = (last?.revision ?? 0) + 1;
     const unit = await unitOf(row.unit);
     const submittedAt = now().toISOString();
-    const by = cleanText(submittedBy ?? '').trim() || (typeof frozen.values.unit_info?.preparer === 'string' ? frozen.values.unit_info.preparer : '') || unit.name;
+    const by = cleanText(submittedBy ?? '').trim() || signerName(t, frozen.values, 'preparer') || unit.name;
     const packageId = randomUUID();
     const ret: ReturnJson = {
       template: t.id,

@@ -117,7 +117,7 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
       rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: null });
       continue;
     }
-    // Per-unit computed cells (site_count, cars_in_use, shortfall, one_stop_area_band, table totals) come from computeView.
+    // Per-unit computed cells (computed fields and columns, bands, table totals) come from computeView.
     const one: Counted = { unit, view: computeView(t, r.values, period.year) };
     counted.push(one);
     rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: declared([one], types, period.year) });
@@ -163,7 +163,7 @@ function isFigures(v: unknown): v is Figures {
   return !!v && typeof v === 'object';
 }
 
-/** A number at a path of a tree of figures ("hq.site_count_distribution.>5"), for the workbook and tests. */
+/** A number at a path of a tree of figures (e.g. "<block>.<name>_distribution.>5"), for the workbook and tests. */
 export function figureAt(c: Consolidation | Figures, path: string): number | null {
   const v = getPath(c, path);
   return typeof v === 'number' ? v : null;

@@ -128,10 +128,10 @@ function shownLength(v: unknown, kind: ColKind): number {
 // The declaration, walked
 
 interface Aggregate {
-  /** Path of the figure in the Consolidation ("hq.site_count_distribution"). */
+  /** Path of the figure in the Consolidation (e.g. "<block>.<name>_distribution"). */
   figure: string;
   spec: ConsolidationAggregate;
-  /** Template path it aggregates ("hq.site_count"). */
+  /** Template path it aggregates (e.g. "<section>.<field>"). */
   source: string;
   item: Item;
   section: Section;
@@ -177,7 +177,7 @@ type ColKind = 'integer' | 'decimal' | 'rate' | 'text';
 interface DataCol {
   heads: string[];
   kind: ColKind;
-  /** The cell key of a table cell it holds ("procedures.fields.total.done_early"), for formulas over a row. */
+  /** The cell key of a table cell it holds (e.g. "<section>.<table>.total.<column>"), for formulas over a row. */
   cellKey?: string;
   /** The template expression of a computed column, evaluated over the same row. */
   expr?: Expr;

@@ -80,8 +80,6 @@ const PROTECTION: Partial<ExcelJS.WorksheetProtection> = {
   formatColumns: true,
   formatRows: true,
 };
-/** Where the people who sign are named (the signature block shows them when the template has them). */
-const SIGNERS = { preparer: 'unit_info.preparer', head: 'unit_info.head' };
 const MULTI_SEPARATOR = '; ';
 
 
@@ -178,7 +176,7 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
       else if (block.kind === 'table') tableBlock(ws, sp, block, values, view, fctx, writeInput);
       else repeatBlock(ws, sp, block, values, writeInput);
     }
-    signature(ws, sp.widths, sp.signatureTop, unit, plan, sp.name, view);
+    signature(ws, sp.widths, sp.signatureTop, unit, plan, sp.name, view, t.signers);
     if (sp.printTitles) ws.pageSetup.printTitlesRow = `${sp.printTitles[0]}:${sp.printTitles[1]}`;
     ws.pageSetup.printArea = `A1:${addr(sp.signatureTop + 8, n)}`;
     fitPage(ws, sp.widths, sp.signatureTop + 8, sp.landscape);
@@ -635,6 +633,7 @@ function signature(
   plan: WorkbookPlan,
   sheet: string,
   view: Values,
+  signers: Template['signers'],
 ): void {
   const n = widths.length;
   const split = signatureSplit(widths);
@@ -642,9 +641,10 @@ function signature(
   signatureHeads(ws, top, split, n, place);
   const center = { horizontal: 'center', vertical: 'middle' } as const;
   const nameRow = top + 7;
-  const name = (path: string, c1: number, c2: number) => {
+  // The signers' names, from the fields the template names for them (a formula, so an edit shows).
+  const name = (path: string | undefined, c1: number, c2: number) => {
     const cell = merge(ws, nameRow, c1, nameRow, c2, null, { font: font({ bold: true, size: 12 }), alignment: center });
-    if (!plan.cells.has(path)) return;
+    if (!path || !plan.cells.has(path)) return;
     const [s, k] = path.split('.') as [string, string];
     const v = view[s]?.[k];
     cell.value = {
@@ -652,8 +652,8 @@ function signature(
       result: typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v),
     } as ExcelJS.CellFormulaValue;
   };
-  name(SIGNERS.preparer, 1, split);
-  name(SIGNERS.head, split + 1, n);
+  name(signers?.preparer, 1, split);
+  name(signers?.head, split + 1, n);
 }
 
 async function explanationsSheet(
@@ -707,7 +707,7 @@ async function explanationsSheet(
   }
   ids.forEach((id, i) => {
     const w = warnings.find((x) => x.id === id);
-    // The section: of the warning, else of the cell the id names (change_from_previous:unit_info.population), else of the rule.
+    // The section: of the warning, else of the cell the id names (e.g. "change_from_previous:<section>.<field>"), else of the rule.
     const sectionKey =
       w?.section ??
       [id.split(':')[1], id].map((x) => x?.split('.')[0]).find((k) => t.sections.some((s) => s.key === k)) ??
@@ -745,7 +745,7 @@ async function explanationsSheet(
     inputs.push({ kind: 'explanation', key: id, sheet: SHEET_EXPLANATIONS, address: addr(row, 5) });
     row++;
   });
-  signature(ws, widths, row + 1, unit, plan, SHEET_EXPLANATIONS, view);
+  signature(ws, widths, row + 1, unit, plan, SHEET_EXPLANATIONS, view, t.signers);
   ws.pageSetup.printArea = `A1:E${row + 9}`;
   fitPage(ws, widths, row + 9, true);
   ws.pageSetup.printTitlesRow = `${top}:${top + 1}`;

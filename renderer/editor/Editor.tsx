@@ -21,7 +21,7 @@ import { formatDateTime } from '../../shared/format.js';
 import { parsePeriod, periodLabel, periodWindow } from '../../shared/periods.js';
 import { computeView } from '../../shared/template/compute.js';
 import type { Row, Values } from '../../shared/template/model.js';
-import { cellLabel, findItem, getPath, setPath } from '../../shared/template/model.js';
+import { cellLabel, findItem, getPath, setPath, signerName } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
 import type { Template } from '../../shared/template/schema.js';
@@ -814,7 +814,7 @@ export function Editor({
         periodName={periodName}
         unitName={state.unit.name}
         nextRevision={(latest?.revision ?? 0) + 1}
-        defaultName={typeof draft.values.unit_info?.preparer === 'string' ? draft.values.unit_info.preparer : ''}
+        defaultName={signerName(template, draft.values, 'preparer')}
         onSubmit={doSubmit}
         onExport={(n) => void doExport(n)}
         then={submitThen}

@@ -5,6 +5,7 @@ import { formatDate } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
 import type { Issue } from '../../shared/template/rules.js';
 import type { Row, Values } from '../../shared/template/model.js';
+import { signerName } from '../../shared/template/model.js';
 import type { Section, Template } from '../../shared/template/schema.js';
 import { headerRows } from './SectionForm.js';
 import { showValue } from './display.js';
@@ -198,7 +199,7 @@ export function PrintView({
                     <div>&nbsp;</div>
                     <div className="ps-role">NGƯỜI LẬP BIỂU</div>
                     <div className="ps-hint">(Ký, ghi rõ họ tên)</div>
-                    <div className="ps-name">{String(view.unit_info?.preparer ?? '')}</div>
+                    <div className="ps-name">{signerName(template, view, 'preparer')}</div>
                   </td>
                   <td>
                     <div className="ps-date">
@@ -206,7 +207,7 @@ export function PrintView({
                     </div>
                     <div className="ps-role">THỦ TRƯỞNG ĐƠN VỊ</div>
                     <div className="ps-hint">(Ký, ghi rõ họ tên, đóng dấu)</div>
-                    <div className="ps-name">{String(view.unit_info?.head ?? '')}</div>
+                    <div className="ps-name">{signerName(template, view, 'head')}</div>
                   </td>
                 </tr>
               </tbody>

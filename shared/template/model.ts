@@ -60,9 +60,18 @@ export function parseTemplate(data: unknown): Template {
     else if ('band' in e) checkExpr(e.band, where, cols);
     else if ('count' in e && !known.has(e.count)) problems.push(`${where}: unknown table ${e.count}`);
   }
+  for (const [who, path] of Object.entries(t.signers ?? {}))
+    if (path && findItem(t, path)?.item.kind !== 'field') problems.push(`signers.${who}: ${path} is not a field`);
   problems.push(...checkConsolidation(t));
   if (problems.length) throw new Error(`Template ${t.id} v${t.version} is inconsistent:\n` + problems.join('\n'));
   return t;
+}
+
+/** The name a signer's field holds in these values (the template's `signers`), '' when none. */
+export function signerName(t: Template, values: Values, who: 'preparer' | 'head'): string {
+  const path = t.signers?.[who];
+  const v = path ? getPath(values, path) : undefined;
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
 
 export function templateKey(t: Pick<Template, 'id' | 'version'>): string {

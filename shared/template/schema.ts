@@ -209,6 +209,11 @@ export const TemplateSchema = z
     deadlineDay: z.number().int().min(1).max(28),
     sections: z.array(SectionSchema).min(1),
     rules: z.array(RuleSchema),
+    /**
+     * The text fields that name the people who sign (the signature block of the package and of the
+     * print; the default "người nộp"). Optional: a template without them prints empty signature lines.
+     */
+    signers: z.object({ preparer: pathSchema.optional(), head: pathSchema.optional() }).strict().optional(),
     /** What the city's consolidation adds up (optional: a template without it has completeness only). */
     consolidation: ConsolidationGroupSchema.optional(),
   })

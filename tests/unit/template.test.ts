@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellLabel, computeView, fixedInputCells, normalizeValues, canonicalJson, parseTemplate } from '../../shared/index.js';
+import { cellLabel, computeView, fixedInputCells, normalizeValues, canonicalJson, parseTemplate, signerName } from '../../shared/index.js';
 import { sampleValues, template } from './fixtures.js';
 
 describe('template BC-CX v1', () => {
@@ -95,5 +95,17 @@ describe('normalisation', () => {
     (b.hq!.sites as Record<string, unknown>[])[0]!.used_by = ['one_stop', 'council_committee'];
     expect(canonicalJson(normalizeValues(template, b))).toBe(canonicalJson(normalizeValues(template, a)));
     expect(normalizeValues(template, a).staff).not.toHaveProperty('departures.nd154');
+  });
+});
+
+describe('signers come from the template, not from code', () => {
+  it('names the fields that hold the people who sign, and refuses a signer that is not a field', () => {
+    const v = sampleValues();
+    const path = template.signers!.preparer!.split('.') as [string, string];
+    expect(signerName(template, v, 'preparer')).toBe(v[path[0]]![path[1]]);
+    expect(signerName({ ...template, signers: undefined }, v, 'head')).toBe('');
+    const raw = JSON.parse(JSON.stringify(template)) as { signers: { head: string } };
+    raw.signers.head = `${template.sections[0]!.key}.no_such_field`;
+    expect(() => parseTemplate(raw)).toThrow(/signers\.head: .* is not a field/);
   });
 });
