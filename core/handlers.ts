@@ -35,6 +35,7 @@ import {
   cleanText,
   xmlSafeText,
   signerName,
+  reportsFor,
 } from '../shared/index.js';
 import type { DraftChange } from '../shared/draft.js';
 import { draftGet, draftLabel, draftPaths, draftSet, isDraftPath, mergeRepeatRows, sameDraftValue } from '../shared/draft.js';
@@ -48,6 +49,7 @@ import type { Resources, UnitList } from './resources.js';
 import { loadResources } from './resources.js';
 import type { City } from './city/handlers.js';
 import { createCity } from './city/handlers.js';
+import { unitOfRow } from './city/units.js';
 import type { Delivery, DeliveryOptions } from './delivery/index.js';
 import { createDelivery } from './delivery/index.js';
 
@@ -237,7 +239,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       .where('list_version', '=', v.version)
       .orderBy('name')
       .execute();
-    const units: Unit[] = rows.map(({ first_period, ...u }) => (first_period ? { ...u, firstPeriod: first_period } : u));
+    const units: Unit[] = rows.map(unitOfRow);
     return { version: v.version, units };
   }
   /** A unit from the current list, or from an older list when it has since been merged or renamed. */
@@ -726,9 +728,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const s = await settings();
       const { lang } = s;
       const first = await firstPeriodOf(s);
-      const firstP = first ? parsePeriod(first) : null;
       // Periods that end before the first period starts are not expected from this office.
-      const beforeFirst = (p: NonNullable<ReturnType<typeof parsePeriod>>) => !!firstP && periodWindow(p).end < periodWindow(firstP).start;
+      const beforeFirst = (p: NonNullable<ReturnType<typeof parsePeriod>>) => !reportsFor(first, p);
       const today = vietnamToday(now());
       const rows = await db.selectFrom('returns').selectAll().where('unit', '=', unit.code).where('template', '=', t.id).execute();
       const byPeriod = new Map(rows.map((r) => [r.period, r]));

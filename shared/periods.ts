@@ -92,3 +92,14 @@ export function isLate(submittedAtIso: string, deadlineIso: string): boolean {
   const local = dayjs(new Date(new Date(submittedAtIso).getTime() + 7 * 3600_000)).toISOString().slice(0, 10);
   return local > deadlineIso;
 }
+
+/**
+ * Whether a unit whose first period is `first` (set by the city in the unit list) reports for `p`:
+ * every period that does not end before the first one starts; every period when it has none.
+ * The one rule for the commune's periods list and the city's completeness.
+ */
+export function reportsFor(first: string | null | undefined, p: Period | string): boolean {
+  const f = first ? parsePeriod(first) : null;
+  const q = typeof p === 'string' ? parsePeriod(p) : p;
+  return !f || !q || periodWindow(q).end >= periodWindow(f).start;
+}

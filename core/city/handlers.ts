@@ -7,14 +7,14 @@ import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Change, CityConflict, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
 import type { Consolidation, ConsolidationReturn } from '../../shared/consolidate.js';
-import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow } from '../../shared/index.js';
+import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Resources, UnitList } from '../resources.js';
 import type { IncomingFile, ImportOptions } from './import.js';
 import { importPackages, validatePackage } from './import.js';
 import type { ReviewedRow } from './store.js';
 import { cityStore } from './store.js';
-import { askAgainOf, compareUnitLists, parseUnitListFile, unitListCsv } from './units.js';
+import { askAgainOf, compareUnitLists, parseUnitListFile, unitListCsv, unitOfRow } from './units.js';
 import { decisionQueue, retryRefused } from '../delivery/city.js';
 
 export type CityCallName = Extract<keyof Handlers, `city.${string}` | 'units.import' | 'units.versions' | 'units.export' | 'units.restore'>;
@@ -84,7 +84,7 @@ export function createCity(deps: CityDeps): City {
   );
   const listUnits = {
     all: (version: string): Unit[] =>
-      listUnitRows.all(version).map(({ first_period, ...u }) => (first_period ? { ...u, firstPeriod: first_period } : u)),
+      listUnitRows.all(version).map(unitOfRow),
   };
   const versions = deps.sqlite.prepare<[], { version: string; source: string; loaded_at: string; is_current: number; count: number }>(
     `SELECT v.version, v.source, v.loaded_at, v.is_current, (SELECT count(*) FROM units u WHERE u.list_version = v.version) AS count
@@ -94,16 +94,15 @@ export function createCity(deps: CityDeps): City {
   const pinnedOf = deps.sqlite.prepare<[string, string], { list_version: string }>(
     `SELECT list_version FROM city_period_lists WHERE template = ? AND period = ?`,
   );
-  const pinsOf = deps.sqlite.prepare<[string], { period: string; list_version: string }>(`SELECT period, list_version FROM city_period_lists WHERE template = ?`);
   const pin = deps.sqlite.prepare<[string, string, string, string]>(
     `INSERT INTO city_period_lists (template, period, list_version, pinned_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (template, period) DO UPDATE SET list_version = excluded.list_version, pinned_at = excluded.pinned_at`,
   );
   // A period used by an import keeps the list of its first imported package (the list it was made with).
-  const pinImported = deps.sqlite.prepare(
+  // One package at a time, by its id (an index), in import order: the first one of a period pins it.
+  const pinImported = deps.sqlite.prepare<[string]>(
     `INSERT OR IGNORE INTO city_period_lists (template, period, list_version, pinned_at)
-       SELECT p.template, p.period, p.unit_list_version, p.imported_at FROM city_packages p
-        WHERE p.id IN (SELECT min(q.id) FROM city_packages q GROUP BY q.template, q.period)`,
+       SELECT template, period, unit_list_version, imported_at FROM city_packages WHERE package_id = ?`,
   );
   const versionNames = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions`);
   const hasPackages = deps.sqlite.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM city_packages WHERE template = ? AND period = ? LIMIT 1`);
@@ -130,12 +129,7 @@ export function createCity(deps: CityDeps): City {
     const sent = new Set(store.currentOfPeriod(template, period).map((r) => r.unit));
     return { version: list.version, units: list.units.filter((u) => reportsIn(u, period) || sent.has(u.code)) };
   }
-  /** Whether the period is at or after the unit's first period (always, when the list sets none). */
-  function reportsIn(u: Unit, period: string): boolean {
-    const first = u.firstPeriod ? parsePeriod(u.firstPeriod) : null;
-    const p = parsePeriod(period);
-    return !first || !p || periodWindow(first).end <= periodWindow(p).end;
-  }
+  const reportsIn = (u: Unit, period: string) => reportsFor(u.firstPeriod, period);
   function latestTemplate(id: string): Template {
     const t = resources.latestTemplate(id);
     if (!t) throw new AppError('not_found', `Ứng dụng không có mẫu báo cáo "${id}". Hãy chọn một mẫu trong danh sách.`);
@@ -178,7 +172,7 @@ export function createCity(deps: CityDeps): City {
         files,
         opts,
       );
-      if (!opts.dryRun) pinImported.run();
+      if (!opts.dryRun) for (const r of results) if (r.packageId && r.outcome !== 'refused') pinImported.run(r.packageId);
       return results;
     });
   }
@@ -351,21 +345,15 @@ export function createCity(deps: CityDeps): City {
     },
     'city.periods': async ({ template }) => {
       const t = latestTemplate(template);
-      const list = unitList();
-      // A period counts against the list pinned for it (see periodList), others against the current list.
-      const lists = new Map<string, Set<string>>([[list.version, new Set(list.units.map((u) => u.code))]]);
-      const pins = new Map(pinsOf.all(t.id).map((r) => [r.period, r.list_version]));
-      const listedIn = (period: string) => {
-        const v = pins.get(period) ?? list.version;
-        if (!lists.has(v)) lists.set(v, new Set(listUnits.all(v).map((u) => u.code)));
-        return lists.get(v)!;
-      };
+      // Each period counts against the units completeness expects of it (periodList), so the two agree.
+      const expected = new Map<string, Set<string>>();
       const expectedIn = (period: string) => {
-        const v = pins.get(period) ?? list.version;
-        return listUnits.all(v).filter((u) => reportsIn(u, period)).length;
+        let codes = expected.get(period);
+        if (!codes) expected.set(period, (codes = new Set(periodList(t.id, period, false).units.map((u) => u.code))));
+        return codes;
       };
       const submitted = new Map<string, number>();
-      for (const r of currentUnits.all(t.id)) if (listedIn(r.period).has(r.unit)) submitted.set(r.period, (submitted.get(r.period) ?? 0) + 1);
+      for (const r of currentUnits.all(t.id)) if (expectedIn(r.period).has(r.unit)) submitted.set(r.period, (submitted.get(r.period) ?? 0) + 1);
       const codes = new Set(defaultPeriods(t.periodTypes, deps.today()).map((p) => p.code));
       for (const p of store.periods(t.id)) if (parsePeriod(p)) codes.add(p);
       const lang = (await deps.settings()).lang;
@@ -377,7 +365,7 @@ export function createCity(deps: CityDeps): City {
           label: periodLabel(p, lang),
           deadline: periodDeadline(p, t.deadlineDay),
           submitted: submitted.get(p.code) ?? 0,
-          expected: expectedIn(p.code),
+          expected: expectedIn(p.code).size,
         }));
     },
     'city.completeness': async ({ template, period }) => {
