@@ -271,3 +271,8 @@ export function compareUnitLists(before: Unit[], after: Unit[]): UnitListChanges
       .map((u) => ({ code: u.code, name: u.name, before: old.get(u.code)!.firstPeriod ?? null, after: u.firstPeriod ?? null })),
   };
 }
+
+/** A unit as stored (first_period column) as the contract has it (firstPeriod only when set). */
+export function unitOfRow({ first_period, ...u }: Unit & { first_period: string | null }): Unit {
+  return first_period ? { ...u, firstPeriod: first_period } : u;
+}

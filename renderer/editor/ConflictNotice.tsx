@@ -2,17 +2,23 @@ import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconArrowsDiff } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { formatDate, formatNumber } from '../../shared/format.js';
+import { formatDate } from '../../shared/format.js';
+import type { Lang } from '../../shared/i18n.js';
+import type { Template } from '../../shared/template/schema.js';
+import { showValue, specAt } from './display.js';
 import type { Conflict } from './draftSync.js';
 
-/** A cell's value as a person reads it in a sentence: 12.000, “Trần Thị Bình”, 01/06/2026, (để trống). */
-export function showValue(t: TFunction, v: unknown): string {
+/**
+ * A cell's value as a person reads it in a sentence: 12.000, “Trần Thị Bình”, 01/06/2026, an
+ * option's label, (để trống), or the number of rows of a repeat list. Beyond the sentence's quotes,
+ * empty and rows, it is the form's own showValue.
+ */
+export function conflictValue(t: TFunction, template: Template, lang: Lang, path: string, v: unknown): string {
   if (v === null || v === undefined || v === '') return t('sync.empty');
-  if (typeof v === 'number') return formatNumber(v);
-  if (Array.isArray(v)) return t('sync.rows', { count: v.length });
-  if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDate(v) : `“${v}”`;
-  if (typeof v === 'boolean') return String(v);
-  return `“${JSON.stringify(v)}”`;
+  if (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'object')) return t('sync.rows', { count: v.length });
+  const spec = specAt(template, path);
+  if (typeof v === 'string' && !spec?.options) return /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDate(v) : `“${v}”`;
+  return showValue(v, spec, lang);
 }
 
 /** In place of "Đã lưu" while cells wait for the person's choice: what they typed there is not saved. */
@@ -32,11 +38,16 @@ export function ConflictIndicator({ count }: { count: number }) {
 export function ConflictNotice({
   conflicts,
   onResolve,
+  template,
+  lang,
 }: {
   conflicts: Conflict[];
   onResolve: (c: Conflict, keep: 'mine' | 'theirs') => void;
+  template: Template;
+  lang: Lang;
 }) {
   const { t } = useTranslation();
+  const show = (c: Conflict, v: unknown) => conflictValue(t, template, lang, c.path, v);
   if (!conflicts.length) return null;
   return (
     <Alert
@@ -54,13 +65,13 @@ export function ConflictNotice({
         {conflicts.map((c) => (
           <Group key={c.path} gap="xs" wrap="wrap" data-conflict={c.path}>
             <Text size="sm" fw={600}>
-              {t('sync.conflictItem', { label: c.label, mine: showValue(t, c.mine), theirs: showValue(t, c.theirs) })}
+              {t('sync.conflictItem', { label: c.label, mine: show(c, c.mine), theirs: show(c, c.theirs) })}
             </Text>
             <Button size="compact-xs" variant="light" color="orange" onClick={() => onResolve(c, 'mine')}>
-              {t('sync.keepMine', { value: showValue(t, c.mine) })}
+              {t('sync.keepMine', { value: show(c, c.mine) })}
             </Button>
             <Button size="compact-xs" variant="default" onClick={() => onResolve(c, 'theirs')}>
-              {t('sync.takeTheirs', { value: showValue(t, c.theirs) })}
+              {t('sync.takeTheirs', { value: show(c, c.theirs) })}
             </Button>
           </Group>
         ))}

@@ -43,7 +43,7 @@ import { PrintView } from './PrintView.js';
 import { SaveQueue, type SaveStatus } from './SaveQueue.js';
 import { withBase, type DraftBase } from './draftSync.js';
 import { useDraftSync } from './useDraftSync.js';
-import { ConflictIndicator, ConflictNotice, showValue } from './ConflictNotice.js';
+import { ConflictIndicator, ConflictNotice, conflictValue } from './ConflictNotice.js';
 import { SectionForm, type IssueIndex } from './SectionForm.js';
 import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
@@ -255,10 +255,10 @@ export function Editor({
           path: c.path,
           cell: c.path,
           section,
-          message: t('sync.cellNote', { mine: showValue(t, c.mine), theirs: showValue(t, c.theirs) }),
+          message: t('sync.cellNote', { mine: conflictValue(t, template, lang, c.path, c.mine), theirs: conflictValue(t, template, lang, c.path, c.theirs) }),
         };
       }),
-    [sync.conflicts, t],
+    [sync.conflicts, t, template, lang],
   );
   useEffect(() => {
     const flush = () => void queue.current?.flush().catch(() => undefined);
@@ -734,7 +734,7 @@ export function Editor({
             {t('save.error', { reason: status.message })}
           </Alert>
         )}
-        <ConflictNotice conflicts={sync.conflicts} onResolve={sync.resolve} />
+        <ConflictNotice conflicts={sync.conflicts} onResolve={sync.resolve} template={template} lang={lang} />
         {drift && drift.revision === latest?.revision && drift.changes.length > 0 && (
           <DraftDiffersBanner
             revision={drift.revision}
