@@ -60,10 +60,10 @@ export function IssueSummary({
               </Text>
             ) : (
               <>
-                <Badge color="red" variant={errors.length ? 'filled' : 'light'} data-testid="error-count">
+                <Badge style={{ flexShrink: 0 }} color="red" variant={errors.length ? 'filled' : 'light'} data-testid="error-count">
                   {t('summary.errors', { count: errors.length })}
                 </Badge>
-                <Badge color="orange" variant={warnings.length ? 'filled' : 'light'} data-testid="warning-count">
+                <Badge style={{ flexShrink: 0 }} color="orange" variant={warnings.length ? 'filled' : 'light'} data-testid="warning-count">
                   {t('summary.warnings', { count: warnings.length })}
                 </Badge>
                 {unexplainedIds.size > 0 && (
