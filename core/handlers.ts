@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTemplateHandlers } from './templates/handlers.js';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type {
@@ -691,6 +692,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     ...city.handlers,
     ...delivery.handlers,
+    ...createTemplateHandlers(),
     'backups.list': () => ({ folder: backupsDir(opts.dbPath), items: backups.list() }),
     'backups.create': () => serial(() => backups.auto('manual')),
     'backups.inspect': ({ name }) => backups.inspect(name),

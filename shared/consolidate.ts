@@ -232,7 +232,8 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
     return () => null;
   };
   const path = 'sum' in spec ? spec.sum : 'fromSums' in spec ? spec.fromSums : 'countRows' in spec ? spec.countRows
-    : 'countBy' in spec ? spec.countBy : 'distribution' in spec ? spec.distribution : spec.countTrue;
+    : 'countBy' in spec ? spec.countBy : 'distribution' in spec ? spec.distribution : 'countTrue' in spec ? spec.countTrue
+    : 'countWhere' in spec ? spec.countWhere : 'stats' in spec ? spec.stats : spec.texts;
   const found = findItem(t, path);
   if (!found) return fail(`unknown item ${path}`);
   const item = found.item;
@@ -286,6 +287,7 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
       return out;
     };
   }
+  if ('countWhere' in spec || 'stats' in spec || 'texts' in spec) return fail(`${path}: this aggregate is not implemented yet`);
   if (parts.length !== 2 || !isScalar(item, ['boolean'])) return fail(`${path} is not a yes/no field`);
   return (s) => s.counted.filter((c) => value(c) === true).length;
 }

@@ -16,6 +16,11 @@ export const UnitSchema = z.object({
   name: z.string(),
   /** The first period the unit reports (e.g. 2026-Q3), when the city's list sets it (column first_period). */
   firstPeriod: z.string().optional(),
+  /**
+   * The unit list's other columns (e.g. co_hdnd: "1"/"0"), by column name: what a template's
+   * appliesTo.attribute reads (shared/template/schema.ts AppliesTo).
+   */
+  attributes: z.record(z.string(), z.string()).optional(),
 });
 export type Unit = z.infer<typeof UnitSchema>;
 
@@ -549,7 +554,79 @@ export const backupContract = {
   },
 } as const;
 
-export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract } as const;
+/** A mistake in an authoring workbook, where a clerk finds it: sheet, 1-based row, column letter. */
+export const AuthoringProblemSchema = z.object({
+  sheet: z.string(),
+  row: z.number().int().positive().optional(),
+  column: z.string().optional(),
+  message: z.string(),
+});
+export type AuthoringProblem = z.infer<typeof AuthoringProblemSchema>;
+
+export const TemplateInfoSchema = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  title: z.string(),
+  /** builtin: shipped in resources/templates; published: by this city; received: a city's template opened at a commune. */
+  source: z.enum(['builtin', 'published', 'received']),
+  publishedAt: z.string().nullable(),
+  /** Returns (commune) or stored packages (city) made on this version. */
+  returns: z.number().int(),
+});
+export type TemplateInfo = z.infer<typeof TemplateInfoSchema>;
+
+/**
+ * Templates as data (core/templates): listing, checking and publishing authoring workbooks,
+ * the authoring workbook of any template, samples and previews of a template not yet published.
+ * `template` inputs carry template data (from templates.check or templates.get); core validates it.
+ */
+export const templateContract = {
+  'templates.list': { input: empty, output: z.array(TemplateInfoSchema) },
+  'templates.check': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({
+      problems: z.array(AuthoringProblemSchema),
+      /** The compiled template (null when there are problems). */
+      template: z.unknown().nullable(),
+      /** The version publishing it would create (null when there are problems). */
+      nextVersion: z.number().int().nullable(),
+      /** True when it is the same as the latest published version of its id (publishing would change nothing). */
+      unchanged: z.boolean(),
+    }),
+  },
+  /** City only: a new version of the workbook's template. Refused with every problem when it does not compile. */
+  'templates.publish': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({ id: z.string(), version: z.number().int(), message: z.string() }),
+  },
+  /** Any known template (latest version when none given) as an authoring workbook. */
+  'templates.workbook': {
+    input: z.object({ id: z.string(), version: z.number().int().optional() }).strict(),
+    output: FileSchema,
+  },
+  /** The empty starter workbook, with notes in its cells. */
+  'templates.starter': { input: empty, output: FileSchema },
+  'templates.sample': {
+    input: z.object({ template: z.unknown(), unit: z.string().optional(), period: z.string().optional(), seed: z.number().int().optional() }).strict(),
+    output: ReturnJsonSchema,
+  },
+  'templates.previewPackage': {
+    input: z.object({ template: z.unknown(), values: ValuesSchema, unit: z.string().optional(), period: z.string() }).strict(),
+    output: FileSchema,
+  },
+  /** A Biểu tổng hợp of sample returns from every unit of the list (seeded), for a template before it is published. */
+  'templates.previewConsolidation': {
+    input: z.object({ template: z.unknown(), period: z.string(), seed: z.number().int().optional() }).strict(),
+    output: FileSchema,
+  },
+  /** Commune: a template the city sent as a file (its authoring workbook); kept in the database. */
+  'templates.receive': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({ id: z.string(), version: z.number().int(), message: z.string() }),
+  },
+} as const;
+
+export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract, ...templateContract } as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;

@@ -156,7 +156,7 @@ function aggregates(t: Template): Aggregate[] {
 
 function aggregateSource(spec: ConsolidationAggregate | ConsolidationGroup): string | undefined {
   for (const k of ['sum', 'fromSums', 'countRows', 'countBy', 'distribution', 'countTrue'])
-    if (typeof (spec as Record<string, unknown>)[k] === 'string') return (spec as Record<string, string>)[k];
+    if (typeof (spec as Record<string, unknown>)[k] === 'string') return (spec as unknown as Record<string, string>)[k];
   return undefined;
 }
 

@@ -61,6 +61,9 @@ function compile(e: Expr): Compiled {
   } else if ('sub' in e) {
     const [a, b] = e.sub.map(compile) as [Compiled, Compiled];
     f = (ctx) => clean(n0(a(ctx)) - n0(b(ctx)));
+  } else if ('mul' in e) {
+    const [a, b] = e.mul.map(compile) as [Compiled, Compiled];
+    f = (ctx) => clean(n0(a(ctx)) * n0(b(ctx)));
   } else if ('div' in e) {
     const [a, b] = e.div.map(compile) as [Compiled, Compiled];
     f = (ctx) => {
@@ -106,6 +109,7 @@ function columnRefs(e: Expr, out: Set<string>): Set<string> {
   if ('col' in e) out.add(e.col);
   else if ('sum' in e) e.sum.forEach((x) => columnRefs(x, out));
   else if ('sub' in e) e.sub.forEach((x) => columnRefs(x, out));
+  else if ('mul' in e) e.mul.forEach((x) => columnRefs(x, out));
   else if ('div' in e) e.div.forEach((x) => columnRefs(x, out));
   else if ('max' in e) e.max.forEach((x) => columnRefs(x, out));
   else if ('min' in e) e.min.forEach((x) => columnRefs(x, out));

@@ -54,6 +54,7 @@ export function parseTemplate(data: unknown): Template {
       if (cols && !cols.has(e.col)) problems.push(`${where}: unknown column ${e.col}`);
     } else if ('sum' in e) e.sum.forEach((x) => checkExpr(x, where, cols));
     else if ('sub' in e) e.sub.forEach((x) => checkExpr(x, where, cols));
+    else if ('mul' in e) e.mul.forEach((x) => checkExpr(x, where, cols));
     else if ('div' in e) e.div.forEach((x) => checkExpr(x, where, cols));
     else if ('max' in e) e.max.forEach((x) => checkExpr(x, where, cols));
     else if ('min' in e) e.min.forEach((x) => checkExpr(x, where, cols));

@@ -128,6 +128,7 @@ function readsEmpty(e: Expr, view: Values, row?: Row): boolean {
   if ('ref' in e) return num(getPath(view, e.ref)) === null;
   if ('col' in e) return num(row?.[e.col]) === null;
   if ('sub' in e) return e.sub.some((x) => readsEmpty(x, view, row));
+  if ('mul' in e) return e.mul.some((x) => readsEmpty(x, view, row));
   if ('div' in e) return e.div.some((x) => readsEmpty(x, view, row));
   return false; // sums, counts, max/min treat empty as 0 (omitted cells count as 0)
 }
@@ -317,6 +318,7 @@ export function ruleCell(rule: Extract<Rule, { check: 'compare' }>): string {
     else if ('count' in e) refs.push(e.count);
     else if ('sum' in e) e.sum.forEach(walk);
     else if ('sub' in e) e.sub.forEach(walk);
+    else if ('mul' in e) e.mul.forEach(walk);
     else if ('div' in e) e.div.forEach(walk);
     else if ('max' in e) e.max.forEach(walk);
     else if ('min' in e) e.min.forEach(walk);

@@ -12,6 +12,7 @@ export type Expr =
   | { col: string }
   | { sum: Expr[] }
   | { sub: [Expr, Expr] }
+  | { mul: [Expr, Expr] }
   | { div: [Expr, Expr] }
   | { max: Expr[] }
   | { min: Expr[] }
@@ -26,6 +27,7 @@ export const ExprSchema: z.ZodType<Expr> = z.lazy(() =>
     z.object({ col: z.string() }).strict(),
     z.object({ sum: z.array(ExprSchema).min(1) }).strict(),
     z.object({ sub: z.tuple([ExprSchema, ExprSchema]) }).strict(),
+    z.object({ mul: z.tuple([ExprSchema, ExprSchema]) }).strict(),
     z.object({ div: z.tuple([ExprSchema, ExprSchema]) }).strict(),
     z.object({ max: z.array(ExprSchema).min(1) }).strict(),
     z.object({ min: z.array(ExprSchema).min(1) }).strict(),
@@ -43,10 +45,48 @@ export const ExprSchema: z.ZodType<Expr> = z.lazy(() =>
   ]),
 );
 
-export const ValueTypeSchema = z.enum(['integer', 'decimal', 'rate', 'text', 'boolean', 'enum', 'multi']);
+/**
+ * The value of a cell in a return's values, by type:
+ * integer | decimal | rate (computed, a fraction: 0.9785 shows as 97,85%) → number;
+ * text (one line) | longtext (paragraphs: results, difficulties, proposals) → string;
+ * boolean → true/false; enum → the option's value; multi → option values (string[]);
+ * date → "YYYY-MM-DD"; money → number in the item's moneyUnit (đồng or triệu đồng);
+ * file → an AttachmentRef (the bytes are kept beside the revision, not in the values).
+ */
+export const ValueTypeSchema = z.enum([
+  'integer', 'decimal', 'rate', 'text', 'longtext', 'boolean', 'enum', 'multi', 'date', 'money', 'file',
+]);
 export type ValueType = z.infer<typeof ValueTypeSchema>;
 
 export const OptionSchema = z.object({ value: z.string().min(1), label: LocalTextSchema });
+
+/** What a file cell holds: the attachment's name, size, type and content hash (the bytes live beside the revision). */
+export const AttachmentRefSchema = z
+  .object({
+    name: z.string().min(1).max(255),
+    size: z.number().int().nonnegative(),
+    mime: z.enum(['application/pdf', 'image/png', 'image/jpeg']),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+export type AttachmentRef = z.infer<typeof AttachmentRefSchema>;
+
+/**
+ * Which units an item or section applies to (absent: every unit). Both conditions must hold:
+ * - `unitTypes`: the unit's type is one of these (xã, phường, đặc khu);
+ * - `attribute`: the unit list's column of that name (Unit.attributes) holds one of `values`, or,
+ *   without `values`, a yes ("1", "có", "x", "true"; case-insensitive).
+ * For a unit it does not apply to, the item is hidden in the form, never required or checked,
+ * printed as "Không áp dụng" and left out of the consolidation (the unit is not counted for it).
+ */
+export const AppliesToSchema = z
+  .object({
+    unitTypes: z.array(z.string().min(1)).min(1).optional(),
+    attribute: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+    values: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+export type AppliesTo = z.infer<typeof AppliesToSchema>;
 
 const cellProps = {
   key: z.string().regex(/^[a-z][a-z0-9_]*$/),
@@ -63,14 +103,22 @@ const cellProps = {
   placeholder: z.string().optional(),
   width: z.number().positive().optional(),
   expr: ExprSchema.optional(),
+  /** money: the unit amounts are entered and shown in (default đồng). */
+  moneyUnit: z.enum(['dong', 'trieu_dong']).optional(),
+  /** rate: what the percentage is of, shown beside it ("trên tổng số hồ sơ đã giải quyết"). */
+  rateOf: LocalTextSchema.optional(),
+  /** file: the largest attachment accepted, in bytes (default 5 MB; at most 20 MB). */
+  maxBytes: z.number().int().positive().max(20 * 1024 * 1024).optional(),
+  /** A short help text shown under the cell (what to write, where the figure comes from). */
+  hint: LocalTextSchema.optional(),
 };
 
 export const ColumnSchema = z.object(cellProps).strict();
 export type Column = z.infer<typeof ColumnSchema>;
 
-export const FieldItemSchema = z.object({ kind: z.literal('field'), ...cellProps }).strict();
+export const FieldItemSchema = z.object({ kind: z.literal('field'), ...cellProps, appliesTo: AppliesToSchema.optional() }).strict();
 export const ComputedItemSchema = z
-  .object({ kind: z.literal('computed'), ...cellProps, expr: ExprSchema })
+  .object({ kind: z.literal('computed'), ...cellProps, expr: ExprSchema, appliesTo: AppliesToSchema.optional() })
   .strict();
 export const TableItemSchema = z
   .object({
@@ -82,6 +130,7 @@ export const TableItemSchema = z
     totalRow: z.object({ key: cellProps.key, label: LocalTextSchema }).optional(),
     groups: z.array(z.object({ label: LocalTextSchema, columns: z.array(z.string()).min(1) })).optional(),
     columns: z.array(ColumnSchema).min(1),
+    appliesTo: AppliesToSchema.optional(),
   })
   .strict();
 export const RepeatItemSchema = z
@@ -92,6 +141,7 @@ export const RepeatItemSchema = z
     rowLabel: LocalTextSchema,
     maxRows: z.number().int().positive(),
     columns: z.array(ColumnSchema).min(1),
+    appliesTo: AppliesToSchema.optional(),
   })
   .strict();
 
@@ -113,6 +163,7 @@ export const SectionSchema = z
     code: z.string(),
     title: LocalTextSchema,
     items: z.array(ItemSchema).min(1),
+    appliesTo: AppliesToSchema.optional(),
   })
   .strict();
 export type Section = z.infer<typeof SectionSchema>;
@@ -173,27 +224,52 @@ export type Rule = z.infer<typeof RuleSchema>;
  * - `{ countRows: repeat }`: rows of a repeating table over all units;
  * - `{ countBy: enum path, byUnitType? }`: units per option value (per unit type, then option);
  * - `{ distribution: integer path, buckets: ["1", "2", ">5"] }`: units per value ("n" exact, ">n" above);
- * - `{ countTrue: boolean path }`: units answering yes.
+ * - `{ countTrue: boolean path }`: units answering yes;
+ * - `{ countWhere: path, op, value, byUnitType? }`: units whose value meets the condition
+ *   ("55 of 114 units had any cross-boundary files": `{ countWhere: "…cross_boundary", op: ">", value: 0 }`);
+ * - `{ stats: number path, byUnitType? }`: minimum, maximum and average over the units (per unit type);
+ * - `{ texts: text or longtext path }`: the narrative answers listed by unit (not a number).
+ * Every aggregate may carry a `label` for the screen and the workbook; without one, the label of
+ * the item it reads (cellLabel).
  */
-export type ConsolidationAggregate =
-  | { sum: string; columns?: string[]; totalRow?: boolean }
-  | { fromSums: string }
-  | { countRows: string }
-  | { countBy: string; byUnitType?: boolean }
-  | { distribution: string; buckets: string[] }
-  | { countTrue: string };
+type AggregateLabel = { label?: z.infer<typeof LocalTextSchema> };
+export type ConsolidationAggregate = AggregateLabel &
+  (
+    | { sum: string; columns?: string[]; totalRow?: boolean }
+    | { fromSums: string }
+    | { countRows: string }
+    | { countBy: string; byUnitType?: boolean }
+    | { distribution: string; buckets: string[] }
+    | { countTrue: string }
+    | { countWhere: string; op: CompareOp; value: number | string | boolean; byUnitType?: boolean }
+    | { stats: string; byUnitType?: boolean }
+    | { texts: string }
+  );
+export type CompareOp = '<=' | '<' | '=' | '!=' | '>=' | '>';
 export interface ConsolidationGroup {
   [key: string]: ConsolidationAggregate | ConsolidationGroup;
 }
 
 const pathSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/);
+const label = { label: LocalTextSchema.optional() };
 export const ConsolidationAggregateSchema: z.ZodType<ConsolidationAggregate> = z.union([
-  z.object({ sum: pathSchema, columns: z.array(z.string()).min(1).optional(), totalRow: z.boolean().optional() }).strict(),
-  z.object({ fromSums: pathSchema }).strict(),
-  z.object({ countRows: pathSchema }).strict(),
-  z.object({ countBy: pathSchema, byUnitType: z.boolean().optional() }).strict(),
-  z.object({ distribution: pathSchema, buckets: z.array(z.string().regex(/^>?\d+$/)).min(1) }).strict(),
-  z.object({ countTrue: pathSchema }).strict(),
+  z.object({ sum: pathSchema, columns: z.array(z.string()).min(1).optional(), totalRow: z.boolean().optional(), ...label }).strict(),
+  z.object({ fromSums: pathSchema, ...label }).strict(),
+  z.object({ countRows: pathSchema, ...label }).strict(),
+  z.object({ countBy: pathSchema, byUnitType: z.boolean().optional(), ...label }).strict(),
+  z.object({ distribution: pathSchema, buckets: z.array(z.string().regex(/^>?\d+$/)).min(1), ...label }).strict(),
+  z.object({ countTrue: pathSchema, ...label }).strict(),
+  z
+    .object({
+      countWhere: pathSchema,
+      op: z.enum(['<=', '<', '=', '!=', '>=', '>']),
+      value: z.union([z.number(), z.string(), z.boolean()]),
+      byUnitType: z.boolean().optional(),
+      ...label,
+    })
+    .strict(),
+  z.object({ stats: pathSchema, byUnitType: z.boolean().optional(), ...label }).strict(),
+  z.object({ texts: pathSchema, ...label }).strict(),
 ]);
 export const ConsolidationGroupSchema: z.ZodType<ConsolidationGroup> = z.lazy(() =>
   z.record(z.string().min(1), z.union([ConsolidationAggregateSchema, ConsolidationGroupSchema])),
