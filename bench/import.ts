@@ -25,14 +25,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ReturnJson, Template, Unit } from '../shared/index.js';
-import { parseTemplate } from '../shared/index.js';
+import { loadTemplates } from '../core/resources.js';
 
 export type Report = (name: string, value: string, goal: string) => void;
 
 const root = path.resolve(import.meta.dirname, '..');
 const self = fileURLToPath(import.meta.url);
-const loadTemplate = (): Template =>
-  parseTemplate(JSON.parse(readFileSync(path.join(root, 'resources/templates/BC-CX.v1.json'), 'utf8')));
+const loadTemplate = (): Template => loadTemplates(path.join(root, 'resources/templates')).get('BC-CX@1')!;
 
 interface ReadFigures {
   n: number;
@@ -55,7 +54,7 @@ interface ReadFigures {
 async function generate(name: string, returns: ReturnJson[], units: Map<string, Unit>): Promise<string> {
   const writerFiles = ['write.ts', 'layout.ts', 'formula.ts', 'style.ts'].map((f) => path.join(root, 'core/xlsx', f));
   const h = createHash('sha256').update(JSON.stringify(returns));
-  h.update(readFileSync(path.join(root, 'resources/templates/BC-CX.v1.json')));
+  h.update(JSON.stringify(loadTemplate()));
   for (const f of writerFiles) if (existsSync(f)) h.update(readFileSync(f));
   const dir = path.join(os.tmpdir(), `cr-bench-import-${name}-${h.digest('hex').slice(0, 12)}`);
   if (existsSync(path.join(dir, 'done'))) return dir;

@@ -6,7 +6,9 @@
  * - first form shown in Chromium after start (goal ≤ 1 s)
  * - city import of 114 and 3,321 packages against SheetJS's parse alone, consolidation (bench/import.ts)
  * - delivery: bytes on the wire, one package over 64 kbit/s · 400 ms RTT · 5% loss, intake throughput (bench/delivery.ts)
- * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import, delivery.
+ * - the editor of a 500-input template: open in Chromium (goal ≤ 300 ms), a keystroke's main-thread cost (goal ≤ 16 ms) (bench/editor.ts)
+ * - the build of the BC-CX authoring workbook (goal ≤ 200 ms) (bench/templates.ts)
+ * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import, delivery, editor, templates.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
@@ -15,12 +17,15 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { chromium } from '@playwright/test';
-import { parseTemplate, parsePeriod, type ReturnJson, type Template } from '../shared/index.js';
+import { parsePeriod, type ReturnJson, type Template } from '../shared/index.js';
 import { writePackage, readPackage } from '../core/xlsx/index.js';
 import { draftChanges } from '../shared/draft.js';
 import { sampleReturn } from '../tests/helpers/sample.js';
 import { benchImport } from './import.js';
 import { benchDelivery } from './delivery.js';
+import { benchEditor } from './editor.js';
+import { benchTemplates } from './templates.js';
+import { loadTemplates } from '../core/resources.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results: { name: string; value: string; goal: string }[] = [];
@@ -34,7 +39,7 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-const template: Template = parseTemplate(JSON.parse(readFileSync(path.join(root, 'resources/templates/BC-CX.v1.json'), 'utf8')));
+const template: Template = loadTemplates(path.join(root, 'resources/templates')).get('BC-CX@1')!;
 const unit = { code: '11948', type: 'phường', name: 'Phường Hồng Bàng' };
 
 async function benchPackage(): Promise<void> {
@@ -186,6 +191,8 @@ for (const [name, fn] of [
   ['first-form', benchFirstForm],
   ['import', () => benchImport(report)],
   ['delivery', () => benchDelivery(report)],
+  ['editor', () => benchEditor(report)],
+  ['templates', () => benchTemplates(report)],
 ] as const) {
   if (only && only !== name) continue;
   try {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { ImportOutcome, ImportResult, ReturnJson, Template, Unit } from '../shared/index.js';
+import type { AuthoringProblem, ImportOutcome, ImportResult, ReturnJson, Template, Unit } from '../shared/index.js';
 import { AppError, formatDateTime, parsePeriod, periodLabel, toErrorShape, unexplained, validate } from '../shared/index.js';
 import type { Core } from '../core/handlers.js';
 import { createCore } from '../core/handlers.js';
@@ -17,7 +17,9 @@ import type { IncomingFile } from '../core/city/import.js';
 import { checkReturnJson } from '../core/inputs.js';
 import { loadXlsx, packageFileName } from '../core/packages.js';
 import type { Resources } from '../core/resources.js';
-import { defaultResourcesDir, loadResources } from '../core/resources.js';
+import { defaultResourcesDir } from '../core/resources.js';
+import { problemLine } from '../core/templates/files.js';
+import { cliResources, loadTemplateFile, registerTemplateCommands } from './templates.js';
 import { buildServer, listen } from '../server/app.js';
 import { listBackups, restoreClosed } from '../core/backups.js';
 import { MIN_PASSWORD_LENGTH, createWebLogin } from '../server/login.js';
@@ -34,7 +36,7 @@ export function appVersion(): string {
 }
 
 /** A refusal to print: the message, then a list of problems (path and message). */
-class Refusal extends Error {
+export class Refusal extends Error {
   constructor(
     message: string,
     readonly lines: string[] = [],
@@ -43,12 +45,12 @@ class Refusal extends Error {
   }
 }
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
 
-function readInputFile(file: string): Buffer {
+export function readInputFile(file: string): Buffer {
   try {
     if (statSync(file).isDirectory()) throw new Refusal(`"${file}" là một thư mục, không phải tệp. Hãy chỉ đúng đường dẫn tới tệp.`);
     return readFileSync(file);
@@ -73,7 +75,7 @@ function readJsonFile(file: string): unknown {
 }
 
 /** Write a file atomically: a temp file in the same folder, then a rename. */
-function writeFileAtomic(file: string, data: string | Buffer): void {
+export function writeFileAtomic(file: string, data: string | Buffer): void {
   const dir = path.dirname(path.resolve(file));
   if (!existsSync(dir)) throw new Refusal(`Thư mục "${dir}" không tồn tại. Hãy tạo thư mục hoặc chọn nơi lưu khác.`);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
@@ -95,13 +97,13 @@ function issueLines(list: { id: string; path: string; message: string }[], note?
 }
 
 function validateReturn(t: Template, ret: ReturnJson, unit: Unit) {
-  return validate(t, ret.values, { period: parsePeriod(ret.period)!, unitType: unit.type, asOf: ret.asOf, explanations: ret.explanations });
+  return validate(t, ret.values, { period: parsePeriod(ret.period)!, unitType: unit.type, unit, asOf: ret.asOf, explanations: ret.explanations });
 }
 
 // ---------- commands ----------
 
-async function cmdPackage(opts: { fromJson: string[]; out: string }, io: Io): Promise<number> {
-  const res = loadResources(defaultResourcesDir());
+async function cmdPackage(opts: { fromJson: string[]; out: string; template?: string; db?: string }, io: Io): Promise<number> {
+  const res = await cliResources(opts);
   const findUnit = (code: string) => res.shippedUnits.units.find((u) => u.code === code);
   const inputs = opts.fromJson.map((file) => ({ file, ...loadJsonReturn(file, res, findUnit) }));
   const refused: string[] = [];
@@ -145,11 +147,11 @@ async function cmdPackage(opts: { fromJson: string[]; out: string }, io: Io): Pr
   return EXIT_OK;
 }
 
-async function cmdRead(file: string, opts: { out?: string }, io: Io): Promise<number> {
-  const res = loadResources(defaultResourcesDir());
+async function cmdRead(file: string, opts: { out?: string; template?: string; db?: string }, io: Io): Promise<number> {
+  const res = await cliResources(opts);
   const bytes = readInputFile(file);
   const xlsx = await loadXlsx();
-  const { ret, identity, editedOutside } = await xlsx.readPackage(bytes, res.getTemplate);
+  const { ret, identity, editedOutside, notes } = await xlsx.readPackage(bytes, res.getTemplate);
   const json = {
     template: ret.template,
     templateVersion: ret.templateVersion,
@@ -170,6 +172,7 @@ async function cmdRead(file: string, opts: { out?: string }, io: Io): Promise<nu
   };
   const text = JSON.stringify(json, null, 2) + '\n';
   if (editedOutside) io.err('Lưu ý: tệp đã được sửa bên ngoài ứng dụng (giá trị khác với lúc tạo gói). Số liệu đọc được là số liệu trong các ô của tệp.');
+  for (const note of notes ?? []) io.err(`Lưu ý: ${note}`); // e.g. an attachment's cell changed in Excel
   if (opts.out) {
     writeFileAtomic(opts.out, text);
     io.out(`Đã ghi báo cáo dạng JSON: ${opts.out}`);
@@ -177,8 +180,8 @@ async function cmdRead(file: string, opts: { out?: string }, io: Io): Promise<nu
   return EXIT_OK;
 }
 
-async function cmdValidate(opts: { fromJson: string; json?: boolean }, io: Io): Promise<number> {
-  const res = loadResources(defaultResourcesDir());
+async function cmdValidate(opts: { fromJson: string; json?: boolean; template?: string; db?: string }, io: Io): Promise<number> {
+  const res = await cliResources(opts);
   const findUnit = (code: string) => res.shippedUnits.units.find((u) => u.code === code);
   let loaded: ReturnType<typeof loadJsonReturn>;
   try {
@@ -217,13 +220,13 @@ async function cmdValidate(opts: { fromJson: string; json?: boolean }, io: Io): 
   return errors.length || missing.length ? EXIT_REFUSED : EXIT_OK;
 }
 
-async function cmdSubmit(opts: { db: string; fromJson: string; by?: string }, io: Io): Promise<number> {
-  const res = loadResources(defaultResourcesDir());
+async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; template?: string }, io: Io): Promise<number> {
+  const templates = opts.template ? [await loadTemplateFile(opts.template)] : undefined;
   const data = readJsonFile(opts.fromJson);
-  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
+  const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), templates });
   try {
     const units = (await core.handlers['units.list']({})).units;
-    const { ret, unit } = checkReturnJson(data, res.getTemplate, (c) => units.find((u) => u.code === c), `Tệp "${opts.fromJson}"`);
+    const { ret, unit } = checkReturnJson(data, core.resources.getTemplate, (c) => units.find((u) => u.code === c), `Tệp "${opts.fromJson}"`);
     const info = await core.submitReturnJson(ret, opts.by);
     io.out(
       `Đã nộp lần ${info.revision} của báo cáo ${unit.name}, ${periodLabel(ret.period)}${info.late ? ' (nộp muộn)' : ''}. Mã gói: ${info.packageId}`,
@@ -289,8 +292,8 @@ async function cmdWeb(opts: { db: string; port: number; host: string; passwordFi
 
 // ---------- the city role ----------
 
-async function withCore<T>(db: string, fn: (core: Core) => Promise<T>, delivery?: DeliveryOptions): Promise<T> {
-  const core = await createCore({ dbPath: db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), delivery });
+export async function withCore<T>(db: string, fn: (core: Core) => Promise<T>, delivery?: DeliveryOptions, templates?: Template[]): Promise<T> {
+  const core = await createCore({ dbPath: db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), delivery, templates });
   try {
     return await fn(core);
   } finally {
@@ -349,14 +352,19 @@ function resultTable(results: ImportResult[]): string {
   return out.join('\n');
 }
 
-async function cmdImport(paths: string[], opts: { db: string; dryRun?: boolean; json?: boolean }, io: Io): Promise<number> {
+async function cmdImport(paths: string[], opts: { db: string; dryRun?: boolean; json?: boolean; template?: string }, io: Io): Promise<number> {
   const files = importSources(paths);
   const dryRun = !!opts.dryRun;
-  const results = await withCore(opts.db, (core) =>
-    core.city.importFiles(readSources(files), {
-      dryRun,
-      onResult: (r, i) => io.err(`[${i + 1}] ${r.file}: ${OUTCOME_LABEL[r.outcome]}`),
-    }),
+  const templates = opts.template ? [await loadTemplateFile(opts.template)] : undefined;
+  const results = await withCore(
+    opts.db,
+    (core) =>
+      core.city.importFiles(readSources(files), {
+        dryRun,
+        onResult: (r, i) => io.err(`[${i + 1}] ${r.file}: ${OUTCOME_LABEL[r.outcome]}`),
+      }),
+    undefined,
+    templates,
   );
   if (opts.json) io.out(JSON.stringify({ dryRun, results }, null, 2));
   else {
@@ -417,8 +425,11 @@ async function cmdConflictResolve(id: string, opts: { db: string; keep: string }
   });
 }
 
-async function cmdConsolidate(opts: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
-  existingDb(opts.db); // a mistyped path is not a new, empty city (0/114 on a workbook)
+async function cmdConsolidate(o: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
+  existingDb(o.db); // a mistyped path is not a new, empty city (0/114 on a workbook)
+  // --template names a template id, or a template file (.xlsx authoring workbook or .json) to consolidate with.
+  const file = /\.(xlsx|json)$/i.test(o.template) ? await loadTemplateFile(o.template) : undefined;
+  const opts = file ? { ...o, template: file.id } : o;
   return withCore(opts.db, async (core) => {
     await core.city.claimCity();
     const c = await core.city.consolidation(opts.template, opts.period);
@@ -441,7 +452,7 @@ async function cmdConsolidate(opts: { db: string; period: string; template: stri
       );
     }
     return EXIT_OK;
-  });
+  }, undefined, file ? [file] : undefined);
 }
 
 type UnitListChange = Awaited<ReturnType<Core['city']['importUnitList']>>;
@@ -628,7 +639,7 @@ const BACKUP_REASON: Record<string, string> = {
   'before-restore': 'Trước khi khôi phục',
 };
 
-function existingDb(db: string): void {
+export function existingDb(db: string): void {
   if (!existsSync(db) || statSync(db).isDirectory())
     throw new Refusal(`Không tìm thấy tệp dữ liệu "${db}". Hãy kiểm tra lại đường dẫn sau --db.`);
 }
@@ -692,20 +703,27 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   sub('package', 'kiểm tra rồi ghi gói Excel (.xlsx) cho từng báo cáo dạng JSON')
     .requiredOption('--from-json <return.json...>', 'một hoặc nhiều tệp báo cáo dạng JSON')
     .requiredOption('--out <file.xlsx|thư-mục>', 'tệp .xlsx (một báo cáo) hoặc thư mục (nhiều báo cáo)')
-    .action(async (o: { fromJson: string[]; out: string }) => setExit(await cmdPackage(o, io)));
+    .option('--template <file>', TEMPLATE_FILE_HELP)
+    .option('--db <file.sqlite>', TEMPLATE_DB_HELP)
+    .action(async (o: { fromJson: string[]; out: string; template?: string; db?: string }) => setExit(await cmdPackage(o, io)));
   sub('read', 'đọc gói Excel ra báo cáo dạng JSON, kèm thông tin gói')
     .argument('<file.xlsx>', 'tệp gói báo cáo')
     .option('--out <return.json>', 'ghi ra tệp thay vì in ra màn hình')
-    .action(async (file: string, o: { out?: string }) => setExit(await cmdRead(file, o, io)));
+    .option('--template <file>', TEMPLATE_FILE_HELP)
+    .option('--db <file.sqlite>', TEMPLATE_DB_HELP)
+    .action(async (file: string, o: { out?: string; template?: string; db?: string }) => setExit(await cmdRead(file, o, io)));
   sub('validate', 'kiểm tra một báo cáo dạng JSON theo các quy tắc của mẫu')
     .requiredOption('--from-json <return.json>', 'tệp báo cáo dạng JSON')
     .option('--json', 'in kết quả dạng JSON {"errors":[...],"warnings":[...]}')
-    .action(async (o: { fromJson: string; json?: boolean }) => setExit(await cmdValidate(o, io)));
+    .option('--template <file>', TEMPLATE_FILE_HELP)
+    .option('--db <file.sqlite>', TEMPLATE_DB_HELP)
+    .action(async (o: { fromJson: string; json?: boolean; template?: string; db?: string }) => setExit(await cmdValidate(o, io)));
   sub('submit', 'lưu báo cáo dạng JSON thành lần nộp tiếp theo trong cơ sở dữ liệu của xã')
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu của xã (tạo mới nếu chưa có)')
     .requiredOption('--from-json <return.json>', 'tệp báo cáo dạng JSON')
     .option('--by <tên>', 'người nộp (mặc định: người lập biểu)')
-    .action(async (o: { db: string; fromJson: string; by?: string }) => setExit(await cmdSubmit(o, io)));
+    .option('--template <file>', TEMPLATE_FILE_HELP)
+    .action(async (o: { db: string; fromJson: string; by?: string; template?: string }) => setExit(await cmdSubmit(o, io)));
   sub('web', 'chạy ứng dụng trong trình duyệt')
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
     .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)
@@ -717,11 +735,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<tệp|thư-mục|zip...>', 'các gói báo cáo, thư mục chứa gói, tệp nén .zip')
     .option('--dry-run', 'chạy thử: cho biết kết quả nhưng không lưu gì')
     .option('--json', 'in bảng kết quả dạng JSON')
-    .action(async (paths: string[], o: { db: string; dryRun?: boolean; json?: boolean }) => setExit(await cmdImport(paths, o, io)));
+    .option('--template <file>', TEMPLATE_FILE_HELP)
+    .action(async (paths: string[], o: { db: string; dryRun?: boolean; json?: boolean; template?: string }) => setExit(await cmdImport(paths, o, io)));
   sub('consolidate', 'lập Biểu tổng hợp của một kỳ từ các báo cáo đã nhập')
     .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
     .requiredOption('--period <kỳ>', 'kỳ báo cáo, ví dụ 2026-Q2')
-    .option('--template <mẫu>', 'mẫu báo cáo', 'BC-CX')
+    .option('--template <mẫu|file>', 'mã mẫu báo cáo, hoặc tệp mẫu (.xlsx sổ mẫu hoặc .json)', 'BC-CX')
     .option('--out <file.xlsx>', 'ghi Biểu tổng hợp ra tệp Excel')
     .option('--json <tệp|->', 'ghi số liệu tổng hợp dạng JSON ra tệp, hoặc "-" để in ra màn hình')
     .action(async (o: { db: string; period: string; template: string; out?: string; json?: string }) => setExit(await cmdConsolidate(o, io)));
@@ -822,10 +841,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu')
     .argument('<tên-bản-sao-lưu>', 'tên tệp trong danh sách của lệnh "backup list"')
     .action(async (name: string, o: { db: string }) => setExit(await cmdBackupRestore(name, o, io)));
+  registerTemplateCommands(sub, setExit, io);
   return program;
 }
 
-const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull', 'backup'];
+const TEMPLATE_FILE_HELP = 'dùng mẫu báo cáo trong tệp này (.xlsx sổ mẫu hoặc .json) thay vì tìm theo mã và phiên bản của báo cáo';
+const TEMPLATE_DB_HELP = 'tìm mẫu báo cáo cả trong cơ sở dữ liệu này (các mẫu đã công bố hoặc đã nhận)';
+
+const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull', 'backup', 'template', 'templates'];
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 
@@ -882,6 +905,8 @@ export async function run(argv: string[], io: Io = { out: (s) => console.log(s),
     const details = shape.details as { errors?: { id: string; path: string; message: string }[]; warnings?: { id: string; path: string; message: string }[] } | undefined;
     if (details?.errors?.length) io.err(['Các lỗi:', ...issueLines(details.errors)].join('\n'));
     if (details?.warnings?.length) io.err(['Cảnh báo chưa có giải trình:', ...issueLines(details.warnings)].join('\n'));
+    const problems = (shape.details as { problems?: AuthoringProblem[] } | undefined)?.problems;
+    if (problems?.length) io.err(problems.map((p) => `  - ${problemLine(p)}`).join('\n'));
     if (shape.code === 'internal') io.err(`(Chi tiết kỹ thuật để báo bộ phận hỗ trợ: ${e instanceof Error ? e.message : String(e)})`);
     return EXIT_REFUSED;
   }

@@ -10,7 +10,11 @@ export interface DB {
   settings: { key: string; value: string };
   unit_list_versions: { version: string; source: string; loaded_at: string; is_current: number };
   /** first_period (0004_e_unit_lists): the first period the unit reports, set by the city in its list; null: not set. */
-  units: { list_version: string; code: string; type: string; name: string; first_period: string | null };
+  units: {
+    list_version: string; code: string; type: string; name: string; first_period: string | null;
+    /** 0009_h_unit_attributes: the list's other columns as a JSON object of strings (Unit.attributes); null: none. */
+    attributes_json: string | null;
+  };
   returns: {
     id: Generated<number>;
     unit: string;
@@ -145,6 +149,24 @@ export interface DB {
     attempts: number;
     relay: 'pending' | 'pushed';
   };
+  /** (0007_b_templates) Templates published by the city or received by a commune; id@version is unique. */
+  templates: {
+    id: string;
+    version: number;
+    /** The template data (canonical JSON). */
+    data_json: string;
+    /** The authoring workbook it was built from, when there is one. */
+    source_bytes: Buffer | null;
+    source: 'published' | 'received';
+    published_at: string;
+    /** sha256 of the canonical JSON of the template. */
+    sha256: string;
+  };
+  /**
+   * (0008_f_attachments) The bytes of file cells (a scanned decision, a signed page), once per sha256;
+   * drafts and revisions reference them by their AttachmentRef. Never changed once stored.
+   */
+  attachments: { sha256: string; name: string; mime: string; size: number; bytes: Buffer; created_at: string };
 }
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -309,6 +331,36 @@ export const migrations: Record<string, Migration> = {
               state TEXT NOT NULL CHECK (state IN ('refused', 'imported')),
               refused_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
               relay TEXT NOT NULL CHECK (relay IN ('pending', 'pushed')))`.execute(db);
+    },
+  },
+  '0007_b_templates': {
+    async up(db) {
+      // Issue 8: templates the city publishes (and a commune receives), one row per id@version.
+      await sql`CREATE TABLE templates (
+              id TEXT NOT NULL, version INTEGER NOT NULL CHECK (version > 0),
+              data_json TEXT NOT NULL, source_bytes BLOB,
+              source TEXT NOT NULL CHECK (source IN ('published', 'received')),
+              published_at TEXT NOT NULL, sha256 TEXT NOT NULL,
+              PRIMARY KEY (id, version))`.execute(db);
+    },
+  },
+  '0008_f_attachments': {
+    async up(db) {
+      // Issue 8 item 4: attachments kept with the revision, once per content (sha256).
+      await sql`CREATE TABLE IF NOT EXISTS attachments (
+              sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, mime TEXT NOT NULL,
+              size INTEGER NOT NULL, bytes BLOB NOT NULL, created_at TEXT NOT NULL)`.execute(db);
+      // A revision's attachments never change: stored bytes are neither updated nor deleted.
+      await sql`CREATE TRIGGER IF NOT EXISTS attachments_no_update BEFORE UPDATE ON attachments
+              BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END`.execute(db);
+      await sql`CREATE TRIGGER IF NOT EXISTS attachments_no_delete BEFORE DELETE ON attachments
+              BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END`.execute(db);
+    },
+  },
+  '0009_h_unit_attributes': {
+    async up(db) {
+      // Issue 8: the unit list's other columns (co_hdnd, …) as a JSON object, what appliesTo.attribute reads.
+      await sql`ALTER TABLE units ADD COLUMN attributes_json TEXT`.execute(db);
     },
   },
 };

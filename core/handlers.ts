@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createTemplateHandlers } from './templates/handlers.js';
+import { createTemplateHandlers, latestOfEach } from './templates/handlers.js';
+import type { TemplateRegistry } from './templates/registry.js';
+import { createRegistry } from './templates/registry.js';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type {
@@ -45,14 +47,18 @@ import type { SaveConflict } from '../shared/contract.js';
 import type { DB } from './db.js';
 import { backupDatabase, openDatabase, storageError } from './db.js';
 import { backupsDir, createBackups } from './backups.js';
-import { draftFileName, loadXlsx, packageFileName } from './packages.js';
+import { draftFileName, loadXlsx } from './packages.js';
 import type { Resources, UnitList } from './resources.js';
 import { loadResources } from './resources.js';
 import type { City } from './city/handlers.js';
 import { createCity } from './city/handlers.js';
-import { unitOfRow } from './city/units.js';
+import { attributesJson, unitOfRow } from './city/units.js';
 import type { Delivery, DeliveryOptions } from './delivery/index.js';
 import { createDelivery } from './delivery/index.js';
+import { AttachmentStore, attachmentRefs, matchCarried, packageFile, refLabel } from './attachments/index.js';
+import { createAttachmentHandlers } from './attachments/handlers.js';
+import { revisionPackage } from './attachments/package.js';
+import { ArchiveRefusal, openPackageArchive } from './city/zip.js';
 
 export interface CoreOptions {
   dbPath: string;
@@ -63,11 +69,16 @@ export interface CoreOptions {
   now?: () => Date;
   /** The outbox sender and the city pull (core/delivery); its sender starts when delivery is configured. */
   delivery?: DeliveryOptions;
+  /** Templates given as files for this run (command line --template), known beside the built-in and stored ones. */
+  templates?: Template[];
 }
 
 export interface Core {
   handlers: Handlers;
+  /** The shipped resources; getTemplate / latestTemplate read the registry (built-in and the database's templates). */
   resources: Resources;
+  /** Every template this installation knows (core/templates/registry.ts). */
+  templates: TemplateRegistry;
   /** Store a return given in its JSON form as the next submitted revision (command line `submit`). */
   submitReturnJson(ret: ReturnJson, submittedBy?: string): Promise<RevisionInfo>;
   /** The city role: import (streaming, for the command line), consolidation, unit lists. */
@@ -161,12 +172,17 @@ function parseJson<T>(text: string): T {
 }
 
 export async function createCore(opts: CoreOptions): Promise<Core> {
-  const resources = loadResources(opts.resourcesDir);
+  const shipped = loadResources(opts.resourcesDir);
   const now = opts.now ?? (() => new Date());
   const opened = await openDatabase(opts.dbPath, { now });
   const db: Kysely<DB> = opened.db;
+  // Templates: the built-in ones and those the city published (or a commune received), by id@version.
+  const templates = createRegistry(shipped.templates, opened.sqlite, opts.templates);
+  const resources: Resources = { ...shipped, getTemplate: templates.getTemplate, latestTemplate: templates.latestTemplate };
   // Backups beside the database (issue 7): before each submit and import, and once a day on open.
   const backups = createBackups({ sqlite: opened.sqlite, db, dbPath: opts.dbPath, now });
+  // The bytes of file cells (issue 8 item 4), once per sha256; values hold their references.
+  const attachments = new AttachmentStore(opened.sqlite, now);
   try {
     // Two processes creating one new database both seed: the later one finds the list (its read
     // snapshot may be stale at first: SQLITE_BUSY_SNAPSHOT, then it tries again).
@@ -236,7 +252,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const v = await db.selectFrom('unit_list_versions').select('version').where('is_current', '=', 1).executeTakeFirstOrThrow();
     const rows = await db
       .selectFrom('units')
-      .select(['code', 'type', 'name', 'first_period'])
+      .select(['code', 'type', 'name', 'first_period', 'attributes_json'])
       .where('list_version', '=', v.version)
       .orderBy('name')
       .execute();
@@ -245,14 +261,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   }
   /** A unit from the current list, or from an older list when it has since been merged or renamed. */
   async function findUnit(code: string): Promise<Unit | undefined> {
-    return db
+    const row = await db
       .selectFrom('units')
       .innerJoin('unit_list_versions as v', 'v.version', 'units.list_version')
-      .select(['code', 'type', 'name'])
+      .select(['code', 'type', 'name', 'attributes_json'])
       .where('code', '=', code)
       .orderBy('v.is_current', 'desc')
       .orderBy('v.loaded_at', 'desc')
       .executeTakeFirst();
+    return row && unitOfRow({ ...row, first_period: null });
   }
   async function unitOf(code: string): Promise<Unit> {
     return (await findUnit(code)) ?? { code, type: '', name: code };
@@ -276,7 +293,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       unit: s.unitCode ? await unitOf(s.unitCode) : null,
       lang: s.lang,
       today: vietnamToday(now()),
-      templates: [...resources.templates.values()].map((t) => ({ id: t.id, version: t.version, title: tx(t.title, s.lang) })),
+      templates: latestOfEach(templates, s.lang).map((t) => ({ id: t.id, version: t.version, title: tx(t.title, s.lang) })),
       unitListVersion: list.version,
       firstPeriod: s.role === 'commune' ? await firstPeriodOf(s) : null,
     };
@@ -401,6 +418,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     return validate(t, c.values, {
       period: parsePeriod(row.period)!,
       unitType: unit.type || undefined,
+      unit,
       previous: previous?.view,
       asOf: c.asOf,
       lang,
@@ -555,6 +573,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         'refused',
         `Báo cáo không có thay đổi nào so với lần nộp thứ ${last.revision}. Không cần nộp lại; nếu cần gửi lại tệp, hãy xuất lại gói lần ${last.revision}.`,
       );
+    // Every attachment the return references is here (its package carries them): refused before anything is kept.
+    for (const { path, ref } of attachmentRefs(frozen.values)) attachments.require(ref, refLabel(t, path));
     const revision = (last?.revision ?? 0) + 1;
     const unit = await unitOf(row.unit);
     const submittedAt = now().toISOString();
@@ -571,7 +591,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       asOf: frozen.asOf,
     };
     const xlsx = await loadXlsx();
-    const hash = xlsx.valuesHash(t, ret);
+    const hash = xlsx.valuesHash(t, ret, unit); // as its package: without what does not apply to the unit
     const bytes = await xlsx.writePackage({
       template: t,
       ret,
@@ -628,7 +648,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   async function readForImport(row: ReturnRow, file: { fileName: string; data: string }) {
     const t = templateOf(row.template, row.template_version);
     const xlsx = await loadXlsx();
-    const { ret, identity, editedOutside } = await xlsx.readPackage(Buffer.from(file.data, 'base64'), resources.getTemplate);
+    // A package with attachments is a .zip: the .xlsx and `tep-dinh-kem/` beside it.
+    const whole = Buffer.from(file.data, 'base64');
+    let pkg: ReturnType<typeof openPackageArchive>;
+    try {
+      pkg = openPackageArchive({ name: file.fileName, bytes: whole });
+    } catch (e) {
+      if (e instanceof ArchiveRefusal) throw new AppError('refused', e.message);
+      throw e;
+    }
+    const { ret, identity, editedOutside } = await xlsx.readPackage(pkg ? Buffer.from(pkg.bytes) : whole, resources.getTemplate);
     if (identity.template !== row.template || identity.templateVersion !== row.template_version || identity.unit !== row.unit || identity.period !== row.period) {
       const theirs = await unitOf(identity.unit);
       throw new AppError(
@@ -638,9 +667,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           'Hãy mở đúng kỳ báo cáo rồi nhập lại tệp; dữ liệu đang soạn không thay đổi.',
       );
     }
+    // Every attachment the file references: carried beside it (same content) or already stored here.
+    const carried = matchCarried(
+      attachmentRefs(ret.values),
+      pkg?.attachments ?? [],
+      (sha) => attachments.has(sha),
+      (path) => refLabel(t, path),
+      'Hãy chọn đúng tệp .zip do ứng dụng xuất (gồm gói .xlsx và thư mục tệp đính kèm); dữ liệu đang soạn không thay đổi.',
+    );
+    if ('refusal' in carried) throw new AppError('refused', carried.refusal);
     const before = contentOf(row);
     const next: Content = { values: ret.values, explanations: ret.explanations ?? {}, asOf: { ...before.asOf, ...(ret.asOf ?? {}) } };
-    return { t, identity, editedOutside, next };
+    return { t, identity, editedOutside, next, carried: carried.keep };
   }
 
   /** The current draft as a workbook marked "BẢN NHÁP — CHƯA NỘP" on every sheet; the city refuses it. */
@@ -657,7 +695,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       unit: await unitOf(row.unit),
       meta: { packageId: randomUUID(), revision: last?.revision ?? 0, createdAt: at.toISOString(), submittedAt: null, submittedBy: null, appVersion: opts.appVersion, draft: true },
     });
-    return { fileName: draftFileName({ id: row.template }, row.unit, row.period, at), data: bytes.toString('base64') };
+    // With attachments: a .zip of the draft workbook and its files.
+    const out = packageFile(attachments, t, c.values, draftFileName({ id: row.template }, row.unit, row.period, at), bytes);
+    return { fileName: out.fileName, data: Buffer.from(out.bytes).toString('base64') };
   }
 
   const city = createCity({
@@ -692,7 +732,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     ...city.handlers,
     ...delivery.handlers,
-    ...createTemplateHandlers(),
+    ...createTemplateHandlers({
+      registry: templates,
+      sqlite: opened.sqlite,
+      appVersion: opts.appVersion,
+      now,
+      today: () => vietnamToday(now()),
+      settings,
+      unitList: currentUnitList,
+      serial,
+    }),
+    ...createAttachmentHandlers(attachments),
     'backups.list': () => ({ folder: backupsDir(opts.dbPath), items: backups.list() }),
     'backups.create': () => serial(() => backups.auto('manual')),
     'backups.inspect': ({ name }) => backups.inspect(name),
@@ -800,12 +850,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         throw new AppError('invalid_input', 'Hãy chọn lần nộp cần xuất trong Lịch sử, hoặc xuất bản nháp (có đánh dấu BẢN NHÁP — CHƯA NỘP).');
       const r = await db
         .selectFrom('revisions')
-        .select('package')
+        .select('package_id')
         .where('return_id', '=', returnId)
         .where('revision', '=', revision)
         .executeTakeFirst();
       if (!r) throw new AppError('not_found', `Báo cáo này chưa có lần nộp thứ ${revision}. Hãy nộp báo cáo trước rồi xuất gói.`);
-      return { fileName: packageFileName({ id: row.template }, row.unit, row.period, revision), data: Buffer.from(r.package).toString('base64') };
+      // The .xlsx package, or a .zip named like it with the attachments (tep-dinh-kem/).
+      const out = await revisionPackage(db, r.package_id, resources.getTemplate);
+      return { fileName: out.fileName, data: Buffer.from(out.bytes).toString('base64') };
     },
     'package.importPreview': async ({ returnId, file }) => {
       const row = await getReturn(returnId);
@@ -830,7 +882,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'package.import': ({ returnId, file, draftVersion }) =>
       serial(async () => {
         const row = await getReturn(returnId);
-        const { t, identity, editedOutside, next } = await readForImport(row, file);
+        const { t, identity, editedOutside, next, carried } = await readForImport(row, file);
         if (draftVersion !== undefined && draftVersion !== row.draft_version)
           throw new AppError(
             'refused',
@@ -838,6 +890,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           );
         const before = contentOf(row);
         await backups.auto('import');
+        for (const f of carried) attachments.put(f.ref, f.bytes);
         const updated = await replaceDraft(row, next, `import:${identity.packageId}:${file.fileName}`);
         const lang = (await settings()).lang;
         const { errors, warnings } = await validateContent(updated, t, next, lang);
@@ -875,6 +928,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   return {
     handlers,
     resources,
+    templates,
     submitReturnJson: guarded((ret: ReturnJson, submittedBy?: string) =>
       serial(async () => {
         const t = templateOf(ret.template, ret.templateVersion);
@@ -921,10 +975,30 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 }
 
-/** Seed the unit list shipped with the app into a new database. */
+/**
+ * Seed the unit list shipped with the app into a new database. In a database made before unit
+ * lists had attributes (0009_h_unit_attributes), the lists loaded from the shipped file get the
+ * shipped file's attributes (co_hdnd …) for the units it lists alike (same code, type and name).
+ */
 async function seedUnitList(db: Kysely<DB>, list: UnitList, at: Date): Promise<void> {
   const any = await db.selectFrom('unit_list_versions').select('version').executeTakeFirst();
-  if (!any) await installUnitList(db, list, at);
+  if (!any) return installUnitList(db, list, at);
+  if (!list.units.some((u) => u.attributes)) return;
+  const shipped = new Map(list.units.map((u) => [u.code, u]));
+  const rows = await db
+    .selectFrom('units')
+    .innerJoin('unit_list_versions as v', 'v.version', 'units.list_version')
+    .select(['units.list_version', 'code', 'type', 'name', 'attributes_json'])
+    .where('v.source', '=', list.source)
+    .execute();
+  const bare = new Set(rows.map((r) => r.list_version));
+  for (const r of rows) if (r.attributes_json) bare.delete(r.list_version);
+  for (const r of rows) {
+    const u = shipped.get(r.code);
+    const attributes = u && u.type === r.type && u.name === r.name ? attributesJson(u) : null;
+    if (attributes && bare.has(r.list_version))
+      await db.updateTable('units').set({ attributes_json: attributes }).where('list_version', '=', r.list_version).where('code', '=', r.code).execute();
+  }
 }
 
 /** Store a unit list version and make it the current one (the city can replace the list later). */
@@ -939,7 +1013,7 @@ export async function installUnitList(db: Kysely<DB>, list: UnitList, at: Date):
       for (const u of list.units)
         await trx
           .insertInto('units')
-          .values({ list_version: list.version, code: u.code, type: u.type, name: u.name, first_period: u.firstPeriod ?? null })
+          .values({ list_version: list.version, code: u.code, type: u.type, name: u.name, first_period: u.firstPeriod ?? null, attributes_json: attributesJson(u) })
           .execute();
     }
     await trx.updateTable('unit_list_versions').set({ is_current: 0 }).execute();

@@ -66,7 +66,7 @@ export function checkReturnJson(
   const ret = checked.data;
   const template = getTemplate(ret.template, ret.templateVersion);
   if (!template)
-    refuse('wrong_template', 'templateVersion', `ứng dụng không có mẫu báo cáo "${ret.template}" phiên bản ${ret.templateVersion}. Hãy dùng mẫu BC-CX phiên bản 1, hoặc cập nhật ứng dụng`);
+    refuse('wrong_template', 'templateVersion', `ứng dụng không có mẫu báo cáo "${ret.template}" phiên bản ${ret.templateVersion}. Hãy nhận mẫu này từ Thành phố (Mẫu báo cáo → Nhận mẫu); trên dòng lệnh, thêm --db <tệp dữ liệu đã có mẫu> hoặc --template <tệp mẫu>`);
   const period = parsePeriod(ret.period);
   if (!period || !template.periodTypes.includes(period.type))
     refuse('invalid_input', 'period', `kỳ báo cáo "${ret.period}" không hợp lệ cho mẫu ${template.id}. Hãy ghi kỳ dạng ${example(template)}`);

@@ -7,13 +7,16 @@ export function loadXlsx(): Promise<XlsxModule> {
   return (xlsx ??= import('./xlsx/index.js'));
 }
 
-/** `BC-CX_11948_2026-Q2_r1.xlsx` */
+/** A part of a file name that is safe on every file system (a unit code from a foreign list may hold "/" or ":"). */
+const safe = (s: string) => s.replace(/[^\p{L}\p{N}.-]+/gu, '-');
+
+/** `<template>_<unit>_<period>_r<revision>.xlsx`, e.g. `PCM_11948_2026-H1_r1.xlsx` (any template: ids are [A-Z0-9-]). */
 export function packageFileName(t: Pick<Template, 'id'>, unit: string, period: string, revision: number): string {
-  return `${t.id}_${unit}_${period}_r${revision}.xlsx`;
+  return `${safe(t.id)}_${safe(unit)}_${safe(period)}_r${revision}.xlsx`;
 }
 
-/** `BC-CX_11948_2026-Q2_nhap_20260510-1000.xlsx`: a copy of the draft (time in Vietnam), never `_rN`. */
+/** `<template>_<unit>_<period>_nhap_20260510-1000.xlsx`: a copy of the draft (time in Vietnam), never `_rN`. */
 export function draftFileName(t: Pick<Template, 'id'>, unit: string, period: string, at: Date): string {
   const vn = new Date(at.getTime() + 7 * 3600_000).toISOString();
-  return `${t.id}_${unit}_${period}_nhap_${vn.slice(0, 10).replace(/-/g, '')}-${vn.slice(11, 16).replace(':', '')}.xlsx`;
+  return `${safe(t.id)}_${safe(unit)}_${safe(period)}_nhap_${vn.slice(0, 10).replace(/-/g, '')}-${vn.slice(11, 16).replace(':', '')}.xlsx`;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import type { Template, Unit } from '../shared/index.js';
-import { UnitSchema, parsePeriod, parseTemplate, templateKey } from '../shared/index.js';
+import { buildTemplateFromWorkbookSync } from './templates/workbook.js';
+import { UnitSchema, foldText, parsePeriod, parseTemplate, templateKey } from '../shared/index.js';
 
 /** The reference data shipped with the app: templates (by id and version) and the unit list. */
 export interface Resources {
@@ -24,14 +25,22 @@ export interface UnitList {
 
 export const SHIPPED_UNIT_LIST = 'haiphong.csv';
 
-/** Load and validate every resources/templates/*.json. A broken template is a packaging bug: it throws. */
+/**
+ * Load and validate every resources/templates/*.xlsx (authoring workbooks, built here: see
+ * docs/authoring.md) and *.json (template data). A broken template is a packaging bug: it throws.
+ */
 export function loadTemplates(templatesDir: string): Map<string, Template> {
   const out = new Map<string, Template>();
-  for (const name of readdirSync(templatesDir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(templatesDir).filter((n) => /\.(json|xlsx)$/i.test(n) && !n.startsWith('~$')).sort()) {
     const file = path.join(templatesDir, name);
     let t: Template;
     try {
-      t = parseTemplate(JSON.parse(readFileSync(file, 'utf8')));
+      if (/\.xlsx$/i.test(name)) {
+        const built = buildTemplateFromWorkbookSync(readFileSync(file));
+        if (!built.template)
+          throw new Error(built.problems.map((p) => `${p.sheet}${p.row ? ` row ${p.row}` : ''}${p.column ? ` column ${p.column}` : ''}: ${p.message}`).join('\n'));
+        t = built.template;
+      } else t = parseTemplate(JSON.parse(readFileSync(file, 'utf8')));
     } catch (e) {
       throw new Error(`Invalid template file ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -42,7 +51,31 @@ export function loadTemplates(templatesDir: string): Map<string, Template> {
   return out;
 }
 
-/** Parse a unit list CSV (code,type,name). Throws with the line numbers of bad rows. */
+/** The columns of a unit list that are the unit itself; every other column is one of its attributes. */
+const UNIT_COLUMNS = new Set(['code', 'type', 'name', 'first_period']);
+
+/**
+ * The attribute name of a unit-list column (what a template's appliesTo.attribute names): its
+ * header without accents, lower case, words joined by "_" ("Có HĐND" → co_hdnd); null for a header
+ * that gives no name.
+ */
+export function attributeKey(header: string): string | null {
+  const key = foldText(header).replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[a-z][a-z0-9_]*$/.test(key) && key.length <= 60 ? key : null;
+}
+
+/** A row's attributes (non-empty cells of the other columns), or undefined when it has none. */
+export function attributesOf(cells: [header: string, value: string][]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [h, v] of cells) {
+    const key = attributeKey(h);
+    const value = v.normalize('NFC').trim();
+    if (key && !UNIT_COLUMNS.has(key) && value) out[key] = value;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Parse a unit list CSV (code,type,name, optionally first_period and attribute columns such as co_hdnd). Throws with the line numbers of bad rows. */
 export function parseUnitCsv(text: string): Unit[] {
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
     header: true,
@@ -55,7 +88,8 @@ export function parseUnitCsv(text: string): Unit[] {
   const seen = new Set<string>();
   parsed.data.forEach((row, i) => {
     const first = row.first_period?.trim();
-    const r = UnitSchema.safeParse({ code: row.code, type: row.type, name: row.name, ...(first ? { firstPeriod: first } : {}) });
+    const attributes = attributesOf(Object.entries(row).filter(([h]) => h !== '__parsed_extra').map(([h, v]) => [h, String(v ?? '')]));
+    const r = UnitSchema.safeParse({ code: row.code, type: row.type, name: row.name, ...(first ? { firstPeriod: first } : {}), ...(attributes ? { attributes } : {}) });
     if (!r.success || !r.data.code || !r.data.type || !r.data.name) problems.push(`line ${i + 2}: needs code, type and name`);
     else if (r.data.firstPeriod && !parsePeriod(r.data.firstPeriod)) problems.push(`line ${i + 2}: first_period ${r.data.firstPeriod} is not a period (e.g. 2026-Q3)`);
     else if (seen.has(r.data.code)) problems.push(`line ${i + 2}: code ${r.data.code} repeated`);

@@ -40,7 +40,10 @@ function registerIpc(): void {
   ipcMain.handle('platform:saveFile', async (event, suggestedName: unknown, base64: unknown) => {
     if (typeof suggestedName !== 'string' || typeof base64 !== 'string') return false;
     const win = BrowserWindow.fromWebContents(event.sender);
-    const options = { defaultPath: path.basename(suggestedName), filters: [{ name: 'Excel', extensions: ['xlsx'] }] };
+    // A package as .xlsx, a package with attachments as .zip (issue 8), a list as .csv, an attachment as .pdf/.png/.jpg.
+    const ext = path.extname(suggestedName).slice(1).toLowerCase();
+    const filter = /^(zip|csv|pdf|png|jpe?g)$/.test(ext) ? { name: ext.toUpperCase(), extensions: [ext] } : { name: 'Excel', extensions: ['xlsx'] };
+    const options = { defaultPath: path.basename(suggestedName), filters: [filter] };
     const res = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
     if (res.canceled || !res.filePath) return false;
     await writeFile(res.filePath, Buffer.from(base64, 'base64'));

@@ -27,11 +27,12 @@ import { CityHome, type CityRoute, type CityTab } from './screens/CityHome.js';
 import { ConnectionIndicator, DeliveryProvider } from './delivery/Delivery.js';
 import { Periods } from './screens/Periods.js';
 import { Editor } from './editor/Editor.js';
+import { TemplateChoice, pickTemplate, readChoice, saveChoice } from './templates/TemplateChoice.js';
 
 type Route =
   { name: 'home' } | { name: 'setup' } | { name: 'backups' } | { name: 'return'; period: string } | { name: 'city'; city: CityRoute };
 
-const CITY_TABS: CityTab[] = ['import', 'completeness', 'consolidation', 'units'];
+const CITY_TABS: CityTab[] = ['import', 'completeness', 'consolidation', 'units', 'templates'];
 
 function readRoute(): Route {
   const h = window.location.hash.replace(/^#\/?/, '');
@@ -79,15 +80,10 @@ export function App() {
     let cancelled = false;
     api
       .call('app.info', {})
-      .then(async (i) => {
-        const tpl = i.templates[0];
-        const tplData = tpl
-          ? parseTemplate(await api.call('templates.get', { id: tpl.id, version: tpl.version }))
-          : null;
+      .then((i) => {
         if (cancelled) return;
         setUiLanguage(i.lang);
         setInfo(i);
-        setTemplate(tplData);
       })
       .catch((e) => {
         console.error(e);
@@ -97,6 +93,36 @@ export function App() {
       cancelled = true;
     };
   }, [attempt]);
+
+  // The chosen template (remembered between visits; the first one, BC-CX, by default): everything below follows it.
+  const [chosen, setChosen] = useState<string | null>(readChoice);
+  const shown = info ? pickTemplate(info.templates, chosen) : undefined;
+  const shownKey = shown ? `${shown.id}@${shown.version}` : '';
+  useEffect(() => {
+    if (!shown) return;
+    let cancelled = false;
+    api
+      .call('templates.get', { id: shown.id, version: shown.version })
+      .then((data) => {
+        if (!cancelled) setTemplate(parseTemplate(data));
+      })
+      .catch((e) => {
+        console.error(e);
+        if (!cancelled) setFailure(messageOf(e));
+      });
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by id@version: a reloaded app.info keeps the same template
+  }, [shownKey]);
+  const choose = (id: string) => {
+    saveChoice(id);
+    setChosen(id);
+  };
+  const reloadTemplates = (id: string) => {
+    choose(id);
+    setAttempt((n) => n + 1);
+  };
 
   const changeLanguage = async (lang: Lang) => {
     setUiLanguage(lang);
@@ -151,11 +177,14 @@ export function App() {
       />
     );
   else if (route.name === 'backups') body = <Backups onRestored={() => setAttempt((n) => n + 1)} />;
-  else if (!template) body = <Loader m="xl" />;
+  else if (!template || (shown && template.id !== shown.id)) body = <Loader m="xl" />;
   else if (info.role === 'city')
     body = (
       <CityHome
+        key={template.id}
         template={template}
+        choice={<TemplateChoice info={info} value={template.id} onChange={choose} />}
+        onTemplatesChanged={() => setAttempt((n) => n + 1)}
         info={info}
         route={route.name === 'city' ? route.city : { tab: 'import' }}
         go={go}
@@ -163,7 +192,16 @@ export function App() {
     );
   else if (route.name === 'return')
     body = <Editor key={route.period} template={template} info={info} period={route.period} onBack={() => go('/')} />;
-  else body = <Periods template={template} info={info} onOpen={(p) => go(`/return/${p}`)} />;
+  else
+    body = (
+      <Periods
+        key={template.id}
+        template={template}
+        info={info}
+        onOpen={(p) => go(`/return/${p}`)}
+        choice={<TemplateChoice info={info} value={template.id} onChange={choose} onReceived={reloadTemplates} />}
+      />
+    );
 
   return (
     <DatesProvider settings={{ locale: lang, firstDayOfWeek: 1 }}>

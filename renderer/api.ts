@@ -179,12 +179,20 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
 export async function saveFile(suggestedName: string, base64: string): Promise<boolean> {
   if (window.platform) return window.platform.saveFile(suggestedName, base64);
   const csv = /\.csv$/i.test(suggestedName);
-  const blob = base64ToBlob(base64, csv ? 'text/csv' : XLSX_TYPE);
+  // A package with attachments is a .zip (the .xlsx and its files).
+  const zip = /\.zip$/i.test(suggestedName);
+  const blob = base64ToBlob(base64, csv ? 'text/csv' : zip ? 'application/zip' : XLSX_TYPE);
   if (window.showSaveFilePicker) {
     try {
       const handle = await window.showSaveFilePicker({
         suggestedName,
-        types: [csv ? { description: 'CSV', accept: { 'text/csv': ['.csv'] } } : { description: 'Excel', accept: { [XLSX_TYPE]: ['.xlsx'] } }],
+        types: [
+          csv
+            ? { description: 'CSV', accept: { 'text/csv': ['.csv'] } }
+            : zip
+              ? { description: 'ZIP', accept: { 'application/zip': ['.zip'] } }
+              : { description: 'Excel', accept: { [XLSX_TYPE]: ['.xlsx'] } },
+        ],
       });
       const w = await handle.createWritable();
       await w.write(blob);

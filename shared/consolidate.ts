@@ -1,7 +1,10 @@
 import type { Unit } from './contract.js';
 import { AppError } from './errors.js';
 import { parsePeriod } from './periods.js';
-import type { ConsolidationAggregate, ConsolidationGroup, Item, TableItem, Template } from './template/schema.js';
+import type { CompareOp, ConsolidationAggregate, ConsolidationGroup, Item, Section, TableItem, Template } from './template/schema.js';
+import { hasApplicability, isApplicable, notApplicable } from './template/applies.js';
+import type { Lang } from './i18n.js';
+import { tx } from './i18n.js';
 import type { Row, Values } from './template/model.js';
 import { findItem, getPath, pathGetter } from './template/model.js';
 import { computeView, fillComputedColumns, num } from './template/compute.js';
@@ -37,8 +40,54 @@ export interface ConsolidationInput {
   returns: ConsolidationReturn[];
 }
 
-/** A tree of figures: numbers (null where a rate has a zero denominator), keyed as the template declares. */
-export type Figures = { [key: string]: number | null | Figures };
+/** One narrative answer of a `texts` aggregate: the unit and what it wrote. */
+export interface TextAnswer {
+  code: string;
+  name: string;
+  type: string;
+  text: string;
+}
+
+/**
+ * A tree of figures: numbers (null where a rate has a zero denominator), keyed as the template declares.
+ * A `stats` figure names the units holding its minimum and maximum (unit codes, strings); a `texts`
+ * figure holds the answers by unit code (read them in the unit list's order with textAnswers).
+ */
+export type Figures = { [key: string]: number | string | null | Figures };
+
+/** What a `texts` aggregate gives: `n` units answered of the `of` units it applies to; the answers by unit code. */
+export interface TextsFigure {
+  n: number;
+  of: number;
+  answers: Record<string, string>;
+}
+
+/** The narrative answers of a `texts` figure, by unit in the unit list's order (empty answers left out). */
+export function textAnswers(c: Pick<Consolidation, 'rows'>, figure: unknown): TextAnswer[] {
+  const answers = (figure as Partial<TextsFigure> | null | undefined)?.answers;
+  if (!answers || typeof answers !== 'object') return [];
+  return c.rows.flatMap((r) => (typeof answers[r.code] === 'string' ? [{ code: r.code, name: r.name, type: r.type, text: answers[r.code]! }] : []));
+}
+
+/** What a `countWhere` aggregate gives: the units meeting the condition, of how many units it applies to. */
+export interface CountWhereFigure {
+  count: number;
+  of: number;
+  by_type?: Record<string, { count: number; of: number }>;
+}
+
+/** One row of a `stats` aggregate: over the `n` units with a value of the `of` units it applies to. */
+export interface StatsRow {
+  n: number;
+  of: number;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+  /** Codes of the units holding the minimum and the maximum (the first in the unit list's order on a tie). */
+  min_unit: string | null;
+  max_unit: string | null;
+}
+export type StatsFigure = StatsRow & { by_type?: Record<string, StatsRow> };
 
 /** The state counts (one definition: shared/unit-state.ts). */
 export type Completeness = StateCounts;
@@ -48,6 +97,11 @@ export type UnitFigures = Completeness & {
   by_type: Record<string, number>;
   /** Completeness of each unit type, over the expected units of that type. */
   completeness_by_type: Record<string, Completeness>;
+  /**
+   * Only for a template with appliesTo: for each aggregate (by its figure path), the number of units
+   * whose figures count and to which the item applies (what its counts are "of").
+   */
+  applicable?: Record<string, number>;
 } & Figures;
 
 export interface ConsolidationRow {
@@ -70,7 +124,7 @@ export interface Consolidation {
   rows: ConsolidationRow[];
   /** Codes of returns for units that are not in the expected list (left out of every figure). */
   unlisted: string[];
-  /** The template's other declared blocks (BC-CX: staff, hq, vehicles, procedures, one_stop). */
+  /** The template's other declared blocks: one per top-level group of its consolidation declaration. */
   [block: string]: Figures | UnitFigures | ConsolidationRow[] | string[] | string | number;
 }
 
@@ -118,16 +172,16 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
       continue;
     }
     // Per-unit computed cells (computed fields and columns, bands, table totals) come from computeView.
-    const one: Counted = { unit, view: computeView(t, r.values, period.year) };
+    const one: Counted = { unit, view: computeView(t, r.values, period.year), skip: notApplicable(t, unit) };
     counted.push(one);
-    rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: declared([one], types, period.year) });
+    rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: declared([one], types, period.year, true) });
   }
 
-  const totals = declared(counted, types, period.year);
+  const totals = declared(counted, types, period.year, false);
   const { units: declaredUnits, ...blocks } = totals;
   // by_type counts the units whose figures are counted, by type, so that it describes the same units as every other
-  // figure of the consolidation (area, population, by_type_class, staff… are sums over submitted
-  // returns) and by_type_class adds up to it. The expected units per type are in completeness_by_type.
+  // figure of the consolidation (every declared sum, count and distribution is over the submitted
+  // returns) and a count by option and unit type adds up to it. The expected units per type are in completeness_by_type.
   // A returned unit without a revision that counts is submitted but adds no figures: not in by_type.
   const byType = Object.fromEntries(types.map((k) => [k, counted.filter((x) => x.unit.type === k).length]));
   const units = {
@@ -135,6 +189,13 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
     by_type: byType,
     completeness_by_type: perType,
     ...(isFigures(declaredUnits) ? declaredUnits : {}),
+    ...(hasApplicability(t)
+      ? {
+          applicable: Object.fromEntries(
+            declaredAggregates(t).map((a) => [a.figure, counted.filter((x) => isApplicable(x.skip, a.source)).length]),
+          ),
+        }
+      : {}),
   } as UnitFigures;
   return {
     template: t.id,
@@ -175,10 +236,14 @@ export function figureAt(c: Consolidation | Figures, path: string): number | nul
 interface Counted {
   unit: Unit;
   view: Values;
+  /** The sections and items that do not apply to this unit (shared/template/applies.ts). */
+  skip: Set<string>;
 }
 
 interface EvalState {
   counted: Counted[];
+  /** A row of one unit (ConsolidationRow.figures): an item that does not apply to it gives null. */
+  perUnit: boolean;
   types: string[];
   periodYear: number;
   /** Summed tables of this evaluation, by path (several aggregates read the same one). */
@@ -187,24 +252,115 @@ interface EvalState {
 
 type Node = (s: EvalState) => number | null | Figures;
 
-/** Sum decimals without float noise (0.1 + 0.2 = 0.3), as compute does. */
+/**
+ * Sum decimals without float noise (0.1 + 0.2 = 0.3), as compute does. Large sums (money in đồng:
+ * hundreds of billions) keep 15 significant digits, since x × 10¹⁰ would pass 2⁵³.
+ */
 function clean(x: number): number {
-  return Math.round(x * 1e10) / 1e10;
+  return Math.abs(x) < 1e5 ? Math.round(x * 1e10) / 1e10 : Number(x.toPrecision(15));
 }
 
-const isAggregate = (x: ConsolidationAggregate | ConsolidationGroup): x is ConsolidationAggregate =>
-  ['sum', 'fromSums', 'countRows', 'countBy', 'distribution', 'countTrue'].some((k) => typeof (x as Record<string, unknown>)[k] === 'string');
+/** The kinds of aggregate, in the order of schema.ts. */
+export const AGGREGATE_KINDS = ['sum', 'fromSums', 'countRows', 'countBy', 'distribution', 'countTrue', 'countWhere', 'stats', 'texts'] as const;
+export type AggregateKind = (typeof AGGREGATE_KINDS)[number];
+
+/** The kind of an aggregate of the declaration, or undefined for a group. */
+export function aggregateKind(x: ConsolidationAggregate | ConsolidationGroup): AggregateKind | undefined {
+  return AGGREGATE_KINDS.find((k) => typeof (x as Record<string, unknown>)[k] === 'string');
+}
+
+const isAggregate = (x: ConsolidationAggregate | ConsolidationGroup): x is ConsolidationAggregate => aggregateKind(x) !== undefined;
+
+/** An aggregate of a template's declaration, with what it reads (for the screen and the workbook). */
+export interface DeclaredAggregate {
+  /** Path of its figure in the Consolidation ("<group>.<key>"). */
+  figure: string;
+  /** The declaration's group path ("" at the top) and key. */
+  group: string;
+  key: string;
+  kind: AggregateKind;
+  spec: ConsolidationAggregate;
+  /** The template path it reads (section.item[.row[.column]]). */
+  source: string;
+  item: Item;
+  section: Section;
+}
+
+/** Every aggregate of a template's consolidation declaration, in its order (those naming no item are left out). */
+export function declaredAggregates(t: Template): DeclaredAggregate[] {
+  const out: DeclaredAggregate[] = [];
+  const walk = (g: ConsolidationGroup, at: string) => {
+    for (const [key, spec] of Object.entries(g)) {
+      const figure = at ? `${at}.${key}` : key;
+      const kind = aggregateKind(spec);
+      if (!kind) {
+        walk(spec as ConsolidationGroup, figure);
+        continue;
+      }
+      const source = (spec as Record<string, unknown>)[kind] as string;
+      const found = findItem(t, source);
+      if (found) out.push({ figure, group: at, key, kind, spec: spec as ConsolidationAggregate, source, item: found.item, section: found.section });
+    }
+  };
+  walk(t.consolidation ?? {}, '');
+  return out;
+}
+
+/** The label of an aggregate: its own `label`, else the label of the item (the table row and column) it reads. */
+export function aggregateLabel(t: Template, a: Pick<DeclaredAggregate, 'spec' | 'source' | 'item'>, lang: Lang = 'vi'): string {
+  if (a.spec.label) return tx(a.spec.label, lang);
+  const item = a.item;
+  if (item.kind !== 'table') return tx(item.label, lang);
+  const [, , row, col] = a.source.split('.');
+  const rowLabel = row === undefined ? '' : item.totalRow?.key === row ? tx(item.totalRow.label, lang) : tx(item.rows.find((r) => r.key === row)?.label, lang);
+  const colLabel = col === undefined ? '' : tx(item.columns.find((c) => c.key === col)?.label, lang);
+  return [tx(item.label, lang), rowLabel, colLabel].filter(Boolean).join(' — ');
+}
+
+/** The unit of an amount of money ("đồng", "triệu đồng"), or '' for another item. */
+export function moneyUnitLabel(item: { type?: string; moneyUnit?: string }, lang: Lang = 'vi'): string {
+  if (item.type !== 'money') return '';
+  if (item.moneyUnit === 'trieu_dong') return lang === 'en' ? 'million VND' : 'triệu đồng';
+  return lang === 'en' ? 'VND' : 'đồng';
+}
+
+/** Whether a unit's value meets a countWhere condition (a multiple choice: "=" holds when it includes the value). */
+export function meetsCondition(v: unknown, op: CompareOp, value: number | string | boolean): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  if (Array.isArray(v)) {
+    if (op !== '=' && op !== '!=') return false;
+    return v.includes(value) === (op === '=');
+  }
+  if (typeof v !== typeof value) return false;
+  if (typeof v === 'boolean') return op === '=' ? v === value : op === '!=' ? v !== value : false;
+  const a = v as number | string;
+  const b = value as number | string;
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}
 
 /**
  * Compile the template's consolidation declaration. Throws (a packaging bug, like parseTemplate)
  * with every problem listed when it names something the template does not have.
  */
-function compileConsolidation(t: Template): (counted: Counted[], types: string[], periodYear: number) => Figures {
+function compileConsolidation(t: Template): (counted: Counted[], types: string[], periodYear: number, perUnit: boolean) => Figures {
   const problems: string[] = [];
   const root = compileGroup(t, t.consolidation ?? {}, '', problems);
   if (problems.length)
     throw new Error(`Template ${t.id} v${t.version}: the consolidation declaration is inconsistent:\n` + problems.join('\n'));
-  return (counted, types, periodYear) => root({ counted, types, periodYear, tables: new Map() }) as Figures;
+  return (counted, types, periodYear, perUnit) => root({ counted, perUnit, types, periodYear, tables: new Map() }) as Figures;
 }
 
 /** The problems of a template's consolidation declaration (empty when it is consistent). */
@@ -226,7 +382,23 @@ function compileGroup(t: Template, group: ConsolidationGroup, at: string, proble
   };
 }
 
+/**
+ * An aggregate over the units it applies to (appliesTo of its section and item, with the unit's type
+ * and attributes): the others are not counted; on a row of one unit to which it does not apply, null.
+ */
 function compileAggregate(t: Template, spec: ConsolidationAggregate, where: string, problems: string[]): Node {
+  const inner = compileAggregateOver(t, spec, where, problems);
+  const kind = aggregateKind(spec)!;
+  const source = (spec as Record<string, unknown>)[kind] as string;
+  return (s) => {
+    const counted = s.counted.filter((c) => isApplicable(c.skip, source));
+    if (counted.length === s.counted.length) return inner(s);
+    if (s.perUnit) return null;
+    return inner({ ...s, counted });
+  };
+}
+
+function compileAggregateOver(t: Template, spec: ConsolidationAggregate, where: string, problems: string[]): Node {
   const fail = (msg: string): Node => {
     problems.push(`${where}: ${msg}`);
     return () => null;
@@ -243,7 +415,7 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
 
   if ('sum' in spec) {
     if (item.kind === 'table') return compileTableSum(item, parts, spec, fail);
-    if (parts.length !== 2 || !isScalar(item, ['integer', 'decimal'])) return fail(`${path} is not a number to sum`);
+    if (parts.length !== 2 || !isScalar(item, ['integer', 'decimal', 'money'])) return fail(`${path} is not a number to sum`);
     return (s) => s.counted.reduce((a, c) => clean(a + (num(value(c)) ?? 0)), 0);
   }
   if ('fromSums' in spec) {
@@ -275,7 +447,7 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
   if ('distribution' in spec) {
     if (parts.length !== 2 || !isScalar(item, ['integer'])) return fail(`${path} is not an integer`);
     const buckets = spec.buckets.map((b) => ({ key: b, above: b.startsWith('>'), n: Number(b.replace('>', '')) }));
-    // A value that falls in no bucket (BC-CX: a unit with 0 sites, which validation refuses) is not counted.
+    // A value that falls in no bucket (e.g. a zero that validation refuses) is not counted.
     return (s) => {
       const out: Record<string, number> = Object.fromEntries(buckets.map((b) => [b.key, 0]));
       for (const c of s.counted) {
@@ -287,10 +459,60 @@ function compileAggregate(t: Template, spec: ConsolidationAggregate, where: stri
       return out;
     };
   }
-  if ('countWhere' in spec || 'stats' in spec || 'texts' in spec) return fail(`${path}: this aggregate is not implemented yet`);
+  if ('countWhere' in spec) {
+    if (parts.length !== 2 || (item.kind !== 'field' && item.kind !== 'computed') || item.type === 'file' || item.type === 'longtext')
+      return fail(`${path} is not a field to count units by`);
+    const { op, value: target } = spec;
+    const numeric = ['integer', 'decimal', 'money', 'rate'].includes(item.type);
+    if (numeric !== (typeof target === 'number')) return fail(`${path}: the value ${JSON.stringify(target)} is not of the field's type`);
+    if (typeof target === 'boolean' && op !== '=' && op !== '!=') return fail(`${path}: a yes/no is compared with = or != only`);
+    const count = (list: Counted[]) => ({ count: list.filter((c) => meetsCondition(value(c), op, target)).length, of: list.length });
+    if (!spec.byUnitType) return (s) => count(s.counted);
+    return (s) => ({
+      ...count(s.counted),
+      by_type: Object.fromEntries(s.types.map((ty) => [ty, count(s.counted.filter((c) => c.unit.type === ty))])),
+    });
+  }
+  if ('stats' in spec) {
+    if (parts.length !== 2 || !isScalar(item, ['integer', 'decimal', 'money', 'rate'])) return fail(`${path} is not a number`);
+    const stats = (list: Counted[]): StatsRow => {
+      const out: StatsRow = { n: 0, of: list.length, min: null, max: null, avg: null, min_unit: null, max_unit: null };
+      let sum = 0;
+      for (const c of list) {
+        const v = num(value(c));
+        if (v === null) continue;
+        out.n++;
+        sum += v;
+        if (out.min === null || v < out.min) [out.min, out.min_unit] = [v, c.unit.code];
+        if (out.max === null || v > out.max) [out.max, out.max_unit] = [v, c.unit.code];
+      }
+      if (out.n) out.avg = clean(sum / out.n);
+      return out;
+    };
+    if (!spec.byUnitType) return (s) => ({ ...stats(s.counted) }) as unknown as Figures;
+    return (s) =>
+      ({
+        ...stats(s.counted),
+        by_type: Object.fromEntries(s.types.map((ty) => [ty, stats(s.counted.filter((c) => c.unit.type === ty))])),
+      }) as unknown as Figures;
+  }
+  if ('texts' in spec) {
+    if (parts.length !== 2 || !isScalar(item, ['text', 'longtext'])) return fail(`${path} is not a text to list`);
+    return (s) => {
+      const answers: Record<string, string> = {};
+      for (const c of s.counted) {
+        const v = value(c);
+        if (typeof v === 'string' && v.trim()) answers[c.unit.code] = v.trim();
+      }
+      return { n: Object.keys(answers).length, of: s.counted.length, answers } satisfies TextsFigure as unknown as Figures;
+    };
+  }
   if (parts.length !== 2 || !isScalar(item, ['boolean'])) return fail(`${path} is not a yes/no field`);
   return (s) => s.counted.filter((c) => value(c) === true).length;
 }
+
+/** The value types a sum adds up (a rate is computed from the sums, never summed). */
+export const SUMMABLE: readonly string[] = ['integer', 'decimal', 'money'];
 
 function isScalar(item: Item, types: string[]): boolean {
   return (item.kind === 'field' || item.kind === 'computed') && types.includes(item.type);
@@ -308,7 +530,8 @@ function compileTableSum(
   fail: (msg: string) => Node,
 ): Node {
   const tablePath = parts.slice(0, 2).join('.');
-  const summable = item.columns.filter((c) => c.type === 'integer' || c.type === 'decimal').map((c) => c.key);
+  // Money columns are summed column by column: an amount in đồng and one in triệu đồng are never added together.
+  const summable = item.columns.filter((c) => SUMMABLE.includes(c.type)).map((c) => c.key);
   const columns = spec.columns ?? summable;
   const bad = columns.filter((c) => !summable.includes(c));
   if (bad.length) return fail(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a summable column of ${tablePath}`);
@@ -340,7 +563,7 @@ function compileTableSum(
 function summedTable(item: TableItem, tablePath: string, s: EvalState): Record<string, Row> {
   const cached = s.tables.get(tablePath);
   if (cached) return cached;
-  const inputs = item.columns.filter((c) => !c.expr && (c.type === 'integer' || c.type === 'decimal'));
+  const inputs = item.columns.filter((c) => !c.expr && SUMMABLE.includes(c.type));
   const keys = item.totalRow ? [...item.rows.map((r) => r.key), item.totalRow.key] : item.rows.map((r) => r.key);
   const table: Record<string, Row> = {};
   if (s.counted.length === 1) {

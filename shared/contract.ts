@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AttachmentRefSchema } from './template/schema.js';
 
 /**
  * The one contract between the renderer and the core. Every call is declared once here with a
@@ -349,6 +350,17 @@ export const UnitListChangeSchema = z.object({
   firstPeriods: z
     .array(z.object({ code: z.string(), name: z.string(), before: z.string().nullable(), after: z.string().nullable() }))
     .optional(),
+  /** Units kept whose attributes (the list's other columns, e.g. co_hdnd) change (null: none). */
+  attributes: z
+    .array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        before: z.record(z.string(), z.string()).nullable(),
+        after: z.record(z.string(), z.string()).nullable(),
+      }),
+    )
+    .optional(),
   /** true: a preview, nothing was changed. */
   dryRun: z.boolean().optional(),
   /** The current list before the change, and its size. */
@@ -437,7 +449,15 @@ export const cityContract = {
   'units.versions': {
     input: z.object({}).strict(),
     output: z.array(
-      z.object({ version: z.string(), importedAt: z.string(), count: z.number(), current: z.boolean(), source: z.string().optional() }),
+      z.object({
+        version: z.string(),
+        importedAt: z.string(),
+        count: z.number(),
+        current: z.boolean(),
+        source: z.string().optional(),
+        /** The list's attribute columns (co_hdnd, …), what templates' appliesTo can name. */
+        attributes: z.array(z.string()).optional(),
+      }),
     ),
   },
   /** A version of the unit list as CSV (UTF-8 with BOM, columns code,type,name,first_period); the current one by default. */
@@ -626,7 +646,26 @@ export const templateContract = {
   },
 } as const;
 
-export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract, ...templateContract } as const;
+/**
+ * Attachments (core/attachments): the bytes of a file cell (a scanned decision, a signed page), kept once per
+ * sha256 in the database and referenced by drafts and revisions; a file cell's value is the AttachmentRef.
+ */
+export const attachmentContract = {
+  /** Store a PDF, PNG or JPEG (checked by its first bytes) of at most `maxBytes` (default 5 MB, at most 20 MB). */
+  'attachments.add': {
+    input: z
+      .object({ file: FileSchema, maxBytes: z.number().int().positive().optional(), returnId: z.number().int().optional() })
+      .strict(),
+    output: AttachmentRefSchema,
+  },
+  /** The stored bytes of a reference, under its name. */
+  'attachments.get': {
+    input: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+    output: FileSchema.extend({ mime: AttachmentRefSchema.shape.mime }),
+  },
+} as const;
+
+export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract, ...templateContract, ...attachmentContract } as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;

@@ -70,3 +70,9 @@ function isValidIso(iso: string): boolean {
   const d = new Date(`${iso}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
 }
+
+/** An amount of money with its unit: 1500000 → "1.500.000 đồng"; 12.5 in triệu đồng → "12,5 triệu đồng". */
+export function formatMoney(v: number | null | undefined, unit: 'dong' | 'trieu_dong' = 'dong', decimals = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  return unit === 'trieu_dong' ? `${formatNumber(v, decimals)} triệu đồng` : `${formatNumber(v, 0)} đồng`;
+}

@@ -10,5 +10,6 @@ export * from './template/compute.js';
 export * from './template/rules.js';
 export * from './template/normalize.js';
 export * from './template/applies.js';
+export * from './attachments.js';
 export * from './consolidate.js';
 export * from './unit-state.js';

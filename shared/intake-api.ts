@@ -56,6 +56,13 @@ export const PackageReceiptSchema = z.object({
   receivedAt: z.string(),
   alreadyStored: z.boolean(),
   serverTime: z.string(),
+  /**
+   * false: the intake does not know the package's template (published at the city, not pushed to
+   * the intake yet), so it stored the package on its identity alone; the city checks it on its pull.
+   */
+  templateChecked: z.boolean().optional(),
+  /** A Vietnamese sentence saying so, for the commune's screen and log. */
+  note: z.string().optional(),
 });
 export type PackageReceipt = z.infer<typeof PackageReceiptSchema>;
 

@@ -89,11 +89,11 @@ export function textProblem(s: string): TextProblem | null {
  * the rule, an imported file): the cleaned copy and the paths of what changed (a value's "section.field",
  * an explanation's id). Unchanged parts keep their identity.
  */
-export function cleanTexts<T>(v: T, clean: (s: string) => string = cleanText, at = ''): { value: T; changed: string[] } {
+export function cleanTexts<T>(v: T, clean: (s: string, path: string) => string = cleanText, at = ''): { value: T; changed: string[] } {
   const changed: string[] = [];
   const walk = (x: unknown, path: string): unknown => {
     if (typeof x === 'string') {
-      const c = clean(x);
+      const c = clean(x, path);
       if (c !== x) changed.push(path);
       return c;
     }

@@ -14,7 +14,7 @@ import type { IncomingFile, ImportOptions } from './import.js';
 import { importPackages, validatePackage } from './import.js';
 import type { ReviewedRow } from './store.js';
 import { cityStore } from './store.js';
-import { askAgainOf, compareUnitLists, parseUnitListFile, unitListCsv, unitOfRow } from './units.js';
+import { askAgainOf, attributeNames, compareUnitLists, parseUnitListFile, unitListCsv, unitOfRow } from './units.js';
 import { decisionQueue, retryRefused } from '../delivery/city.js';
 
 export type CityCallName = Extract<keyof Handlers, `city.${string}` | 'units.import' | 'units.versions' | 'units.export' | 'units.restore'>;
@@ -79,8 +79,8 @@ export function createCity(deps: CityDeps): City {
   const { resources } = deps;
   const listVersion = deps.sqlite.prepare<[], { version: string }>(`SELECT version FROM unit_list_versions WHERE is_current = 1`);
   // The units of a list in the order of its file (the order of every consolidation table).
-  const listUnitRows = deps.sqlite.prepare<[string], Unit & { first_period: string | null }>(
-    `SELECT code, type, name, first_period FROM units WHERE list_version = ? ORDER BY rowid`,
+  const listUnitRows = deps.sqlite.prepare<[string], Unit & { first_period: string | null; attributes_json: string | null }>(
+    `SELECT code, type, name, first_period, attributes_json FROM units WHERE list_version = ? ORDER BY rowid`,
   );
   const listUnits = {
     all: (version: string): Unit[] =>
@@ -402,7 +402,7 @@ export function createCity(deps: CityDeps): City {
       const { errors, warnings } = validatePackage(
         store,
         t,
-        { unit, unitType: u.type, period, values: c.values, asOf: c.asOf },
+        { unit, unitType: u.type, attributes: u.attributes, period, values: c.values, asOf: c.asOf },
         resources.getTemplate,
       );
       return {
@@ -506,7 +506,14 @@ export function createCity(deps: CityDeps): City {
     },
     'units.import': ({ file, dryRun, confirmRemovals }) => importUnitList(file.fileName, Buffer.from(file.data, 'base64'), { dryRun, confirmRemovals }),
     'units.versions': () =>
-      versions.all().map((v) => ({ version: v.version, importedAt: v.loaded_at, count: v.count, current: v.is_current === 1, source: v.source })),
+      versions.all().map((v) => ({
+        version: v.version,
+        importedAt: v.loaded_at,
+        count: v.count,
+        current: v.is_current === 1,
+        source: v.source,
+        attributes: attributeNames(listUnits.all(v.version)),
+      })),
     'units.export': ({ version }) => {
       const v = version ? knownVersion(version).version : unitList().version;
       return { fileName: `danh-sach-don-vi_${v}.csv`, data: unitListCsv(listUnits.all(v)).toString('base64') };

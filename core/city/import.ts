@@ -15,6 +15,8 @@ import { loadXlsx } from '../packages.js';
 import type { CityStore, PackageRow } from './store.js';
 import { shownUnitCodes } from './visible-unit.js';
 import type { IncomingFile } from './zip.js';
+import type { CarriedFile } from '../attachments/index.js';
+import { AttachmentStore, attachmentRefs, matchCarried, refLabel } from '../attachments/index.js';
 import { ArchiveRefusal, ZIP_LIMITS, expandArchive, looksLikeZipArchive } from './zip.js';
 
 export type { IncomingFile } from './zip.js';
@@ -48,6 +50,8 @@ interface Parsed {
   unit: Unit | undefined;
   /** Set when the package must be refused, unless it turns out to be a duplicate. */
   refusal: string | null;
+  /** The files carried beside the workbook (a package zip), checked against the references when stored. */
+  attachments?: CarriedFile[];
 }
 
 type Item = { parsed: Parsed } | { result: ImportResult };
@@ -124,7 +128,7 @@ async function parse(file: IncomingFile, ctx: ImportContext, units: Map<string, 
     };
   const template = ctx.getTemplate(identity.template, identity.templateVersion)!;
   const unit = units.get(identity.unit);
-  const parsed: Parsed = { file: file.name, bytes: file.bytes, ret, identity, editedOutside, template, unit, refusal: null };
+  const parsed: Parsed = { file: file.name, bytes: file.bytes, ret, identity, editedOutside, template, unit, refusal: null, attachments: file.attachments };
   parsed.refusal = checkIdentity(parsed, units, file.bytes);
   return { parsed };
 }
@@ -171,12 +175,13 @@ function previousView(store: CityStore, t: Template, unit: string, period: strin
 export function validatePackage(
   store: CityStore,
   t: Template,
-  args: { unit: string; unitType: string; period: string; values: Values; asOf: Record<string, string> },
+  args: { unit: string; unitType: string; period: string; values: Values; asOf: Record<string, string>; attributes?: Record<string, string> },
   getTemplate: ImportContext['getTemplate'],
 ): { errors: Issue[]; warnings: Issue[] } {
   return validate(t, args.values, {
     period: parsePeriod(args.period)!,
     unitType: args.unitType || undefined,
+    unit: args.unitType ? { type: args.unitType, attributes: args.attributes } : undefined,
     previous: previousView(store, t, args.unit, args.period, getTemplate),
     asOf: args.asOf,
     lang: 'vi',
@@ -212,10 +217,15 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
   }
   if (p.refusal) return { ...base, outcome: 'refused', message: p.refusal };
 
+  // Attachments (file cells): every reference needs its file, carried in the package zip or already stored.
+  const attachments = new AttachmentStore(store.sqlite, ctx.now);
+  const carried = matchCarried(attachmentRefs(ret.values), p.attachments ?? [], (sha) => attachments.has(sha), (path) => refLabel(t, path));
+  if ('refusal' in carried) return { ...base, outcome: 'refused', message: carried.refusal };
+
   const { errors, warnings } = validatePackage(
     store,
     t,
-    { unit: identity.unit, unitType: p.unit!.type, period: identity.period, values: ret.values, asOf: ret.asOf ?? {} },
+    { unit: identity.unit, unitType: p.unit!.type, attributes: p.unit!.attributes, period: identity.period, values: ret.values, asOf: ret.asOf ?? {} },
     ctx.getTemplate,
   );
   if (errors.length) {
@@ -265,6 +275,7 @@ function storeOne(p: Parsed, ctx: ImportContext, unitListVersion: string, keepBy
     unit_list_version: unitListVersion,
   };
   const id = store.insert(row);
+  for (const f of carried.keep) attachments.put(f.ref, f.bytes);
   const result = { ...base, warnings: warnings.length };
   const note =
     (p.editedOutside ? ' Lưu ý: tệp đã bị sửa bên ngoài ứng dụng; số liệu được lấy theo các ô trong tệp và đã được kiểm tra như mọi gói khác.' : '') +

@@ -1,7 +1,9 @@
 /**
  * Replacing the unit list: a CSV (papaparse) or XLSX (ExcelJS) with the columns code, type, name
- * and optionally first_period (the first period the unit reports; other columns, like the national
- * list's province_code and province, are ignored), checked and compared with the current list.
+ * and optionally first_period (the first period the unit reports); every other column (co_hdnd,
+ * co_bqlda, the national list's province_code …) is kept as the unit's attributes, by the column's
+ * name without accents ("Có HĐND" → co_hdnd): what a template's appliesTo.attribute reads. The list
+ * is checked and compared with the current list.
  * A workbook is opened under the package guard (core/xlsx/guard.ts) before ExcelJS reads it; a CSV
  * is read in the encoding Vietnamese Excel saves it in (UTF-8, UTF-16, Windows-1258).
  */
@@ -13,6 +15,7 @@ import type { Unit } from '../../shared/index.js';
 import { AppError, foldText, parsePeriod } from '../../shared/index.js';
 import { UNIT_TYPES } from '../../shared/consolidate.js';
 import { openZip } from '../xlsx/guard.js';
+import { attributeKey, attributesOf } from '../resources.js';
 
 const MAX_UNITS = 20_000;
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -65,6 +68,17 @@ function checkRows(rows: string[][], firstLine: number): Unit[] {
   };
   garbled(firstLine, rows[0]!.map((c) => String(c ?? '')));
   const cols = columnsOf(rows[0]!);
+  const known = new Set<number>([cols.code, cols.type, cols.name, cols.first]);
+  const header = rows[0]!.map((h) => String(h ?? '').normalize('NFC').trim());
+  const extra = header.map((h, i) => ({ h, i })).filter(({ h, i }) => !known.has(i) && attributeKey(h));
+  const names = new Map<string, string>();
+  for (const { h } of extra) {
+    const key = attributeKey(h)!;
+    const other = names.get(key);
+    if (other !== undefined)
+      throw refuse(`Danh sách đơn vị có hai cột cùng tên "${other}" và "${h}" (đều là ${key}). Hãy đổi tên hoặc bỏ một cột rồi nhập lại.`);
+    names.set(key, h);
+  }
   const units: Unit[] = [];
   const problems: string[] = [];
   const seen = new Map<string, number>();
@@ -87,7 +101,10 @@ function checkRows(rows: string[][], firstLine: number): Unit[] {
     const before = seen.get(code);
     if (before !== undefined) return problems.push(`dòng ${line}: mã ${code} trùng với dòng ${before}`);
     seen.set(code, line);
-    units.push(first ? { code, type, name, firstPeriod: first } : { code, type, name });
+    const cells = extra.map(({ h, i }): [string, string] => [h, String(r[i] ?? '')]);
+    garbled(line, cells.map(([, v]) => v));
+    const attributes = attributesOf(cells);
+    units.push({ code, type, name, ...(first ? { firstPeriod: first } : {}), ...(attributes ? { attributes } : {}) });
   });
   if (problems.length) throw refuse('Danh sách đơn vị có lỗi, chưa nhập:', problems);
   if (!units.length) throw refuse('Tệp danh sách đơn vị không có đơn vị nào. Hãy chọn đúng tệp.');
@@ -243,9 +260,26 @@ export function askAgainOf(currentCount: number, removed: number): string | null
   return `Danh sách mới sẽ bỏ ${removed.toLocaleString('vi-VN')} trong ${currentCount.toLocaleString('vi-VN')} đơn vị hiện có (${pct}%). Thường chỉ vài đơn vị thay đổi mỗi lần sắp xếp lại; hãy kiểm tra chắc chắn đây là đúng tệp danh sách của cả thành phố. Nếu đúng, hãy xác nhận thêm một lần nữa để thay danh sách (các kỳ đã dùng vẫn giữ danh sách cũ).`;
 }
 
-/** A unit list as CSV: UTF-8 with a BOM (Excel then reads the Vietnamese names right), columns code,type,name,first_period. */
+/** The attribute columns of a list, in the order they first appear. */
+export function attributeNames(units: Unit[]): string[] {
+  const out = new Set<string>();
+  for (const u of units) for (const k of Object.keys(u.attributes ?? {})) out.add(k);
+  return [...out];
+}
+
+/**
+ * A unit list as CSV: UTF-8 with a BOM (Excel then reads the Vietnamese names right), columns
+ * code,type,name,first_period and then one per attribute (co_hdnd, …), so it imports back the same.
+ */
 export function unitListCsv(units: Unit[]): Buffer {
-  const text = Papa.unparse({ fields: ['code', 'type', 'name', 'first_period'], data: units.map((u) => [u.code, u.type, u.name, u.firstPeriod ?? '']) }, { newline: '\r\n' });
+  const attrs = attributeNames(units);
+  const text = Papa.unparse(
+    {
+      fields: ['code', 'type', 'name', 'first_period', ...attrs],
+      data: units.map((u) => [u.code, u.type, u.name, u.firstPeriod ?? '', ...attrs.map((a) => u.attributes?.[a] ?? '')]),
+    },
+    { newline: '\r\n' },
+  );
   return Buffer.from('\uFEFF' + text + '\r\n', 'utf8');
 }
 
@@ -255,7 +289,14 @@ export interface UnitListChanges {
   renamed: { code: string; before: string; after: string }[];
   /** Units kept whose first period (the first period the city expects them) is set, moved or cleared. */
   firstPeriods: { code: string; name: string; before: string | null; after: string | null }[];
+  /** Units kept whose attributes (the list's other columns) change; null: none. */
+  attributes: { code: string; name: string; before: Record<string, string> | null; after: Record<string, string> | null }[];
 }
+
+const sameAttributes = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a![k] === b?.[k]);
+};
 
 export function compareUnitLists(before: Unit[], after: Unit[]): UnitListChanges {
   const old = new Map(before.map((u) => [u.code, u]));
@@ -269,10 +310,26 @@ export function compareUnitLists(before: Unit[], after: Unit[]): UnitListChanges
     firstPeriods: after
       .filter((u) => old.has(u.code) && (old.get(u.code)!.firstPeriod ?? null) !== (u.firstPeriod ?? null))
       .map((u) => ({ code: u.code, name: u.name, before: old.get(u.code)!.firstPeriod ?? null, after: u.firstPeriod ?? null })),
+    attributes: after
+      .filter((u) => old.has(u.code) && !sameAttributes(old.get(u.code)!.attributes, u.attributes))
+      .map((u) => ({ code: u.code, name: u.name, before: old.get(u.code)!.attributes ?? null, after: u.attributes ?? null })),
   };
 }
 
-/** A unit as stored (first_period column) as the contract has it (firstPeriod only when set). */
-export function unitOfRow({ first_period, ...u }: Unit & { first_period: string | null }): Unit {
-  return first_period ? { ...u, firstPeriod: first_period } : u;
+/** A unit as stored (columns first_period, attributes_json) as the contract has it (firstPeriod and attributes only when set). */
+export function unitOfRow({
+  first_period,
+  attributes_json,
+  ...u
+}: Unit & { first_period: string | null; attributes_json?: string | null }): Unit {
+  let attributes: Record<string, string> | undefined;
+  if (attributes_json) {
+    const parsed = JSON.parse(attributes_json) as Record<string, string>;
+    if (Object.keys(parsed).length) attributes = parsed;
+  }
+  return { ...u, ...(first_period ? { firstPeriod: first_period } : {}), ...(attributes ? { attributes } : {}) };
 }
+
+/** A unit's attributes as stored (attributes_json): a JSON object, or null when it has none. */
+export const attributesJson = (u: Unit): string | null =>
+  u.attributes && Object.keys(u.attributes).length ? JSON.stringify(u.attributes) : null;

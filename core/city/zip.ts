@@ -8,18 +8,25 @@
 import path from 'node:path';
 import { Unzip, UnzipInflate, unzipSync } from 'fflate';
 import type { UnzipFile } from 'fflate';
+import type { CarriedFile } from '../attachments/index.js';
+import { ATTACHMENT_DIR } from '../attachments/index.js';
 
 export interface IncomingFile {
   /** The name shown to the clerk ("archive.zip › inner/name.xlsx" for an entry of an archive). */
   name: string;
   bytes: Uint8Array;
+  /** A package sent as a .zip with its attachments (`tep-dinh-kem/`): the files beside the .xlsx in `bytes`. */
+  attachments?: CarriedFile[];
 }
 
 export const ZIP_LIMITS = {
   maxArchiveBytes: 1024 * 1024 * 1024,
   maxEntries: 10_000,
-  /** A package is about 40 KB; a workbook of a few MB is already suspicious. */
-  maxEntryBytes: 25 * 1024 * 1024,
+  /**
+   * A package is about 40 KB; a workbook of a few MB is already suspicious. But a package zip inside an
+   * archive of packages carries its attachments (up to 20 MB each): 64 MB per entry.
+   */
+  maxEntryBytes: 64 * 1024 * 1024,
   maxTotalBytes: 2 * 1024 * 1024 * 1024,
   /** Packages are already compressed (ratio ≈ 1); a bomb is near 1000. Checked for entries above 1 MB. */
   maxRatio: 100,
@@ -52,6 +59,36 @@ function isNoise(name: string): boolean {
 interface Entry {
   name: string;
   declared: number;
+}
+
+/**
+ * A package with attachments: one .xlsx and the folder `tep-dinh-kem/` beside it (at the root or in one
+ * folder); answers the workbook's entry name, or null for any other archive.
+ */
+function packageWorkbook(entries: Entry[]): string | null {
+  const books = entries.filter((e) => /\.xlsx$/i.test(e.name) && !e.name.includes(`${ATTACHMENT_DIR}/`));
+  if (books.length !== 1) return null;
+  const dir = path.posix.dirname(books[0]!.name);
+  const folder = `${dir === '.' ? '' : `${dir}/`}${ATTACHMENT_DIR}/`;
+  const others = entries.filter((e) => e !== books[0]);
+  return others.length > 0 && others.every((e) => e.name.startsWith(folder) && !e.name.slice(folder.length).includes('/')) ? books[0]!.name : null;
+}
+
+/** Expand a package zip (checked sizes first) into its workbook and the attachments beside it. */
+function packageOf(archive: IncomingFile, entries: Entry[], book: string, limits: ZipLimits): IncomingFile {
+  checkActualSizes(archive.bytes, new Map(entries.map((e) => [e.name, e.declared])), limits);
+  const files = new Map<string, Uint8Array>();
+  const slices = stream(archive.bytes, (file) => {
+    if (isNoise(file.name)) return null;
+    const chunks: Uint8Array[] = [];
+    return (chunk, final) => {
+      chunks.push(chunk);
+      if (final) files.set(file.name, concat(chunks));
+    };
+  });
+  for (const _ of slices);
+  const attachments = [...files].filter(([n]) => n !== book).map(([n, bytes]) => ({ name: path.posix.basename(n), bytes }));
+  return { name: archive.name, bytes: files.get(book) ?? new Uint8Array(0), attachments };
 }
 
 /** Read the central directory only (nothing is expanded) and check what it declares. */
@@ -146,6 +183,11 @@ export function* expandArchive(archive: IncomingFile, limits: ZipLimits = ZIP_LI
     yield { file: archive };
     return;
   }
+  const book = packageWorkbook(entries);
+  if (book) {
+    yield { file: packageOf(archive, entries, book, limits) };
+    return;
+  }
   if (!entries.length)
     throw new ArchiveRefusal('Tệp nén không chứa tệp nào. Hãy kiểm tra lại tệp nén, hoặc chọn trực tiếp các tệp gói báo cáo .xlsx.');
   checkActualSizes(archive.bytes, new Map(entries.map((e) => [e.name, e.declared])), limits);
@@ -154,20 +196,52 @@ export function* expandArchive(archive: IncomingFile, limits: ZipLimits = ZIP_LI
   const label = (name: string) => `${archive.name} › ${name}`;
   const slices = stream(archive.bytes, (file) => {
     if (isNoise(file.name)) return null;
-    if (looksLikeZipArchive(file.name)) {
-      queue.push({
-        name: label(file.name),
-        refusal: 'Tệp nén nằm trong một tệp nén khác không được mở. Hãy giải nén tệp ngoài rồi chọn tệp nén bên trong.',
-      });
-      return null;
-    }
+    const nested = looksLikeZipArchive(file.name);
     const chunks: Uint8Array[] = [];
     return (chunk, final) => {
       chunks.push(chunk);
-      if (final) queue.push({ file: { name: label(file.name), bytes: concat(chunks) } });
+      if (!final) return;
+      const inner = { name: label(file.name), bytes: concat(chunks) };
+      // A package zip (a package with its attachments) inside an archive of packages is opened; any other archive is not.
+      const pkg = nested ? innerPackage(inner, limits) : null;
+      if (nested && !pkg)
+        queue.push({
+          name: inner.name,
+          refusal: 'Tệp nén nằm trong một tệp nén khác không được mở. Hãy giải nén tệp ngoài rồi chọn tệp nén bên trong.',
+        });
+      else queue.push({ file: pkg ?? inner });
     };
   });
   for (const _ of slices) while (queue.length) yield queue.shift()!;
+}
+
+/**
+ * A package with its attachments (the .xlsx and `tep-dinh-kem/`) sent as one .zip, expanded; null when
+ * the bytes are anything else (a workbook, an archive of packages, not a zip). Throws ArchiveRefusal for a bomb.
+ */
+export function openPackageArchive(file: IncomingFile, limits: ZipLimits = ZIP_LIMITS): IncomingFile | null {
+  if (file.bytes[0] !== 0x50 || file.bytes[1] !== 0x4b) return null;
+  let seen: { entries: Entry[]; workbook: boolean };
+  try {
+    seen = inspect(file.bytes, limits);
+  } catch (e) {
+    if (e instanceof ArchiveRefusal && e.message === BOMB) throw e;
+    return null;
+  }
+  const book = seen.workbook ? null : packageWorkbook(seen.entries);
+  return book ? packageOf(file, seen.entries, book, limits) : null;
+}
+
+/** A package zip inside an archive of packages, expanded; null for any other inner archive. */
+function innerPackage(inner: IncomingFile, limits: ZipLimits): IncomingFile | null {
+  try {
+    const { entries, workbook } = inspect(inner.bytes, limits);
+    const book = workbook ? null : packageWorkbook(entries);
+    return book ? packageOf(inner, entries, book, limits) : null;
+  } catch (e) {
+    if (e instanceof ArchiveRefusal) return null;
+    throw e;
+  }
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -17,6 +17,8 @@ import type Database from 'better-sqlite3';
 import type { ImportResult } from '../../shared/index.js';
 import type { IncomingFile, ImportOptions } from '../city/import.js';
 import { packageFileName } from '../packages.js';
+import { zipNameOf } from '../attachments/index.js';
+import { openPackageArchive } from '../city/zip.js';
 import type { Failure, IntakeClient } from './client.js';
 import { isTokenProblem, isWait } from './outbox.js';
 import { INVALID_ANSWER } from './messages.js';
@@ -186,6 +188,15 @@ export async function pushDecisions(d: PullDeps, client: IntakeClient): Promise<
   return null;
 }
 
+/** Whether pulled bytes are a package zip (an archive the import must open; a suspicious one too, to be refused there). */
+function isPackageZip(bytes: Uint8Array): boolean {
+  try {
+    return !!openPackageArchive({ name: 'goi.zip', bytes });
+  } catch {
+    return true;
+  }
+}
+
 /** Fetch what is new on the intake and import it; answers the results so far and the failure that stopped it. */
 export async function pullPackages(
   d: PullDeps,
@@ -208,7 +219,9 @@ export async function pullPackages(
       if (d.queue.wasPulled(s.packageId)) continue;
       const got = await client.getPackage(s.packageId, s);
       if (!got.ok) return { results, failure: got.failure };
-      const file = { name: packageFileName({ id: s.template }, s.unit, s.period, s.revision), bytes: got.value };
+      const xlsxName = packageFileName({ id: s.template }, s.unit, s.period, s.revision);
+      // A package sent with its attachments is a .zip (the .xlsx and tep-dinh-kem/): named so, the import opens it.
+      const file = { name: isPackageZip(got.value) ? zipNameOf(xlsxName) : xlsxName, bytes: got.value };
       const [result] = await d.importFiles([file], {
         dryRun: false,
         onResult: (r) => {

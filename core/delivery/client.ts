@@ -54,12 +54,12 @@ export interface ClientOptions {
   idleTimeoutMs?: number;
   /** Largest JSON answer read (a hostile or impersonated server may send without end); default 4 MB. */
   maxJsonBytes?: number;
-  /** Largest package the city pull downloads; default 10 MB (the intake's largest package). */
+  /** Largest package the city pull downloads; default 64 MB (the intake's largest package: a zip with attachments). */
   maxPackageBytes?: number;
 }
 
 export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_MAX_PACKAGE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
 /** A refusal's body: the intake's is a few hundred bytes. */
 const MAX_REFUSAL_BYTES = 64 * 1024;
 
@@ -191,10 +191,11 @@ export class IntakeClient {
   }
 
   /** POST /packages: 201 stored, 200 already stored (idempotent by package id); both are a receipt. */
-  postPackage(bytes: Uint8Array): Promise<Result<PackageReceipt>> {
+  postPackage(bytes: Uint8Array, zipped = false): Promise<Result<PackageReceipt>> {
     return this.request(
       '/packages',
-      { method: 'POST', body: bytes, type: XLSX_CONTENT_TYPE },
+      // A package zip (the .xlsx with its attachments) is sent as plain bytes; the intake reads what it is.
+      { method: 'POST', body: bytes, type: zipped ? 'application/octet-stream' : XLSX_CONTENT_TYPE },
       json(PackageReceiptSchema),
     );
   }

@@ -11,6 +11,7 @@ import type { OutboxItemSchema } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Failure, IntakeClient } from './client.js';
 import { itemRefusal } from './messages.js';
+import { revisionPackage } from '../attachments/package.js';
 import type { DeliveryState } from './state.js';
 
 export type OutboxItem = z.infer<typeof OutboxItemSchema>;
@@ -143,12 +144,9 @@ export function outbox(db: Kysely<DB>, state: DeliveryState) {
         }
       }
       await setState(item.package_id, { state: 'sending', attempts: sql<number>`attempts + 1` });
-      const { package: bytes } = await db
-        .selectFrom('revisions')
-        .select('package')
-        .where('package_id', '=', item.package_id)
-        .executeTakeFirstOrThrow();
-      const res = await client.postPackage(bytes);
+      // The .xlsx package, or the .zip of it with its attachments.
+      const { bytes, zipped } = await revisionPackage(db, item.package_id);
+      const res = await client.postPackage(bytes, zipped);
       if (res.ok) {
         await state.contact(res.serverTime);
         await setState(item.package_id, {

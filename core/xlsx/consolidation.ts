@@ -6,8 +6,10 @@
  * - one sheet per biểu (split in parts when it is too wide to print) with ONE ROW PER UNIT and the
  *   totals last, as formulas (SUM over the unit rows, rates over the summed cells, COUNTIF for
  *   yes/no), with the engine's numbers as cached values.
- * The summary's cells are formulas over those sheets (COUNTIF/COUNTIFS for counts of units and
- * distributions, references to the totals), so the workbook stays consistent when recomputed.
+ * - "Nội dung theo đơn vị": the narrative answers (texts aggregates) listed by unit, wrapped, printable.
+ * The summary's cells are formulas over those sheets (COUNTIF/COUNTIFS for counts of units,
+ * distributions and counts meeting a condition "N/M", MIN/MAX/AVERAGE(IFS) for statistics by unit
+ * type, references to the totals), so the workbook stays consistent when recomputed.
  * Everything is laid out by walking the template and its `consolidation` declaration, as
  * shared/consolidate.ts does; labels come from the template. Same look as the commune package
  * (style.ts).
@@ -16,10 +18,9 @@ import ExcelJS from 'exceljs';
 import type {
   Column,
   Consolidation,
-  ConsolidationAggregate,
-  ConsolidationGroup,
   ConsolidationRow,
   Expr,
+  DeclaredAggregate,
   Figures,
   Item,
   Section,
@@ -27,7 +28,23 @@ import type {
   Template,
   UnitState,
 } from '../../shared/index.js';
-import { evaluate, findItem, formatDateTime, getPath, parsePeriod, periodLabel, returnedFiguresNote, returnedWithoutFigures, tx } from '../../shared/index.js';
+import {
+  aggregateKind,
+  aggregateLabel,
+  declaredAggregates,
+  evaluate,
+  findItem,
+  formatDateTime,
+  formatNumber,
+  getPath,
+  moneyUnitLabel,
+  parsePeriod,
+  periodLabel,
+  returnedFiguresNote,
+  returnedWithoutFigures,
+  textAnswers,
+  tx,
+} from '../../shared/index.js';
 import { quoteText, toFormula } from './formula.js';
 import { orderedColumns, signatureSplit } from './layout.js';
 import {
@@ -63,9 +80,11 @@ export interface ConsolidationWorkbookMeta {
 
 export const CONSOLIDATION_FORMAT = 'city-consolidation/1';
 export const SHEET_SUMMARY = 'Tổng hợp';
-/** The summary's tables too wide for its page (BC-CX: procedures per field). */
+/** The summary's tables too wide for its page (a table of many columns). */
 export const SHEET_SUMMARY_WIDE = 'Tổng hợp (tiếp)';
 export const SHEET_COMPLETENESS = 'Tình hình nộp';
+export const SHEET_TEXTS = 'Nội dung theo đơn vị';
+const NA = 'Không áp dụng';
 
 export const STATE_LABELS: Record<UnitState, string> = {
   missing: 'Chưa nộp',
@@ -127,40 +146,19 @@ function shownLength(v: unknown, kind: ColKind): number {
 // ---------------------------------------------------------------------------------------------
 // The declaration, walked
 
-interface Aggregate {
-  /** Path of the figure in the Consolidation (e.g. "<block>.<name>_distribution"). */
-  figure: string;
-  spec: ConsolidationAggregate;
-  /** Template path it aggregates (e.g. "<section>.<field>"). */
-  source: string;
-  item: Item;
-  section: Section;
-}
+/** An aggregate of the declaration (figure path, spec, the template path and item it reads). */
+type Aggregate = DeclaredAggregate;
 
 function aggregates(t: Template): Aggregate[] {
-  const out: Aggregate[] = [];
-  const walk = (g: ConsolidationGroup, at: string) => {
-    for (const [key, spec] of Object.entries(g)) {
-      const figure = at ? `${at}.${key}` : key;
-      const source = aggregateSource(spec);
-      if (source === undefined) walk(spec as ConsolidationGroup, figure);
-      else {
-        const found = findItem(t, source);
-        if (found) out.push({ figure, spec: spec as ConsolidationAggregate, source, item: found.item, section: found.section });
-      }
-    }
-  };
-  walk(t.consolidation ?? {}, '');
-  return out;
+  return declaredAggregates(t);
 }
 
-function aggregateSource(spec: ConsolidationAggregate | ConsolidationGroup): string | undefined {
-  for (const k of ['sum', 'fromSums', 'countRows', 'countBy', 'distribution', 'countTrue'])
-    if (typeof (spec as Record<string, unknown>)[k] === 'string') return (spec as unknown as Record<string, string>)[k];
-  return undefined;
-}
-
-const summable = (c: Column) => c.type === 'integer' || c.type === 'decimal';
+const summable = (c: Column) => c.type === 'integer' || c.type === 'decimal' || c.type === 'money';
+/** A header with the unit of its money ("Dự toán (triệu đồng)"). */
+const withUnit = (label: string, item: { type?: string; moneyUnit?: string }) => {
+  const unit = moneyUnitLabel(item);
+  return unit ? `${label} (${unit})` : label;
+};
 function optionsOf(item: Item): { value: string; label: string }[] {
   const o = 'options' in item ? item.options : undefined;
   return (o ?? []).map((x) => ({ value: x.value, label: tx(x.label) }));
@@ -191,6 +189,8 @@ interface DataCol {
   holds: string[];
   /** Option labels for a choice column (the summary counts them). */
   width?: number;
+  /** The figure of the aggregate it comes from: null in a unit's figures means "does not apply to it". */
+  agg?: string;
 }
 
 interface UnitSheet {
@@ -219,13 +219,30 @@ interface FixedCol {
 const HEAD = { national: 1, title: 4, period: 5, body: 6, note: 7, top: 9 } as const;
 
 /** The data columns an aggregate puts on the unit sheets ([] when it is shown on the summary only). */
-function columnsOf(a: Aggregate, t: Template): DataCol[] {
+function columnsOf(a: Aggregate, t: Template, aggs: Aggregate[]): DataCol[] {
   const { spec, item } = a;
   const label = tx(item.label);
   if ('sum' in spec) {
     if (item.kind === 'table') return tableColumns(a, item, spec);
-    return [{ heads: [label], kind: kindOf(item), figure: a.figure, total: 'sum', holds: [a.source] }];
+    return [{ heads: [withUnit(label, item as { type?: string })], kind: kindOf(item), figure: a.figure, total: 'sum', holds: [a.source] }];
   }
+  if ('countWhere' in spec)
+    return [
+      {
+        heads: [aggregateLabel(t, a)],
+        kind: 'text',
+        value: (r) => (r.figures ? (numberAt(r.figures, `${a.figure}.count`) ? YES : NO) : null),
+        figure: `${a.figure}.count`,
+        total: 'yes',
+        holds: [`where:${a.figure}`],
+      },
+    ];
+  if ('stats' in spec) {
+    // The value of each unit, unless a sum of the same item already shows it.
+    if (aggs.some((x) => x.kind === 'sum' && x.source === a.source)) return [];
+    return [{ heads: [withUnit(tx(item.label), item as { type?: string })], kind: kindOf(item), figure: `${a.figure}.min`, total: 'none', holds: [a.source] }];
+  }
+  if ('texts' in spec) return [];
   if ('countRows' in spec) {
     const row = item.kind === 'repeat' ? tx(item.rowLabel) : '';
     return [{ heads: [row ? `Số ${lower(row)}` : label], kind: 'integer', figure: a.figure, total: 'sum', holds: [] }];
@@ -281,6 +298,7 @@ function columnsOf(a: Aggregate, t: Template): DataCol[] {
 
 function kindOf(item: Item | Column): ColKind {
   const type = (item as { type?: string }).type;
+  if (type === 'money') return (item as { moneyUnit?: string }).moneyUnit === 'trieu_dong' ? 'decimal' : 'integer';
   return type === 'decimal' ? 'decimal' : type === 'rate' ? 'rate' : type === 'integer' ? 'integer' : 'text';
 }
 
@@ -292,7 +310,7 @@ function rowLabelOf(table: TableItem, key: string): string {
 /** Header labels of a column of one table row: table — row, the column group, the column. */
 function rowHeads(table: TableItem, rowKey: string, col: Column): string[] {
   const group = table.groups?.find((g) => g.columns.includes(col.key));
-  return [`${tx(table.label)} — ${rowLabelOf(table, rowKey)}`, ...(group && group.columns.length > 1 ? [tx(group.label)] : []), tx(col.label)];
+  return [`${tx(table.label)} — ${rowLabelOf(table, rowKey)}`, ...(group && group.columns.length > 1 ? [tx(group.label)] : []), withUnit(tx(col.label), col)];
 }
 
 function declaredColumns(table: TableItem, spec: { columns?: string[] }): Column[] {
@@ -314,7 +332,7 @@ function tableColumns(a: Aggregate, table: TableItem, spec: { columns?: string[]
   });
   if (parts.length === 4) {
     const c = table.columns.find((x) => x.key === parts[3])!;
-    return [dataCol(parts[2]!, c, a.figure, [tx(table.label), rowLabelOf(table, parts[2]!), tx(c.label)])];
+    return [dataCol(parts[2]!, c, a.figure, [tx(table.label), rowLabelOf(table, parts[2]!), withUnit(tx(c.label), c)])];
   }
   if (parts.length === 3) return cols.map((c) => dataCol(parts[2]!, c, `${a.figure}.${c.key}`, rowHeads(table, parts[2]!, c)));
   // A whole table: its rows side by side (the total row is their sum, shown on the summary).
@@ -322,7 +340,7 @@ function tableColumns(a: Aggregate, table: TableItem, spec: { columns?: string[]
   return table.rows.flatMap((r) =>
     cols.map((c) => {
       const group = table.groups?.find((g) => g.columns.includes(c.key));
-      const heads = [tx(table.label), tx(r.label), ...(group && group.columns.length > 1 ? [tx(group.label)] : []), tx(c.label)];
+      const heads = [tx(table.label), tx(r.label), ...(group && group.columns.length > 1 ? [tx(group.label)] : []), withUnit(tx(c.label), c)];
       return dataCol(r.key, c, `${a.figure}.${r.key}.${c.key}`, heads);
     }),
   );
@@ -341,6 +359,8 @@ interface Ctx {
   types: string[];
   sheets: UnitSheet[];
   completeness: UnitSheet;
+  /** The range of answers of each texts aggregate on the "Nội dung theo đơn vị" sheet, by figure. */
+  texts: Map<string, string>;
 }
 
 export async function writeConsolidationWorkbook(
@@ -363,6 +383,7 @@ export async function writeConsolidationWorkbook(
     types: Object.keys(c.units.completeness_by_type),
     sheets: [],
     completeness: null as unknown as UnitSheet,
+    texts: new Map(),
   };
   const n = c.rows.length;
 
@@ -391,7 +412,8 @@ export async function writeConsolidationWorkbook(
     const parts: DataCol[][] = [[]];
     const byHolds = new Map<string, DataCol>();
     for (const a of mine) {
-      let cols = columnsOf(a, t);
+      let cols = columnsOf(a, t, mine);
+      for (const col of cols) col.agg ??= a.figure;
       // A distribution counts units over the column that holds the same value; make one when no sum made it.
       if ('distribution' in a.spec && !byHolds.has(a.source) && a.spec.buckets.every((b) => !b.startsWith('>'))) {
         const spec = a.spec;
@@ -432,6 +454,7 @@ export async function writeConsolidationWorkbook(
   const summaryWide = addSheet(wb, SHEET_SUMMARY_WIDE, ctx);
   writeUnitSheet(wb, ctx, ctx.completeness);
   for (const s of ctx.sheets) writeUnitSheet(wb, ctx, s);
+  writeTextsSheet(wb, ctx, aggs);
   writeSummary(summary, summaryWide, ctx, aggs);
   const id = wb.addWorksheet('_identity', { state: 'veryHidden' });
   for (const [k, v] of Object.entries({
@@ -505,10 +528,12 @@ function totalRef(s: UnitSheet, col: DataCol): string {
 
 /** A unit's value for a data column (what the engine gives, or the column's own reading of it). */
 function unitValues(col: DataCol, rows: ConsolidationRow[]): (number | string | null)[] {
-  if (col.value) return rows.map((r) => (r.figures ? col.value!(r) : null));
+  // A unit the item does not apply to (appliesTo): "Không áp dụng", left out of every count and sum.
+  const na = (r: ConsolidationRow) => !!col.agg && getPath(r.figures, col.agg) === null && col.kind !== 'rate';
+  if (col.value) return rows.map((r) => (r.figures ? (na(r) ? NA : col.value!(r)) : null));
   if (!col.figure) return rows.map(() => null);
   const get = numberGetter(col.figure);
-  return rows.map((r) => (r.figures ? get(r.figures) : null));
+  return rows.map((r) => (r.figures ? (na(r) ? NA : get(r.figures)) : null));
 }
 function totalValue(col: DataCol, ctx: Ctx): number | null {
   return col.figure ? numberAt(ctx.c as unknown as Figures, col.figure) : null;
@@ -770,7 +795,7 @@ function writeSummary(ws: ExcelJS.Worksheet, wideSheet: ExcelJS.Worksheet | unde
     flush();
   }
 
-  // Tables wider than WIDE_TABLE columns (BC-CX: the procedures per field) go to a sheet of their
+  // Tables wider than WIDE_TABLE columns (a table of many columns per row) go to a sheet of their
   // own, so that the summary prints at a readable size instead of shrinking to the widest table.
   const narrow: SummaryBlock[] = [];
   const wide: SummaryBlock[] = [];
@@ -864,7 +889,12 @@ function layoutSummary(ws: ExcelJS.Worksheet, ctx: Ctx, blocks: SummaryBlock[], 
     const firstRow = row;
     for (const r of m.rows) {
       merge(ws, row, 1, row, 1, r.label, { font: font({ bold: r.total }), alignment: r.total ? CENTER : LEFT, border: BORDER, ...(r.total ? { fill: GREY } : {}) });
-      ws.getRow(row).height = heightFor(lines(r.label, widths[0]!));
+      // Text cells (the unit names of statistics) wrap in their column.
+      const tallest = Math.max(
+        lines(r.label, widths[0]!),
+        ...r.cells.map((cell, i) => (cell.kind === 'text' && typeof cell.value === 'string' ? lines(cell.value, widths[i + 1]! - 2, 11, !!r.total) : 1)),
+      );
+      ws.getRow(row).height = heightFor(tallest);
       r.cells.forEach((cell, i) => {
         const x = ws.getCell(row, i + 2);
         const letter = colLetter(i + 2);
@@ -875,7 +905,7 @@ function layoutSummary(ws: ExcelJS.Worksheet, ctx: Ctx, blocks: SummaryBlock[], 
         x.style = {
           font: font({ bold: r.total }),
           border: BORDER,
-          alignment: cell.kind === 'text' ? LEFT : RIGHT,
+          alignment: cell.kind === 'text' ? { ...LEFT, wrapText: true } : RIGHT,
           ...(cell.kind === 'text' ? {} : { numFmt: numFmt({ type: cell.kind }) }),
           ...(r.total || formula ? { fill: GREY } : {}),
         };
@@ -894,7 +924,7 @@ function scalarCell(a: Aggregate, ctx: Ctx): { label: string; cell: SCell } | un
   if (!one) return undefined;
   const value = numberAt(ctx.c as unknown as Figures, a.figure);
   const found = findColumn(ctx, (col) => col.figure === a.figure);
-  let label = tx(item.label);
+  let label = withUnit(tx(item.label), item as { type?: string });
   if ('countTrue' in spec) label = `Số đơn vị ${lower(label)}`;
   if ('countRows' in spec && item.kind === 'repeat') label = `Số ${lower(tx(item.rowLabel))} (${lower(tx(item.label))})`;
   if ('sum' in spec && item.kind === 'table') {
@@ -902,6 +932,7 @@ function scalarCell(a: Aggregate, ctx: Ctx): { label: string; cell: SCell } | un
     const col = item.columns.find((x) => x.key === p[3]);
     label = `${tx(item.label)} — ${rowLabelOf(item, p[2]!)}: ${lower(tx(col?.label))}`;
   }
+  if (spec.label) label = aggregateLabel(ctx.t, a);
   const kind: ColKind = 'countRows' in spec || 'countTrue' in spec ? 'integer' : kindOf(item.kind === 'table' ? item.columns.find((x) => x.key === a.source.split('.')[3])! : item);
   return { label, cell: { kind, value, ...(found ? { formula: totalRef(found.sheet, found.col) } : {}) } };
 }
@@ -982,6 +1013,26 @@ function aggregateMatrix(a: Aggregate, siblings: Aggregate[], done: Set<Aggregat
     };
   }
   if ('sum' in spec && item.kind === 'table') return tableMatrix(a, item, siblings, done, ctx);
+  if ('countWhere' in spec) return countWhereMatrix(a, ctx);
+  if ('stats' in spec) return statsMatrix(a, ctx);
+  if ('texts' in spec) {
+    const f = getPath(c, a.figure) as { n?: number; of?: number } | undefined;
+    const range = ctx.texts.get(a.figure);
+    return {
+      title: `${aggregateLabel(ctx.t, a)} (danh sách tại trang "${SHEET_TEXTS}")`,
+      rowHeader: 'Chỉ tiêu',
+      columns: [{ label: 'Số đơn vị có nội dung' }, { label: 'Số đơn vị phải trả lời' }],
+      rows: [
+        {
+          label: 'Số đơn vị',
+          cells: [
+            { kind: 'integer', value: f?.n ?? 0, ...(range ? { formula: `COUNTA(${range})` } : {}) },
+            { kind: 'integer', value: f?.of ?? 0 },
+          ],
+        },
+      ],
+    };
+  }
   if ('fromSums' in spec) {
     const value = numberAt(c, a.figure);
     return { title: label, rowHeader: 'Chỉ tiêu', columns: [{ label: 'Số liệu' }], rows: [{ label, cells: [{ kind: 'rate', value }] }] };
@@ -1070,4 +1121,155 @@ function tableMatrix(a: Aggregate, table: TableItem, siblings: Aggregate[], done
     }),
     rows,
   };
+}
+
+/** The unit types of the summary's rows, as the unit sheets spell them in their "Loại" column. */
+function typeRows(ctx: Ctx): string[] {
+  return ctx.types.filter((ty) => (ctx.c.units.completeness_by_type[ty]?.expected ?? 0) > 0);
+}
+
+/**
+ * Units meeting a condition, of the units it applies to ("55/114"): COUNTIF(S) of "Có" and of "Có" or
+ * "Không" over the unit sheet's column (a unit it does not apply to shows "Không áp dụng"), and the share.
+ */
+function countWhereMatrix(a: Aggregate, ctx: Ctx): Matrix {
+  const c = ctx.c as unknown as Figures;
+  const held = findColumn(ctx, (col) => col.holds.includes(`where:${a.figure}`));
+  const range = held ? rangeOf(held.sheet, colOf(held.sheet, held.col)) : undefined;
+  const typeCol = held ? rangeOf(held.sheet, 4) : undefined;
+  const byType = (a.spec as { byUnitType?: boolean }).byUnitType;
+  const share: SCell = { kind: 'rate', formula: 'IF({col:1}{row}>0,{col:0}{row}/{col:1}{row},0)', value: null };
+  const row = (type: string | null): SCell[] => {
+    const f = getPath(c, type === null ? a.figure : `${a.figure}.by_type.${type}`) as { count?: number; of?: number } | undefined;
+    const count = f?.count ?? 0;
+    const of = f?.of ?? 0;
+    const by = type === null ? '' : `${typeCol},${exactly(typeLabel(type))},`;
+    const countIf = (v: string) => (type === null ? `COUNTIF(${range},${exactly(v)})` : `COUNTIFS(${by}${range},${exactly(v)})`);
+    return [
+      { kind: 'integer', value: count, ...(range ? { formula: countIf(YES) } : {}) },
+      { kind: 'integer', value: of, ...(range ? { formula: `${countIf(YES)}+${countIf(NO)}` } : {}) },
+      { ...share, value: of ? count / of : 0 },
+    ];
+  };
+  const columns = [{ label: 'Số đơn vị đạt' }, { label: 'Trên số đơn vị' }, { label: 'Tỷ lệ' }];
+  const title = `${aggregateLabel(ctx.t, a)} (số đơn vị đạt / số đơn vị được tính)`;
+  if (!byType) return { title, rowHeader: 'Chỉ tiêu', columns, rows: [{ label: 'Số đơn vị', cells: row(null) }] };
+  const total = row(null);
+  return {
+    title,
+    rowHeader: 'Loại đơn vị',
+    columns,
+    rows: [
+      ...typeRows(ctx).map((ty) => ({ label: typeLabel(ty), cells: row(ty) })),
+      { label: 'Tổng cộng', total: true, cells: [{ ...total[0]!, formula: 'SUM' }, { ...total[1]!, formula: 'SUM' }, total[2]!] },
+    ],
+  };
+}
+
+/**
+ * Minimum, maximum and average over the units with a value (by unit type when declared), with the
+ * unit holding each: MIN/MAX/AVERAGE (MINIFS/MAXIFS/AVERAGEIFS by type) over the unit sheet's column.
+ */
+function statsMatrix(a: Aggregate, ctx: Ctx): Matrix {
+  const c = ctx.c as unknown as Figures;
+  const held = findColumn(ctx, (col) => col.holds.includes(a.source) && col.kind !== 'text');
+  const range = held ? rangeOf(held.sheet, colOf(held.sheet, held.col)) : undefined;
+  const typeCol = held ? rangeOf(held.sheet, 4) : undefined;
+  const kind = kindOf(a.item);
+  const names = new Map(ctx.c.rows.map((r) => [r.code, r.name]));
+  const row = (type: string | null): SCell[] => {
+    const f = getPath(c, type === null ? a.figure : `${a.figure}.by_type.${type}`) as Record<string, number | string | null> | undefined;
+    const num = (k: string) => (typeof f?.[k] === 'number' ? (f[k] as number) : null);
+    const unit = (k: string) => (typeof f?.[k] === 'string' ? text(names.get(f[k] as string) ?? (f[k] as string)) : null);
+    const n = num('n') ?? 0;
+    const crit = type === null ? '' : `${typeCol},${exactly(typeLabel(type))}`;
+    const f1 = (fn: 'MIN' | 'MAX' | 'AVERAGE') =>
+      // MINIFS and MAXIFS are written with their file prefix (Excel 2019 functions); AVERAGEIFS needs none.
+      range && n ? { formula: type === null ? `${fn}(${range})` : `${fn === 'AVERAGE' ? '' : '_xlfn.'}${fn}IFS(${range},${crit})` } : {};
+    return [
+      {
+        kind: 'integer',
+        value: n,
+        ...(range ? { formula: type === null ? `COUNT(${range})` : `SUMPRODUCT((${typeCol}=${quoteText(typeLabel(type))})*ISNUMBER(${range}))` } : {}),
+      },
+      { kind: 'integer', value: num('of') ?? 0 },
+      { kind, value: num('min'), ...f1('MIN') },
+      { kind: 'text', value: unit('min_unit') },
+      { kind, value: num('max'), ...f1('MAX') },
+      { kind: 'text', value: unit('max_unit') },
+      { kind: kind === 'integer' ? 'decimal' : kind, value: num('avg'), ...f1('AVERAGE') },
+    ];
+  };
+  const byType = (a.spec as { byUnitType?: boolean }).byUnitType;
+  return {
+    title: `${withUnit(aggregateLabel(ctx.t, a), a.item as { type?: string })}: nhỏ nhất, lớn nhất, trung bình`,
+    rowHeader: byType ? 'Loại đơn vị' : 'Chỉ tiêu',
+    columns: [
+      { label: 'Số đơn vị có số liệu' },
+      { label: 'Trên số đơn vị' },
+      { label: 'Nhỏ nhất' },
+      { label: 'Đơn vị có giá trị nhỏ nhất' },
+      { label: 'Lớn nhất' },
+      { label: 'Đơn vị có giá trị lớn nhất' },
+      { label: 'Trung bình' },
+    ],
+    rows: [
+      ...(byType ? typeRows(ctx).map((ty) => ({ label: typeLabel(ty), cells: row(ty) })) : []),
+      { label: byType ? 'Tất cả đơn vị' : 'Các đơn vị', total: !!byType, cells: row(null) },
+    ],
+  };
+}
+
+/**
+ * "Nội dung theo đơn vị": for each texts aggregate, its answers by unit in the unit list's order,
+ * wrapped in a wide column, printable on A4 landscape (empty answers left out).
+ */
+function writeTextsSheet(wb: ExcelJS.Workbook, ctx: Ctx, aggs: Aggregate[]): void {
+  const list = aggs.filter((a) => aggregateKind(a.spec) === 'texts');
+  if (!list.length) return;
+  const ws = addSheet(wb, SHEET_TEXTS, ctx);
+  const widths = [6, 10, 26, 10, 92];
+  ws.columns = widths.map((w) => ({ width: w }));
+  titleLines(ws, ctx, widths.length, widths, 'NỘI DUNG THEO ĐƠN VỊ');
+  const head = { font: font({ bold: true, size: 10 }), alignment: CENTER, border: BORDER, fill: HEADER_FILL };
+  const cellStyle = (align: Partial<ExcelJS.Alignment>): Partial<ExcelJS.Style> => ({
+    font: font({ size: 11 }),
+    border: BORDER,
+    alignment: { vertical: 'top', wrapText: true, ...align },
+    numFmt: '@',
+  });
+  const left = cellStyle({ horizontal: 'left' });
+  const center = cellStyle({ horizontal: 'center' });
+  let row = HEAD.top;
+  list.forEach((a, k) => {
+    const f = getPath(ctx.c, a.figure) as { n?: number; of?: number } | undefined;
+    const answers = textAnswers(ctx.c, f);
+    const title = `${k + 1}. ${a.section.code} — ${aggregateLabel(ctx.t, a)} (${formatNumber(answers.length)}/${formatNumber(f?.of ?? 0)} đơn vị có nội dung)`;
+    blockTitle(ws, row, widths.length, title);
+    ws.getRow(row).height = heightFor(lines(title, widths.reduce((x, y) => x + y, 0), 12, true));
+    row++;
+    ['STT', 'Mã đơn vị', 'Tên đơn vị', 'Loại', 'Nội dung'].forEach((h, i) => merge(ws, row, i + 1, row, i + 1, h, head));
+    ws.getRow(row).height = 18;
+    row++;
+    const first = row;
+    if (!answers.length) {
+      merge(ws, row, 1, row, widths.length, 'Chưa đơn vị nào có nội dung.', { font: font({ italic: true }), alignment: LEFT, border: BORDER });
+      row++;
+    }
+    answers.forEach((x, i) => {
+      const r = ws.getRow(row);
+      const values: ExcelJS.CellValue[] = [i + 1, text(x.code), text(x.name), typeLabel(x.type), text(x.text)];
+      values.forEach((v, j) => {
+        const cell = r.getCell(j + 1);
+        cell.value = v;
+        cell.style = j === 0 || j === 1 || j === 3 ? center : left;
+      });
+      r.height = heightFor(Math.max(lines(x.text, widths[4]!), lines(x.name, widths[2]!)));
+      row++;
+    });
+    if (answers.length) ctx.texts.set(a.figure, `${quoteSheet(SHEET_TEXTS)}!$E$${first}:$E$${row - 1}`);
+    row++;
+  });
+  const last = signatureBlock(ws, ctx, widths, row);
+  ws.pageSetup.printArea = `A1:E${last}`;
 }

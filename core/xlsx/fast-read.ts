@@ -220,6 +220,11 @@ export class FastWorkbook implements CellSource {
     return [...s.rows.keys()].sort((a, b) => a - b).map((r) => s.rows.get(r)!.map(cellText));
   }
 
+  /** The rows of a sheet that have a value, by Excel row number, each its plain values from column A (the authoring workbook's reader). */
+  numberedRows(name: string): Map<number, unknown[]> | undefined {
+    return this.sheet(name)?.rows;
+  }
+
   value(name: string, address: string): unknown {
     const info = this.sheets.get(name);
     if (!info) throw new AppError('corrupt_file', MESSAGES.missingSheet(name));

@@ -2,18 +2,31 @@
  * The Excel package (DOMAIN.md "The Excel package"): one workbook per submitted revision,
  * laid out by walking the template, and read back with the visible cells as the truth.
  *
- * Sheets: one per section (named by its code, "Biểu 01" …), "Giải trình" (explanations of
- * warnings), and three hidden ones: "_lists" (option lists for data validation), "_identity"
- * (key/value: template, version, unit, period, revision, package id, times, app version, hash)
- * and "_cells" (the map of every input cell: kind, key/path, sheet, address). Plain text cells in
- * hidden sheets survive Excel and LibreOffice round trips.
+ * Sheets: one per section (named by its code), "Giải trình" (explanations of warnings), and
+ * hidden ones: "_lists" (option lists for data validation), "_identity" (key/value: template,
+ * version, unit, period, revision, package id, times, app version, hash), "_cells" (the map of
+ * every input cell: kind, key/path, sheet, address) and, when the return has attachments, "_files"
+ * (path, name, size, mime, sha256 of each: the bytes travel beside the workbook). Plain text cells
+ * in hidden sheets survive Excel and LibreOffice round trips.
+ *
+ * A package is written for one unit: what does not apply to it (appliesTo, by its type and the unit
+ * list's attributes) shows "Không áp dụng", is no input cell, and is left out of the values and the hash.
  */
 import { createHash } from 'node:crypto';
-import type { ReturnJson, Template, Unit, Values } from '../../shared/index.js';
-import { AppError, canonicalJson, normalizeValues, parseDate, parsePeriod, periodWindow, xmlSafeText } from '../../shared/index.js';
+import type { ReturnJson, Template, Unit, UnitFacts, Values } from '../../shared/index.js';
+import {
+  AppError,
+  canonicalJson,
+  isApplicable,
+  normalizeValues,
+  notApplicable,
+  parsePeriod,
+  periodWindow,
+  xmlSafeText,
+} from '../../shared/index.js';
 import { openPackage } from './fast-read.js';
 import type { CellSource } from './read.js';
-import { excelJsSource, loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
+import { dateValue, excelJsSource, loadWorkbook, readCellMap, readCells, readIdentity } from './read.js';
 import { PACKAGE_FORMAT, renderWorkbook } from './write.js';
 
 export interface PackageMeta {
@@ -49,13 +62,36 @@ function cleanTexts(t: Template, m: Record<string, string> | undefined, sections
 }
 
 /**
+ * The values and as-of dates of a return without what does not apply to the unit (a section or
+ * item whose appliesTo excludes it): what its package shows and carries.
+ */
+export function applicableOnly<R extends { values: Values; asOf?: Record<string, string> }>(
+  t: Template,
+  ret: R,
+  unit: UnitFacts | null | undefined,
+): R {
+  const skipped = notApplicable(t, unit);
+  if (!skipped.size) return ret;
+  const values: Values = {};
+  for (const [s, items] of Object.entries(ret.values ?? {})) {
+    if (!isApplicable(skipped, s) || !items || typeof items !== 'object') continue;
+    values[s] = Object.fromEntries(Object.entries(items).filter(([k]) => isApplicable(skipped, `${s}.${k}`)));
+  }
+  const asOf = ret.asOf && Object.fromEntries(Object.entries(ret.asOf).filter(([s]) => isApplicable(skipped, s)));
+  return { ...ret, values, ...(asOf ? { asOf } : {}) };
+}
+
+/**
  * sha256 hex (node:crypto) of canonicalJson({values: normalizeValues(t, values), explanations, asOf}),
  * where explanations are trimmed with empty ones dropped and asOf keeps the template's sections.
+ * With a unit, what does not apply to it is left out first (as its package does).
  */
 export function valuesHash(
   t: Template,
-  ret: { values: Values; explanations?: Record<string, string>; asOf?: Record<string, string> },
+  given: { values: Values; explanations?: Record<string, string>; asOf?: Record<string, string> },
+  unit?: UnitFacts | null,
 ): string {
+  const ret = applicableOnly(t, given, unit);
   const body = {
     values: normalizeValues(t, ret.values ?? {}),
     explanations: cleanTexts(t, ret.explanations, false),
@@ -70,7 +106,8 @@ export async function writePackage(args: {
   unit: Unit;
   meta: PackageMeta;
 }): Promise<Buffer> {
-  const { template: t, ret, unit, meta } = args;
+  const { template: t, unit, meta } = args;
+  const ret = applicableOnly(t, args.ret, unit);
   if (ret.template !== t.id || ret.templateVersion !== t.version)
     throw new AppError(
       'invalid_input',
@@ -134,17 +171,19 @@ function wrongTemplate(id: string, version: number, known: number[]): AppError {
 }
 
 function toIsoDate(v: unknown): string | null {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
-  if (typeof v === 'number' && v > 0 && v < 2958466)
-    return new Date(Math.round((v - 25569) * 86400000)).toISOString().slice(0, 10);
-  if (typeof v === 'string') return parseDate(v.trim());
-  return null;
+  const d = dateValue(v);
+  return typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) ? d : null;
 }
 
 export interface ReadResult {
   ret: ReturnJson;
   identity: PackageIdentity;
   editedOutside: boolean;
+  /**
+   * What a person should know about the file beyond its values, in Vietnamese sentences (an
+   * attachment's cell changed or emptied in Excel). Absent when there is nothing to say.
+   */
+  notes?: string[];
 }
 type GetTemplate = (id: string, version: number) => Template | undefined;
 
@@ -168,7 +207,7 @@ export function readPackageFrom(wb: CellSource, getTemplate: GetTemplate): ReadR
   const t = Number.isInteger(version) ? getTemplate(id.template!, version) : undefined;
   if (!t) throw wrongTemplate(id.template!, version, knownVersions(id.template!, getTemplate));
   const map = readCellMap(wb);
-  const { values, explanations, asOf: shown } = readCells(wb, t, map);
+  const { values, explanations, asOf: shown, notes } = readCells(wb, t, map);
 
   // As-of dates: what the sheet shows, except the default date of a section that had none.
   const period = parsePeriod(id.period!);
@@ -211,5 +250,10 @@ export function readPackageFrom(wb: CellSource, getTemplate: GetTemplate): ReadR
     explanations,
     asOf,
   };
-  return { ret, identity, editedOutside: valuesHash(t, ret) !== identity.hash };
+  return {
+    ret,
+    identity,
+    editedOutside: valuesHash(t, ret) !== identity.hash,
+    ...(notes.length ? { notes } : {}),
+  };
 }

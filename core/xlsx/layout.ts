@@ -12,13 +12,18 @@ import type {
   Section,
   TableItem,
   Template,
+  UnitFacts,
   Values,
 } from '../../shared/index.js';
-import { tx } from '../../shared/index.js';
+import { isApplicable, notApplicable, tx } from '../../shared/index.js';
+import { MAX_ROW_HEIGHT, heightFor, longLines } from './style.js';
 
 export const SHEET_IDENTITY = '_identity';
 export const SHEET_CELLS = '_cells';
 export const SHEET_LISTS = '_lists';
+/** The attachments the file cells name (path, name, size, mime, sha256): the bytes travel beside the workbook. */
+export const SHEET_FILES = '_files';
+
 export const SHEET_EXPLANATIONS = 'Giải trình';
 
 export interface Pos {
@@ -30,7 +35,12 @@ export interface Pos {
 export interface FieldsBlock {
   kind: 'fields';
   headerRow: number;
-  rows: { item: FieldItem | ComputedItem; row: number }[];
+  /**
+   * One row per item. A long text takes the label row over the whole width and, under it, its value
+   * over the whole width and `valueRows` rows (a row is at most 409 points high; a long answer spans
+   * several). `na`: the item does not apply to the unit (shown "Không áp dụng", locked, not an input).
+   */
+  rows: { item: FieldItem | ComputedItem; row: number; valueRows?: number; rowHeight?: number; na?: boolean }[];
   labelTo: number; // label spans columns 1..labelTo
   valueFrom: number; // value spans valueFrom..ncols
 }
@@ -45,6 +55,8 @@ export interface TableBlock {
   columns: Column[];
   rows: { key: string; label: string; row: number }[];
   totalRow?: number;
+  /** The table does not apply to the unit: every cell shows a dash, greyed and locked. */
+  na?: boolean;
 }
 export interface RepeatBlock {
   kind: 'repeat';
@@ -54,11 +66,15 @@ export interface RepeatBlock {
   codeRow: number;
   firstRow: number;
   slots: number;
+  /** The repeat table does not apply to the unit: one greyed row saying so. */
+  na?: boolean;
 }
 export type Block = FieldsBlock | TableBlock | RepeatBlock;
 
 export interface SheetPlan {
   section: Section;
+  /** The whole section does not apply to the unit (every block is shown as not applicable). */
+  na?: boolean;
   name: string;
   widths: number[]; // by column, index 0 = column A
   landscape: boolean;
@@ -69,6 +85,7 @@ export interface SheetPlan {
 }
 
 export interface WorkbookPlan {
+  template: Template;
   sheets: SheetPlan[];
   /** Every cell of the return by path: inputs, computed items, computed columns and total rows. */
   cells: Map<string, Pos>;
@@ -86,7 +103,8 @@ export const HEAD = {
   firstBlock: 11,
 } as const;
 
-const isWide = (c: Column) => c.type === 'text' || c.type === 'enum' || c.type === 'multi';
+const isWide = (c: Column) =>
+  c.type === 'text' || c.type === 'longtext' || c.type === 'enum' || c.type === 'multi' || c.type === 'file';
 
 /** The default width (in Excel character units) of a column by its type. */
 function columnWidth(c: Column, compact: boolean): number {
@@ -94,6 +112,14 @@ function columnWidth(c: Column, compact: boolean): number {
   switch (c.type) {
     case 'text':
       return 24;
+    case 'longtext':
+      return 40;
+    case 'file':
+      return 28;
+    case 'date':
+      return 12;
+    case 'money':
+      return compact ? 12 : 15;
     case 'enum':
       return 18;
     case 'multi':
@@ -137,11 +163,18 @@ export function repeatSlots(item: RepeatItem, rows: number): number {
   return Math.max(rows, Math.min(item.maxRows, Math.max(10, rows + 5)));
 }
 
-export function planWorkbook(t: Template, values: Values): WorkbookPlan {
+/**
+ * Lay the workbook out for one unit: its facts (type, unit-list attributes) decide which sections
+ * and items apply (shared/template/applies.ts); without them everything applies.
+ */
+export function planWorkbook(t: Template, values: Values, unit?: UnitFacts | null): WorkbookPlan {
   const cells = new Map<string, Pos>();
   const sheets: SheetPlan[] = [];
+  const skipped = notApplicable(t, unit);
+  const names = new Set<string>([SHEET_EXPLANATIONS, SHEET_IDENTITY, SHEET_CELLS, SHEET_LISTS, SHEET_FILES].map((n) => n.toLowerCase()));
   for (const section of t.sections) {
-    const name = sheetName(section);
+    const name = uniqueName(sheetName(section), names);
+    const sectionNa = !isApplicable(skipped, section.key);
     // 1. Columns and widths: every item claims its columns; the widest claim wins.
     let ncols = 2;
     const widths: number[] = [];
@@ -185,11 +218,24 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
       const base = `${section.key}.${item.key}`;
       if (item.kind === 'field' || item.kind === 'computed') {
         const block: FieldsBlock = { kind: 'fields', headerRow: row++, rows: [], labelTo: valueFrom - 1, valueFrom };
+        const fullWidth = widths.slice(0, ncols).reduce((a, b) => a + b, 0);
         for (; i < section.items.length; i++) {
           const it = section.items[i]!;
           if (it.kind !== 'field' && it.kind !== 'computed') break;
-          block.rows.push({ item: it, row });
-          cells.set(`${section.key}.${it.key}`, { sheet: name, row, col: valueFrom });
+          const path = `${section.key}.${it.key}`;
+          const na = !isApplicable(skipped, path);
+          if (it.kind === 'field' && it.type === 'longtext' && !na) {
+            // The answer under its label, over the whole width, in as many rows as it needs to print whole.
+            const v = values[section.key]?.[it.key];
+            const height = heightFor(Math.max(3, longLines(typeof v === 'string' ? v : '', fullWidth)), 11, Infinity);
+            const valueRows = Math.max(1, Math.ceil(height / (MAX_ROW_HEIGHT - 9)));
+            block.rows.push({ item: it, row, valueRows, rowHeight: height / valueRows });
+            cells.set(path, { sheet: name, row: row + 1, col: 1 });
+            row += 1 + valueRows;
+            continue;
+          }
+          block.rows.push({ item: it, row, ...(na ? { na } : {}) });
+          cells.set(path, { sheet: name, row, col: valueFrom });
           row++;
         }
         i--;
@@ -206,6 +252,7 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
           codeRow: row + 1 + headerRows,
           columns,
           rows: [],
+          ...(isApplicable(skipped, base) ? {} : { na: true }),
         };
         row = block.codeRow + 1;
         const rowKeys = [...item.rows.map((r) => ({ key: r.key, label: tx(r.label) }))];
@@ -228,7 +275,8 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
         blocks.push(block);
       } else {
         const list = values[section.key]?.[item.key];
-        const slots = repeatSlots(item, Array.isArray(list) ? list.length : 0);
+        const na = !isApplicable(skipped, base);
+        const slots = na ? 1 : repeatSlots(item, Array.isArray(list) ? list.length : 0);
         const block: RepeatBlock = {
           kind: 'repeat',
           item,
@@ -237,6 +285,7 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
           codeRow: row + 2,
           firstRow: row + 3,
           slots,
+          ...(na ? { na } : {}),
         };
         for (let k = 0; k < slots; k++)
           item.columns.forEach((c, ci) =>
@@ -254,6 +303,7 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
     const total = widths.reduce((a, b) => a + b, 0);
     sheets.push({
       section,
+      ...(sectionNa ? { na: true } : {}),
       name,
       widths,
       landscape: total > 100,
@@ -263,12 +313,21 @@ export function planWorkbook(t: Template, values: Values): WorkbookPlan {
       printTitles: longest > 15 ? printTitles : undefined,
     });
   }
-  return { sheets, cells };
+  return { template: t, sheets, cells };
 }
 
-/** The sheet name of a section: its code ("Biểu 01"), within Excel's rules for sheet names. */
+/** The sheet name of a section: its code, within Excel's rules for sheet names (no \ / ? * [ ] :, no quote at either end, 31 characters). */
 export function sheetName(section: Section): string {
-  return section.code.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || section.key.slice(0, 31);
+  const clean = (s: string) => s.replace(/[\\/?*[\]:]/g, ' ').trim().slice(0, 31).replace(/^'+|'+$/g, '').trim();
+  return clean(section.code) || clean(section.key);
+}
+
+/** A sheet name not yet taken (Excel compares them without case): "Biểu", "Biểu (2)", … */
+function uniqueName(name: string, taken: Set<string>): string {
+  let out = name;
+  for (let k = 2; taken.has(out.toLowerCase()); k++) out = `${name.slice(0, 31 - ` (${k})`.length)} (${k})`;
+  taken.add(out.toLowerCase());
+  return out;
 }
 
 /** The last column of the left half of a sheet (signature block, as-of line). */

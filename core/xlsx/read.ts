@@ -6,11 +6,11 @@
  * readPackage) and the ExcelJS workbook (the reference the tests compare it with) both give one.
  */
 import ExcelJS from 'exceljs';
-import type { Column, Template, Values } from '../../shared/index.js';
-import { AppError, findItem, foldText, isNumericType, tx, xmlSafeText } from '../../shared/index.js';
+import type { AttachmentRef, Column, Template, Values } from '../../shared/index.js';
+import { AppError, AttachmentRefSchema, cellLabel, findItem, foldText, isNumericType, parseDate, tx, xmlSafeText } from '../../shared/index.js';
 import { GUARD_MESSAGES, openZip } from './guard.js';
-import { SHEET_CELLS, SHEET_IDENTITY } from './layout.js';
-import { PACKAGE_FORMAT } from './write.js';
+import { SHEET_CELLS, SHEET_FILES, SHEET_IDENTITY } from './layout.js';
+import { PACKAGE_FORMAT, fileCellText } from './write.js';
 
 type Spec = Pick<Column, 'type' | 'options'>;
 
@@ -49,6 +49,21 @@ export function plainValue(v: ExcelJS.CellValue): unknown {
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
+/**
+ * A date cell as "YYYY-MM-DD": a Date (a date cell), an Excel date serial (a date whose format was
+ * lost), or a date typed as text the Vietnamese way ("31/12/2026", also with "-" or "."), or ISO.
+ * Anything else is kept as it is (validation reports it).
+ */
+export function dateValue(v: unknown): unknown {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : isoDate(v);
+  if (typeof v === 'number')
+    return Number.isFinite(v) && v >= 1 && v < 2958466 ? isoDate(new Date(Math.round((v - 25569) * 86400000))) : v;
+  if (typeof v !== 'string') return v;
+  const s = v.trim();
+  const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s);
+  return parseDate(m ? `${m[1]}/${m[2]}/${m[3]}` : s) ?? s;
+}
+
 /** An option key from its Vietnamese label (accents and case ignored), or from the key itself. */
 function optionKey(spec: Spec, text: string): string {
   const opts = spec.options ?? [];
@@ -61,11 +76,13 @@ function optionKey(spec: Spec, text: string): string {
 /** A cell's value as the template's type wants it. Anything that does not fit is kept as it is, so validation reports it. */
 export function convert(spec: Spec, raw: unknown): unknown {
   if (raw === undefined || raw === null) return undefined;
+  if (spec.type === 'date') return typeof raw === 'string' && raw.trim() === '' ? undefined : dateValue(raw);
   const v = raw instanceof Date ? isoDate(raw) : raw;
   if (typeof v === 'string' && v.trim() === '') return undefined;
-  if (isNumericType(spec.type)) return typeof v === 'string' ? v.trim() : v;
+  if (isNumericType(spec.type) || spec.type === 'money') return typeof v === 'string' ? v.trim() : v;
   switch (spec.type) {
     case 'text':
+    case 'longtext':
       return typeof v === 'string' ? v : String(v);
     case 'boolean': {
       if (typeof v === 'boolean') return v;
@@ -190,12 +207,17 @@ export function readCells(
   wb: CellSource | ExcelJS.Workbook,
   t: Template,
   map: CellRef[],
-): { values: Values; explanations: Record<string, string>; asOf: Record<string, unknown> } {
+): { values: Values; explanations: Record<string, string>; asOf: Record<string, unknown>; notes: string[] } {
   const values: Values = {};
   const explanations: Record<string, string> = {};
   const asOf: Record<string, unknown> = {};
+  const notes: string[] = [];
   const src = asSource(wb);
+  const files = readFiles(src);
   const cell = (r: CellRef) => src.value(r.sheet, r.address);
+  /** A cell by its column's type; a file cell through the attachments the package lists. */
+  const read = (spec: Spec, r: CellRef): unknown =>
+    spec.type === 'file' ? fileValue(t, r.key, cell(r), files.get(r.key), notes) : convert(spec, cell(r));
   for (const r of map) {
     if (r.kind === 'asOf') {
       if (t.sections.some((s) => s.key === r.key)) asOf[r.key] = cell(r);
@@ -213,20 +235,20 @@ export function readCells(
     const parts = r.key.split('.');
     const sv = (values[section.key] ??= {});
     if (item.kind === 'field' && parts.length === 2) {
-      const v = convert(item, cell(r));
+      const v = read(item, r);
       if (v !== undefined) sv[item.key] = v;
     } else if (item.kind === 'table' && parts.length === 4) {
       const row = item.rows.find((x) => x.key === parts[2]);
       const col = item.columns.find((c) => c.key === parts[3] && !c.expr);
       if (!row || !col) continue;
-      const v = convert(col, cell(r));
+      const v = read(col, r);
       if (v === undefined) continue;
       const table = (sv[item.key] ??= {}) as Record<string, Record<string, unknown>>;
       (table[row.key] ??= {})[col.key] = v;
     } else if (item.kind === 'repeat' && parts.length === 4 && /^\d{1,4}$/.test(parts[2]!)) {
       const col = item.columns.find((c) => c.key === parts[3] && !c.expr);
       if (!col) continue;
-      const v = convert(col, cell(r));
+      const v = read(col, r);
       const list = (sv[item.key] ??= []) as (Record<string, unknown> | undefined)[];
       const i = Number(parts[2]);
       // Every slot is kept in place; blank rows (also in the middle) are dropped when normalised, so nothing typed is lost.
@@ -234,5 +256,39 @@ export function readCells(
       if (v !== undefined) list[i]![col.key] = v;
     }
   }
-  return { values, explanations, asOf };
+  return { values, explanations, asOf, notes };
+}
+
+/** An attachment a package lists, and what its cell showed when the package was written. */
+interface ListedFile {
+  ref: AttachmentRef;
+  shown: string;
+}
+
+/** The attachments a package lists by cell path (hidden sheet "_files"; none in a package without file cells). */
+export function readFiles(src: CellSource): Map<string, ListedFile> {
+  const out = new Map<string, ListedFile>();
+  for (const [path, name, size, mime, sha256, shown] of (src.rows(SHEET_FILES) ?? []).slice(1)) {
+    const ref = AttachmentRefSchema.safeParse({ name, size: Number(size), mime, sha256 });
+    if (path && ref.success) out.set(path, { ref: ref.data, shown: shown || fileCellText(ref.data) });
+  }
+  return out;
+}
+
+/**
+ * A file cell: the attachment the package lists for it when the cell still shows it. A cell changed
+ * or emptied in Excel cannot change an attachment (its bytes travel beside the workbook): that is
+ * said in `notes`; an emptied cell has no file, a changed one keeps the text (validation refuses it).
+ */
+function fileValue(t: Template, path: string, raw: unknown, listed: ListedFile | undefined, notes: string[]): unknown {
+  const shown = raw === undefined || raw === null ? '' : String(raw instanceof Date ? isoDate(raw) : raw).trim();
+  const ref = listed?.ref;
+  if (ref && shown === listed.shown.trim()) return ref;
+  if (!ref && !shown) return undefined;
+  const where = `Ô "${cellLabel(t, path)}"`;
+  const todo = 'Tệp đính kèm chỉ chọn, thay hoặc bỏ được trong ứng dụng: hãy sửa trong ứng dụng rồi lập lại gói.';
+  if (ref && !shown) notes.push(`${where} đã bị xóa bên ngoài ứng dụng, nên tệp "${ref.name}" không được tính. ${todo}`);
+  else if (ref) notes.push(`${where} đã bị sửa bên ngoài ứng dụng thành "${shown}" thay vì tệp "${ref.name}". ${todo}`);
+  else notes.push(`${where} ghi "${shown}" nhưng gói không kèm tệp nào cho ô này. ${todo}`);
+  return shown || undefined;
 }

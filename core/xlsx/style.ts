@@ -32,12 +32,24 @@ export const quoteSheet = (name: string) => `'${name.replace(/'/g, "''")}'`;
  * 12,50 and 97,85% whatever the language of the machine; Excel shows its regional separators.
  */
 export const VI = '[$-42A]';
-export function numFmt(spec: Pick<Column, 'type' | 'signed' | 'year'>): string | undefined {
+export function numFmt(spec: Pick<Column, 'type' | 'signed' | 'year' | 'moneyUnit' | 'decimals'>): string | undefined {
   switch (spec.type) {
+    case 'money': {
+      // đồng: whole numbers; triệu đồng: the item's decimals (default 3), so that what is printed is what was entered.
+      const d = (spec.moneyUnit ?? 'dong') === 'dong' ? 0 : (spec.decimals ?? 3);
+      return `${VI}#,##0${d ? `.${'0'.repeat(d)}` : ''}`;
+    }
+    case 'date':
+      return `${VI}dd/mm/yyyy`;
+    case 'longtext':
+      return '@';
     case 'integer':
       return spec.year ? '0' : spec.signed ? `${VI}#,##0;-#,##0` : `${VI}#,##0`;
-    case 'decimal':
-      return `${VI}#,##0.00`;
+    case 'decimal': {
+      // As many decimals as the item allows (default 2), so that what is printed is what was entered.
+      const d = spec.decimals ?? 2;
+      return `${VI}#,##0${d ? `.${'0'.repeat(d)}` : ''}`;
+    }
     case 'rate':
       return `${VI}0.00%`;
     case 'text':
@@ -53,7 +65,42 @@ export function lines(text: string, width: number, size = 11, bold = false): num
   const perLine = Math.max(1, (width * 1.2 * 11) / size / (bold ? 1.1 : 1));
   return text.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(l.length / perLine)), 0);
 }
-export const heightFor = (n: number, size = 11) => Math.max(16, n * size * 1.32 + 4);
+/** Excel's highest row, in points. */
+export const MAX_ROW_HEIGHT = 409;
+/** The height (points) of a row of n lines, at most Excel's highest row unless a higher `max` is given (to split over rows). */
+export const heightFor = (n: number, size = 11, max = MAX_ROW_HEIGHT) => Math.min(max, Math.max(16, n * size * 1.32 + 4));
+
+/**
+ * Lines a long text takes when wrapped at word boundaries in a cell of the given width, estimated
+ * on the safe side (a long answer must print whole: too tall a row costs paper, too short one cuts words).
+ */
+export function longLines(text: string, width: number): number {
+  // Measured: LibreOffice prints about 1,45 characters of Vietnamese prose in Times New Roman 11 per unit of column width; 1,25 leaves a margin.
+  const perLine = Math.max(8, Math.floor(width * 1.25) - 2);
+  let n = 0;
+  for (const para of text.split('\n')) {
+    let line = 0;
+    n++;
+    for (const word of para.split(/\s+/).filter(Boolean)) {
+      const w = word.length;
+      if (line && line + 1 + w > perLine) {
+        n++;
+        line = 0;
+      }
+      if (w > perLine) {
+        n += Math.ceil(w / perLine) - 1;
+        line = w % perLine;
+      } else line += (line ? 1 : 0) + w;
+    }
+  }
+  return n;
+}
+
+/** The number format of a cell that does not apply to the unit: whatever it holds (a 0 for the formulas that read it), it shows this text. */
+export const naFormat = (shown: string) => {
+  const q = `"${shown.replace(/"/g, '')}"`;
+  return `${q};${q};${q};${q}`;
+};
 
 /**
  * In OOXML "_xHHHH_" stands for a character. Excel reads it strictly, LibreOffice also with fewer

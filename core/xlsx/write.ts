@@ -4,6 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import type {
+  AttachmentRef,
   Column,
   ComputedItem,
   FieldItem,
@@ -15,10 +16,17 @@ import type {
   Values,
 } from '../../shared/index.js';
 import {
+  AppError,
+  AttachmentRefSchema,
+  LONGTEXT_MAX,
   cellLabel,
   computeView,
+  formatBytes,
   formatDate,
   formatDateTime,
+  formatNumber,
+  isApplicable,
+  notApplicable,
   parsePeriod,
   periodLabel,
   periodWindow,
@@ -33,6 +41,7 @@ import {
   HEAD,
   SHEET_CELLS,
   SHEET_EXPLANATIONS,
+  SHEET_FILES,
   SHEET_IDENTITY,
   SHEET_LISTS,
   planWorkbook,
@@ -56,7 +65,9 @@ import {
   font,
   heightFor,
   lines,
+  longLines,
   merge,
+  naFormat,
   numFmt,
   quoteSheet,
   sheetTitle,
@@ -81,6 +92,12 @@ const PROTECTION: Partial<ExcelJS.WorksheetProtection> = {
   formatRows: true,
 };
 const MULTI_SEPARATOR = '; ';
+/** What a cell, item or section that does not apply to the unit shows. */
+export const NOT_APPLICABLE = 'Không áp dụng';
+/** Excel keeps at most this many characters in a cell. */
+export const EXCEL_CELL_MAX = 32767;
+/** The dates a date cell accepts in Excel (the app's own check is shared/template/rules.ts). */
+const DATE_RANGE: [string, string] = ['1945-01-01', '2100-12-31'];
 
 
 export interface InputRef {
@@ -99,21 +116,59 @@ export interface RenderArgs {
 
 type Spec = Pick<
   Column,
-  'type' | 'min' | 'minExclusive' | 'maxLength' | 'options' | 'signed' | 'year' | 'decimals' | 'label'
+  | 'type'
+  | 'min'
+  | 'minExclusive'
+  | 'maxLength'
+  | 'options'
+  | 'signed'
+  | 'year'
+  | 'decimals'
+  | 'label'
+  | 'moneyUnit'
+  | 'rateOf'
+  | 'hint'
 >;
+
+/** The shown text of an attachment in its cell: "quyet-dinh.pdf (1,2 MB)" (the reader compares it). */
+export const fileCellText = (ref: Pick<AttachmentRef, 'name' | 'size'>) => `${ref.name} (${formatBytes(ref.size)})`;
+
+/** A cell's label with what its figure is in: "(đồng)", "(triệu đồng)", and what a rate is of. */
+export function specLabel(spec: Pick<Column, 'type' | 'label' | 'moneyUnit' | 'rateOf'>): string {
+  const label = tx(spec.label);
+  if (spec.type === 'money') return `${label} (${(spec.moneyUnit ?? 'dong') === 'dong' ? 'đồng' : 'triệu đồng'})`;
+  if (spec.type === 'rate' && spec.rateOf) {
+    const of = tx(spec.rateOf);
+    return `${label} (%, ${/^(trên|so với|của)\s/iu.test(of) ? of : `trên ${of}`})`;
+  }
+  return label;
+}
+
+/** A label with its help text as a second, smaller line (printed with it). */
+function withHint(label: string, hint: string | undefined, bold = false): ExcelJS.CellValue {
+  if (!hint) return label;
+  return {
+    richText: [
+      { text: label, font: font({ bold }) },
+      { text: `\n${hint}`, font: font({ italic: true, size: 9, color: { argb: 'FF595959' } }) },
+    ],
+  };
+}
+
 
 
 export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer; inputs: InputRef[] }> {
   const { template: t, ret, unit } = args;
   const period = parsePeriod(ret.period)!;
   const values = ret.values;
-  const plan = planWorkbook(t, values);
+  const plan = planWorkbook(t, values, unit);
   const view = computeView(t, values, period.year);
   const wb = new ExcelJS.Workbook();
   wb.creator = 'commune-returns';
   wb.title = `${tx(t.title)} — ${unit.name} — ${periodLabel(period)}`;
   wb.calcProperties = { fullCalcOnLoad: true };
   const inputs: InputRef[] = [];
+  const files: [string, AttachmentRef][] = [];
   const lists = new ListSheet();
 
   const ctxBase = (sheet: string): FormulaContext => ({
@@ -137,37 +192,28 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
     const ws = addSheet(wb, sp.name, sp.widths, sp.landscape, args.identity, t);
     const n = sp.widths.length;
     heading(ws, sp.widths, `${sp.section.code.toUpperCase()}. ${tx(sp.section.title).toUpperCase()}`, t, unit, period);
-    // "Số liệu tính đến ngày" and its date, an input cell.
-    const split = signatureSplit(sp.widths);
-    merge(ws, HEAD.asOf, 1, HEAD.asOf, split, 'Số liệu tính đến ngày:', {
-      font: font({ italic: true }),
-      alignment: { horizontal: 'right', vertical: 'middle' },
-    });
-    const asOfIso = ret.asOf?.[sp.section.key] ?? periodWindow(period).end;
-    // Merged over the right half so that the date never shows as ### in a narrow column.
-    if (sp.asOf.col < n) ws.mergeCells(sp.asOf.row, sp.asOf.col, sp.asOf.row, n);
-    const d = ws.getCell(sp.asOf.row, sp.asOf.col);
-    d.value = /^\d{4}-\d{2}-\d{2}$/.test(asOfIso) ? new Date(`${asOfIso}T00:00:00Z`) : asOfIso;
-    d.numFmt = `${VI}dd/mm/yyyy`;
-    d.font = font({ italic: true, bold: true });
-    d.alignment = { horizontal: 'left', vertical: 'middle' };
-    d.protection = { locked: false };
-    const win = periodWindow(period);
-    d.dataValidation = {
-      type: 'date',
-      operator: 'between',
-      allowBlank: true,
-      showErrorMessage: true,
-      formulae: [new Date(`${win.start}T00:00:00Z`), new Date(`${win.end}T00:00:00Z`)],
-      errorTitle: 'Ngày không hợp lệ',
-      error: `Hãy nhập một ngày trong kỳ báo cáo, từ ${formatDate(win.start)} đến ${formatDate(win.end)} (dạng ngày/tháng/năm).`,
-    };
-    inputs.push({ kind: 'asOf', key: sp.section.key, sheet: sp.name, address: addr(sp.asOf.row, sp.asOf.col) });
+    if (sp.na)
+      // A section that does not apply to the unit: said under the title; no date, no inputs.
+      merge(ws, HEAD.asOf, 1, HEAD.asOf, n, `Biểu này không áp dụng cho ${unit.name}.`, {
+        font: font({ italic: true, bold: true, color: { argb: 'FF595959' } }),
+        alignment: CENTER,
+      });
+    else asOfCell(ws, sp, ret.asOf?.[sp.section.key] ?? periodWindow(period).end, period, inputs);
 
     const fctx = ctxBase(sp.name);
     const writeInput = (pos: Pos, spec: Spec, value: unknown, key: string) => {
       const c = ws.getCell(pos.row, pos.col);
+      const shown = cellValue(spec, value);
+      if (typeof shown === 'string' && shown.length > EXCEL_CELL_MAX)
+        throw new AppError(
+          'invalid_input',
+          `Ô "${cellLabel(t, key)}" có ${formatNumber(shown.length)} ký tự, quá giới hạn ${formatNumber(EXCEL_CELL_MAX)} ký tự của một ô Excel, nên không lập được gói. Hãy viết ngắn lại nội dung ô này (số liệu đã lưu không thay đổi) rồi lập gói lại.`,
+        );
       setInput(c, spec, value, lists);
+      if (spec.type === 'file') {
+        const ref = AttachmentRefSchema.safeParse(value);
+        if (ref.success) files.push([key, ref.data]);
+      }
       inputs.push({ kind: 'value', key, sheet: sp.name, address: addr(pos.row, pos.col) });
     };
 
@@ -185,6 +231,11 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
 
   await explanationsSheet(wb, t, ret, unit, period, inputs, args.identity, plan, view);
   await lists.write(wb);
+  if (files.length)
+    await keyValueSheet(wb, SHEET_FILES, [
+      ['path', 'name', 'size', 'mime', 'sha256', 'shown'],
+      ...files.map(([path, f]) => [path, f.name, String(f.size), f.mime, f.sha256, fileCellText(f)]),
+    ]);
   await keyValueSheet(wb, SHEET_IDENTITY, [['key', 'value'], ...Object.entries(args.identity)]);
   await keyValueSheet(
     wb,
@@ -201,6 +252,34 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
 }
 
 
+/** "Số liệu tính đến ngày" and its date, an input cell (a date of the period). */
+function asOfCell(ws: ExcelJS.Worksheet, sp: SheetPlan, asOfIso: string, period: Period, inputs: InputRef[]): void {
+  const n = sp.widths.length;
+  merge(ws, HEAD.asOf, 1, HEAD.asOf, signatureSplit(sp.widths), 'Số liệu tính đến ngày:', {
+    font: font({ italic: true }),
+    alignment: { horizontal: 'right', vertical: 'middle' },
+  });
+  // Merged over the right half so that the date never shows as ### in a narrow column.
+  if (sp.asOf.col < n) ws.mergeCells(sp.asOf.row, sp.asOf.col, sp.asOf.row, n);
+  const d = ws.getCell(sp.asOf.row, sp.asOf.col);
+  d.value = /^\d{4}-\d{2}-\d{2}$/.test(asOfIso) ? new Date(`${asOfIso}T00:00:00Z`) : asOfIso;
+  d.numFmt = `${VI}dd/mm/yyyy`;
+  d.font = font({ italic: true, bold: true });
+  d.alignment = { horizontal: 'left', vertical: 'middle' };
+  d.protection = { locked: false };
+  const win = periodWindow(period);
+  d.dataValidation = {
+    type: 'date',
+    operator: 'between',
+    allowBlank: true,
+    showErrorMessage: true,
+    formulae: [new Date(`${win.start}T00:00:00Z`), new Date(`${win.end}T00:00:00Z`)],
+    errorTitle: 'Ngày không hợp lệ',
+    error: `Hãy nhập một ngày trong kỳ báo cáo, từ ${formatDate(win.start)} đến ${formatDate(win.end)} (dạng ngày/tháng/năm).`,
+  };
+  inputs.push({ kind: 'asOf', key: sp.section.key, sheet: sp.name, address: addr(sp.asOf.row, sp.asOf.col) });
+}
+
 /** Every text of the workbook: no character XML 1.0 forbids (shared/text.ts), underscores escaped. */
 function escapeTexts(ws: ExcelJS.Worksheet): void {
   ws.eachRow((row) =>
@@ -209,7 +288,9 @@ function escapeTexts(ws: ExcelJS.Worksheet): void {
       const safe = (s: string) => escapeText(xmlSafeText(s));
       if (typeof v === 'string') {
         if (safe(v) !== v) c.value = safe(v);
-      } else if (v && typeof v === 'object' && 'formula' in v && typeof v.result === 'string' && safe(v.result) !== v.result)
+      } else if (v && typeof v === 'object' && 'richText' in v)
+        c.value = { richText: v.richText.map((r) => ({ ...r, text: safe(r.text) })) };
+      else if (v && typeof v === 'object' && 'formula' in v && typeof v.result === 'string' && safe(v.result) !== v.result)
         c.value = { ...v, result: safe(v.result) } as ExcelJS.CellFormulaValue;
     }),
   );
@@ -303,7 +384,17 @@ function cellValue(spec: Spec, value: unknown): ExcelJS.CellValue {
     case 'multi':
       return Array.isArray(value) ? value.map((v) => label(String(v))).join(MULTI_SEPARATOR) : String(value);
     case 'text':
+    case 'longtext':
       return typeof value === 'string' ? value : String(value);
+    case 'date':
+      // A real Excel date (shown dd/mm/yyyy); anything that is not a date is shown as it is.
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+        ? new Date(`${value}T00:00:00Z`)
+        : String(value);
+    case 'file': {
+      const ref = AttachmentRefSchema.safeParse(value);
+      return ref.success ? fileCellText(ref.data) : typeof value === 'string' ? value : JSON.stringify(value);
+    }
     default:
       // Numbers stay numbers; anything else (text typed where a number belongs) stays text, never a formula.
       return typeof value === 'number' ? value : typeof value === 'string' ? value : String(value);
@@ -374,6 +465,38 @@ function makeValidation(spec: Spec, lists: ListSheet): ExcelJS.DataValidation | 
       };
     case 'boolean':
       return { ...base, type: 'list', formulae: [lists.range(['Có', 'Không'])], error: 'Hãy chọn "Có" hoặc "Không".' };
+    case 'longtext': {
+      const max = Math.min(spec.maxLength ?? LONGTEXT_MAX, EXCEL_CELL_MAX);
+      return {
+        ...base,
+        type: 'textLength',
+        operator: 'lessThanOrEqual',
+        formulae: [max],
+        error: `Nội dung dài quá ${formatNumber(max)} ký tự. Hãy viết ngắn lại.`,
+      };
+    }
+    case 'date':
+      return {
+        ...base,
+        type: 'date',
+        operator: 'between',
+        formulae: DATE_RANGE.map((d) => new Date(`${d}T00:00:00Z`)),
+        errorTitle: 'Ngày không hợp lệ',
+        error: `Hãy nhập một ngày dạng ngày/tháng/năm, từ ${formatDate(DATE_RANGE[0])} đến ${formatDate(DATE_RANGE[1])}, ví dụ 31/12/2026.`,
+      };
+    case 'money': {
+      const dong = (spec.moneyUnit ?? 'dong') === 'dong';
+      const d = spec.decimals ?? 3;
+      return {
+        ...base,
+        type: dong ? 'whole' : 'decimal',
+        operator: 'greaterThanOrEqual',
+        formulae: [min],
+        error: dong
+          ? `Hãy nhập số tiền bằng đồng, là số nguyên từ ${formatNumber(min)} trở lên, ví dụ 1500000.`
+          : `Hãy nhập số tiền bằng triệu đồng, từ ${formatNumber(min)} trở lên, tối đa ${d} chữ số thập phân, ví dụ 12,5.`,
+      };
+    }
     case 'text':
       return spec.maxLength
         ? {
@@ -407,9 +530,25 @@ function setInput(c: ExcelJS.Cell, spec: Spec, value: unknown, lists: ListSheet)
   if (fmt) c.numFmt = fmt;
   c.protection = { locked: false };
   c.border = BORDER;
-  const wrap = spec.type === 'text' || spec.type === 'multi' || spec.type === 'enum';
-  c.alignment = wrap ? LEFT : spec.type === 'boolean' ? { vertical: 'middle', horizontal: 'center' } : RIGHT;
+  const wrap = spec.type === 'text' || spec.type === 'multi' || spec.type === 'enum' || spec.type === 'file';
+  c.alignment =
+    spec.type === 'longtext'
+      ? { horizontal: 'left', vertical: 'top', wrapText: true, indent: 1 }
+      : wrap
+        ? LEFT
+        : spec.type === 'boolean' || spec.type === 'date'
+          ? { vertical: 'middle', horizontal: 'center' }
+          : RIGHT;
   c.font = font();
+  if (spec.type === 'file') {
+    // The attachment travels beside the workbook; its cell says which file it is and cannot be typed over.
+    c.protection = { locked: true };
+    c.fill = GREY;
+    c.note = {
+      texts: [{ text: 'Tệp đính kèm: chỉ chọn, thay hoặc bỏ được trong ứng dụng; tệp được gửi kèm theo gói báo cáo.' }],
+    };
+    return;
+  }
   const dv = validationFor(spec, lists);
   if (dv) c.dataValidation = dv;
 }
@@ -450,20 +589,40 @@ function fieldsBlock(
   writeInput: WriteInput,
 ): void {
   const head = { font: font({ bold: true }), alignment: CENTER, border: BORDER, fill: HEADER_FILL };
-  merge(ws, b.headerRow, 1, b.headerRow, b.labelTo, 'Chỉ tiêu', head);
-  merge(ws, b.headerRow, b.valueFrom, b.headerRow, n, 'Số liệu', head);
+  if (b.rows.every((r) => r.valueRows)) merge(ws, b.headerRow, 1, b.headerRow, n, 'Nội dung', head);
+  else {
+    merge(ws, b.headerRow, 1, b.headerRow, b.labelTo, 'Chỉ tiêu', head);
+    merge(ws, b.headerRow, b.valueFrom, b.headerRow, n, 'Số liệu', head);
+  }
   const labelWidth = sp.widths.slice(0, b.labelTo).reduce((a, x) => a + x, 0);
   const valueWidth = sp.widths.slice(b.valueFrom - 1).reduce((a, x) => a + x, 0);
-  for (const { item, row } of b.rows) {
-    const label = tx(item.label) + (item.kind === 'field' && item.required ? ' (*)' : '');
-    merge(ws, row, 1, row, b.labelTo, label, { font: font(), alignment: LEFT, border: BORDER });
+  const fullWidth = labelWidth + valueWidth;
+  for (const { item, row, valueRows, rowHeight, na } of b.rows) {
+    const label = specLabel(item) + (item.kind === 'field' && item.required && !na ? ' (*)' : '');
+    const hint = tx(item.hint);
+    const path = `${sp.section.key}.${item.key}`;
+    if (valueRows) {
+      // A long text: its label over the whole width, the answer under it over as many rows as it needs.
+      merge(ws, row, 1, row, n, withHint(label, hint, true), { font: font({ bold: true }), alignment: LEFT, border: BORDER });
+      ws.getRow(row).height = heightFor(lines(label, fullWidth, 11, true) + (hint ? lines(hint, fullWidth, 9) : 0));
+      ws.mergeCells(row + 1, 1, row + valueRows, n);
+      for (let r = row + 1; r <= row + valueRows; r++) {
+        ws.getRow(r).height = rowHeight!;
+        for (let c = 1; c <= n; c++) ws.getCell(r, c).border = BORDER;
+      }
+      writeInput({ sheet: sp.name, row: row + 1, col: 1 }, item as FieldItem, values[sp.section.key]?.[item.key], path);
+      continue;
+    }
+    merge(ws, row, 1, row, b.labelTo, withHint(label, hint), { font: font(), alignment: LEFT, border: BORDER });
     if (b.valueFrom < n) ws.mergeCells(row, b.valueFrom, row, n);
     for (let c = b.valueFrom + 1; c <= n; c++) ws.getCell(row, c).border = BORDER;
     const pos = { sheet: sp.name, row, col: b.valueFrom };
-    const path = `${sp.section.key}.${item.key}`;
-    const shownValue = item.kind === 'field' ? String(cellValue(item, values[sp.section.key]?.[item.key]) ?? '') : '';
-    ws.getRow(row).height = heightFor(Math.max(lines(label, labelWidth), lines(shownValue, valueWidth)));
-    if (item.kind === 'field') writeInput(pos, item as FieldItem, values[sp.section.key]?.[item.key], path);
+    const shownValue = item.kind === 'field' && !na ? shownText(item, values[sp.section.key]?.[item.key]) : '';
+    ws.getRow(row).height = heightFor(
+      Math.max(lines(label, labelWidth) + (hint ? lines(hint, labelWidth, 9) : 0), lines(shownValue, valueWidth)),
+    );
+    if (na) notApplicableCell(ws.getCell(row, b.valueFrom), item, NOT_APPLICABLE);
+    else if (item.kind === 'field') writeInput(pos, item as FieldItem, values[sp.section.key]?.[item.key], path);
     else {
       const bandLabel = (v: string) => optionLabel(fctx.template, path, undefined, v);
       setComputed(
@@ -474,6 +633,30 @@ function fieldsBlock(
       );
     }
   }
+}
+
+/** The text a value shows in its cell (for row heights). */
+function shownText(spec: Spec, value: unknown): string {
+  const v = cellValue(spec, value);
+  if (v === null) return '';
+  if (v instanceof Date) return formatDate(v.toISOString().slice(0, 10));
+  if (typeof v === 'number') return spec.type === 'money' ? `${formatNumber(v, spec.decimals ?? 3)}` : String(v);
+  return String(v);
+}
+
+/**
+ * A cell that does not apply to the unit: greyed, locked, not an input. A number cell holds 0 (what
+ * the formulas that read it count) shown as the text; any other cell holds the text.
+ */
+function notApplicableCell(c: ExcelJS.Cell, spec: Pick<Column, 'type'>, shown: string): void {
+  const numeric = spec.type === 'integer' || spec.type === 'decimal' || spec.type === 'rate' || spec.type === 'money';
+  c.value = numeric ? 0 : shown;
+  if (numeric) c.numFmt = naFormat(shown);
+  c.fill = GREY;
+  c.border = BORDER;
+  c.font = font({ italic: true, color: { argb: 'FF595959' } });
+  c.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
+  c.protection = { locked: true };
 }
 
 function tableHeader(
@@ -527,7 +710,7 @@ function tableBlock(
 ): void {
   const item = b.item;
   const base = `${sp.section.key}.${item.key}`;
-  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label));
+  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label) + (b.na ? ` (${NOT_APPLICABLE.toLowerCase()} cho đơn vị này)` : ''));
   tableHeader(
     ws,
     sp.widths,
@@ -535,18 +718,29 @@ function tableBlock(
     b.headerRows,
     b.codeRow,
     tx(item.rowHeader),
-    b.columns.map((c) => ({ key: c.key, label: tx(c.label) })),
+    b.columns.map((c) => ({ key: c.key, label: specLabel(c) })),
     (item.groups ?? []).map((g) => ({ label: tx(g.label), columns: g.columns })),
   );
+  // A column's label sits in the header's bottom row under a group, else in its top row (merged down).
+  hintNotes(ws, (c) => (item.groups?.some((g) => g.columns.includes(c.key)) ? b.codeRow - 1 : b.headerTop), b.columns);
   const src = (values[sp.section.key]?.[item.key] ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const computed = (view[sp.section.key]?.[item.key] ?? {}) as Record<string, Record<string, unknown>>;
   const rowHead = sp.widths[0]!;
   for (const r of b.rows) {
     merge(ws, r.row, 1, r.row, 1, r.label, { font: font(), alignment: LEFT, border: BORDER });
-    ws.getRow(r.row).height = heightFor(lines(r.label, rowHead));
+    // As tall as its label or its longest text needs.
+    const texts = b.na
+      ? []
+      : b.columns.map((c, i) => {
+          const v = src[r.key]?.[c.key];
+          if (c.expr || typeof v !== 'string') return 1;
+          return (c.type === 'longtext' ? longLines : lines)(v, sp.widths[i + 1]!);
+        });
+    ws.getRow(r.row).height = heightFor(Math.max(lines(r.label, rowHead), ...texts));
     b.columns.forEach((c, i) => {
       const pos = { sheet: sp.name, row: r.row, col: i + 2 };
-      if (!c.expr) writeInput(pos, c, src[r.key]?.[c.key], `${base}.${r.key}.${c.key}`);
+      if (b.na) notApplicableCell(ws.getCell(r.row, i + 2), c, '–');
+      else if (!c.expr) writeInput(pos, c, src[r.key]?.[c.key], `${base}.${r.key}.${c.key}`);
       else {
         const col = (key: string) => addr(r.row, b.columns.findIndex((x) => x.key === key) + 2);
         setComputed(ws.getCell(r.row, i + 2), c, toFormula(c.expr, { ...fctx, col }), computed[r.key]?.[c.key]);
@@ -567,12 +761,26 @@ function tableBlock(
     b.columns.forEach((c, i) => {
       const cell = ws.getCell(tr, i + 2);
       const col = (key: string) => addr(tr, b.columns.findIndex((x) => x.key === key) + 2);
-      if (c.expr) setComputed(cell, c, toFormula(c.expr, { ...fctx, col }), totals[c.key], true);
-      else if (c.type === 'integer' || c.type === 'decimal')
+      if (b.na) notApplicableCell(cell, c, '–');
+      else if (c.expr) setComputed(cell, c, toFormula(c.expr, { ...fctx, col }), totals[c.key], true);
+      else if (c.type === 'integer' || c.type === 'decimal' || c.type === 'money')
         setComputed(cell, c, `SUM(${colLetter(i + 2)}${first}:${colLetter(i + 2)}${last})`, totals[c.key], true);
       else merge(ws, tr, i + 2, tr, i + 2, null, { border: BORDER, fill: GREY });
     });
   }
+}
+
+/** Help texts of table columns as notes on their header cells (with what else a column needs said). */
+function hintNotes(
+  ws: ExcelJS.Worksheet,
+  row: (c: Column) => number,
+  columns: Column[],
+  more: (c: Column) => string = () => '',
+): void {
+  columns.forEach((c, i) => {
+    const text = [tx(c.hint), more(c)].filter(Boolean).join('\n');
+    if (text) ws.getCell(row(c), i + 2).note = { texts: [{ text }] };
+  });
 }
 
 function repeatBlock(
@@ -584,24 +792,26 @@ function repeatBlock(
 ): void {
   const item = b.item;
   const base = `${sp.section.key}.${item.key}`;
-  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label));
-  const cols = item.columns.map((c) => ({ key: c.key, label: tx(c.label) }));
+  blockTitle(ws, b.titleRow, sp.widths.length, tx(item.label) + (b.na ? ` (${NOT_APPLICABLE.toLowerCase()} cho đơn vị này)` : ''));
+  const cols = item.columns.map((c) => ({ key: c.key, label: specLabel(c) }));
   tableHeader(ws, sp.widths, b.headerRow, 1, b.codeRow, 'STT', cols, []);
-  item.columns.forEach((c, i) => {
-    if (c.type === 'multi')
-      ws.getCell(b.headerRow, i + 2).note = {
-        texts: [
-          {
-            text: `Có thể chọn nhiều: ghi các lựa chọn, ngăn cách bằng dấu chấm phẩy (;). Các lựa chọn: ${multiHint(c)}.`,
-          },
-        ],
-      };
-  });
+  hintNotes(ws, () => b.headerRow, item.columns, (c) =>
+    c.type === 'multi'
+      ? `Có thể chọn nhiều: ghi các lựa chọn, ngăn cách bằng dấu chấm phẩy (;). Các lựa chọn: ${multiHint(c)}.`
+      : '',
+  );
+  const last = colLetter(item.columns.length + 1);
+  if (b.na) {
+    // One greyed row says it; the cells stay empty for the formulas that count the rows.
+    merge(ws, b.firstRow, 1, b.firstRow, 1, null, { border: BORDER, fill: GREY });
+    notApplicableCell(ws.getCell(b.firstRow, 2), { type: 'text' }, NOT_APPLICABLE);
+    if (item.columns.length > 1) ws.mergeCells(b.firstRow, 2, b.firstRow, item.columns.length + 1);
+    return;
+  }
   const rows = (Array.isArray(values[sp.section.key]?.[item.key]) ? values[sp.section.key]![item.key] : []) as (Record<
     string,
     unknown
   > | null)[];
-  const last = colLetter(item.columns.length + 1);
   for (let k = 0; k < b.slots; k++) {
     const r = b.firstRow + k;
     const row = rows[k] ?? {};
@@ -619,7 +829,8 @@ function repeatBlock(
     item.columns.forEach((c, i) => {
       writeInput({ sheet: sp.name, row: r, col: i + 2 }, c, row?.[c.key], `${base}.${k}.${c.key}`);
       const shown = cellValue(c, row?.[c.key]);
-      if (typeof shown === 'string') tallest = Math.max(tallest, lines(shown, sp.widths[i + 1]!));
+      if (typeof shown === 'string')
+        tallest = Math.max(tallest, (c.type === 'longtext' ? longLines : lines)(shown, sp.widths[i + 1]!));
     });
     if (tallest > 1) ws.getRow(r).height = heightFor(tallest);
   }
@@ -644,7 +855,7 @@ function signature(
   // The signers' names, from the fields the template names for them (a formula, so an edit shows).
   const name = (path: string | undefined, c1: number, c2: number) => {
     const cell = merge(ws, nameRow, c1, nameRow, c2, null, { font: font({ bold: true, size: 12 }), alignment: center });
-    if (!path || !plan.cells.has(path)) return;
+    if (!path || !plan.cells.has(path) || !isApplicable(notApplicable(plan.template, unit), path)) return;
     const [s, k] = path.split('.') as [string, string];
     const v = view[s]?.[k];
     cell.value = {
@@ -672,7 +883,7 @@ async function explanationsSheet(
   heading(ws, widths, 'GIẢI TRÌNH CÁC CẢNH BÁO', t, unit, period);
   let warnings: Issue[] = [];
   try {
-    warnings = validate(t, ret.values, { period, unitType: unit.type, asOf: ret.asOf }).warnings;
+    warnings = validate(t, ret.values, { period, unitType: unit.type, unit, asOf: ret.asOf }).warnings;
   } catch {
     warnings = []; // the messages are a courtesy; the explanations below are what travels
   }

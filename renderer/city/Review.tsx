@@ -33,6 +33,7 @@ import { computeView } from '../../shared/template/compute.js';
 import { findItem, parseTemplate } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
+import { notApplicable } from '../../shared/template/applies.js';
 import type { Template } from '../../shared/template/schema.js';
 import { api, messageOf } from '../api.js';
 import { ChangesTable } from '../editor/dialogs.js';
@@ -112,7 +113,7 @@ export function Review({
   const issues = useMemo(() => {
     if (!data || !tpl || !p) return { errors: EMPTY, warnings: EMPTY };
     if (lang === 'vi') return { errors: data.errors, warnings: data.warnings };
-    const local = validate(tpl, data.values, { period: p, unitType: data.unit.type, asOf: data.asOf, lang, view });
+    const local = validate(tpl, data.values, { period: p, unitType: data.unit.type, unit: data.unit, asOf: data.asOf, lang, view });
     return {
       errors: localized(data.errors, local.errors, lang),
       warnings: localized(data.warnings, local.warnings, lang),
@@ -330,6 +331,8 @@ export function Review({
                   window={win}
                   readOnly
                   {...READ_ONLY_HANDLERS}
+                  skipped={notApplicable(tpl, data.unit)}
+                  unitName={data.unit.name}
                 />
               </div>
             </Tabs.Panel>

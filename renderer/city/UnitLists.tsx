@@ -64,6 +64,9 @@ function Changes({ change, lang }: { change: Change; lang: Lang }) {
   const { t } = useTranslation();
   const firsts = change.firstPeriods ?? [];
   const first = (p: string | null) => (p ? periodLabel(p, lang) : t('units.firstPeriodNone'));
+  const attrs = change.attributes ?? [];
+  const attrText = (a: Record<string, string> | null) =>
+    a && Object.keys(a).length ? Object.entries(a).map(([k, v]) => `${k} = ${v}`).join(', ') : t('units.attributeNone');
   return (
     <>
       <SimpleGrid cols={{ base: 1, md: 3 }}>
@@ -126,6 +129,30 @@ function Changes({ change, lang }: { change: Change; lang: Lang }) {
               <List.Item>
                 <Text span size="sm" c="dimmed">
                   {t('units.more', { n: formatNumber(firsts.length - SHOWN) })}
+                </Text>
+              </List.Item>
+            )}
+          </List>
+        </div>
+      )}
+      {attrs.length > 0 && (
+        <div data-testid="units-attributes">
+          <Group gap={6} mt="sm" mb={4}>
+            <Badge color="teal">{t('units.attributesChanged', { n: attrs.length })}</Badge>
+            <Text span size="xs" c="dimmed">
+              {t('units.attributesNote')}
+            </Text>
+          </Group>
+          <List size="sm" spacing={2}>
+            {attrs.slice(0, SHOWN).map((a) => (
+              <List.Item key={a.code}>
+                {a.name}: {attrText(a.before)} → <b>{attrText(a.after)}</b>
+              </List.Item>
+            ))}
+            {attrs.length > SHOWN && (
+              <List.Item>
+                <Text span size="sm" c="dimmed">
+                  {t('units.more', { n: formatNumber(attrs.length - SHOWN) })}
                 </Text>
               </List.Item>
             )}
@@ -234,7 +261,8 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
 
   const current = versions?.find((v) => v.current);
   const change = pending?.change;
-  const unchanged = change && !change.added.length && !change.removed.length && !change.renamed.length && !change.firstPeriods?.length;
+  const unchanged =
+    change && !change.added.length && !change.removed.length && !change.renamed.length && !change.firstPeriods?.length && !change.attributes?.length;
   return (
     <Stack>
       <Group justify="space-between" align="flex-start">
@@ -262,13 +290,20 @@ export function UnitLists({ lang, onChanged }: { lang: Lang; onChanged: () => vo
       {current && (
         <Card withBorder padding="sm" data-testid="units-current">
           <Group justify="space-between" wrap="nowrap">
-            <Text>
-              {t('units.current', {
-                version: current.version,
-                n: formatNumber(current.count),
-                at: formatDateTime(current.importedAt),
-              })}
-            </Text>
+            <div>
+              <Text>
+                {t('units.current', {
+                  version: current.version,
+                  n: formatNumber(current.count),
+                  at: formatDateTime(current.importedAt),
+                })}
+              </Text>
+              <Text size="sm" c="dimmed" data-testid="units-attribute-columns">
+                {current.attributes?.length
+                  ? t('units.attributeColumns', { columns: current.attributes.join(', ') })
+                  : t('units.attributeColumnsNone')}
+              </Text>
+            </div>
             <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} onClick={() => void download(current.version)}>
               {t('units.download')}
             </Button>

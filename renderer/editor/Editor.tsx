@@ -24,6 +24,7 @@ import type { Row, Values } from '../../shared/template/model.js';
 import { cellLabel, findItem, getPath, setPath, signerName } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
+import { notApplicable } from '../../shared/template/applies.js';
 import type { Template } from '../../shared/template/schema.js';
 import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, setUnloading, setUnsavedWork } from '../api.js';
 import { exportFile } from '../exportFile.js';
@@ -153,7 +154,7 @@ export function Editor({
       if (markSaved) baseline.current = d;
       setState(s);
       // An old draft may hold characters saved before the one text rule: clean them (then saved as a change) and say where.
-      const cleaned = cleanDraft(d);
+      const cleaned = cleanDraft(d, template);
       setDraft(cleaned.draft);
       const places = [
         ...cleaned.cells.map((c) => cellLabel(template, c, lang)),
@@ -375,6 +376,7 @@ export function Editor({
         ? validate(template, draft.values, {
             period,
             unitType: state?.unit.type ?? info.unit?.type,
+            unit: state?.unit ?? info.unit ?? undefined,
             previous: state?.previous ?? undefined,
             asOf: draft.asOf,
             lang,
@@ -384,6 +386,9 @@ export function Editor({
         : { errors: EMPTY, warnings: EMPTY },
     [template, draft, period, state, info.unit, lang, view],
   );
+  // Sections and items that do not apply to this unit (by its type and the unit list's attributes): hidden in the form.
+  const unitFacts = state?.unit ?? info.unit;
+  const skipped = useMemo(() => notApplicable(template, unitFacts), [template, unitFacts]);
   const unexplainedList = useMemo(
     () => unexplained(result.warnings, draft?.explanations),
     [result.warnings, draft?.explanations],
@@ -677,7 +682,7 @@ export function Editor({
             <FileButton
               resetRef={resetImportInput}
               onChange={(f) => void doImport(f)}
-              accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+              accept=".xlsx,.zip,application/zip,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             >
               {(props) => (
                 <Button
@@ -803,6 +808,9 @@ export function Editor({
               onAsOf={onAsOf}
               onRows={onRows}
               onRemoveRow={onRemoveRow}
+              skipped={skipped}
+              unitName={(state?.unit ?? info.unit)?.name}
+              returnId={state?.returnId}
             />
           </div>
         </Tabs.Panel>

@@ -6,11 +6,25 @@ import { periodLabel } from '../../shared/periods.js';
 import type { Issue } from '../../shared/template/rules.js';
 import type { Row, Values } from '../../shared/template/model.js';
 import { signerName } from '../../shared/template/model.js';
-import type { Section, Template } from '../../shared/template/schema.js';
+import type { Column, Section, Template } from '../../shared/template/schema.js';
+import { isApplicable, notApplicable } from '../../shared/template/applies.js';
 import { headerRows } from './SectionForm.js';
 import { showValue } from './display.js';
 
 const DRAFT_MARK = 'BẢN NHÁP — CHƯA NỘP';
+const NOT_APPLICABLE = 'Không áp dụng';
+
+/** The class of a printed value cell: numbers and money right-aligned, long text wrapped in full. */
+function valueClass(type: Column['type']): string {
+  if (type === 'integer' || type === 'decimal' || type === 'money' || type === 'rate') return 'num';
+  return type === 'longtext' ? 'print-longtext' : '';
+}
+
+/** A value as printed: the form's showValue, and what a rate is of after it. */
+function printValue(v: unknown, spec: Pick<Column, 'type' | 'options' | 'decimals' | 'year' | 'moneyUnit' | 'rateOf'>): string {
+  const s = showValue(v, spec, 'vi');
+  return s && spec.rateOf ? `${s} ${tx(spec.rateOf, 'vi')}` : s;
+}
 
 /**
  * The return as the official paper form (in Vietnamese, as it is signed and sent): one A4 page per
@@ -43,6 +57,8 @@ export function PrintView({
   const lang = 'vi';
   const [y, m, d] = today.slice(0, 10).split('-');
   const explained = warnings.filter((w) => explanations[w.id]?.trim());
+  // Sections and items that do not apply to the unit print as "Không áp dụng".
+  const skipped = notApplicable(template, unit);
   const wide = (s: Section) => s.items.some((i) => (i.kind === 'table' || i.kind === 'repeat') && i.columns.length > 8);
   return (
     <div className="print-root" data-testid="print-view" data-draft={draft}>
@@ -87,7 +103,22 @@ export function PrintView({
               <br />
               <span className="print-stamp">{stamp}</span>
             </p>
-            {s.items.map((it, idx) => {
+            {!isApplicable(skipped, s.key) && (
+              <p className="print-na" data-print-na={s.key}>
+                {NOT_APPLICABLE} (biểu này không áp dụng cho {unit.name}).
+              </p>
+            )}
+            {isApplicable(skipped, s.key) && s.items.map((it, idx) => {
+              const na = !isApplicable(skipped, `${s.key}.${it.key}`);
+              if (na && (it.kind === 'table' || it.kind === 'repeat'))
+                return (
+                  <Fragment key={it.key}>
+                    <div className="print-block-title">{tx(it.label, lang)}</div>
+                    <p className="print-na" data-print-na={`${s.key}.${it.key}`}>
+                      {NOT_APPLICABLE}
+                    </p>
+                  </Fragment>
+                );
               if (it.kind === 'field' || it.kind === 'computed') {
                 // A run of consecutive fields becomes one table (STT · Chỉ tiêu · Giá trị), in template order.
                 const prev = s.items[idx - 1];
@@ -108,15 +139,41 @@ export function PrintView({
                       </tr>
                     </thead>
                     <tbody>
-                      {run.map((f) => (
-                        <tr key={f.key}>
-                          <td className="c">{++n}</td>
-                          <td>{tx(f.label, lang)}</td>
-                          <td className={f.type === 'integer' || f.type === 'decimal' ? 'num' : ''}>
-                            {showValue(sv[f.key], f, lang)}
-                          </td>
-                        </tr>
-                      ))}
+                      {run.map((f) => {
+                        const path = `${s.key}.${f.key}`;
+                        if (!isApplicable(skipped, path))
+                          return (
+                            <tr key={f.key}>
+                              <td className="c">{++n}</td>
+                              <td>{tx(f.label, lang)}</td>
+                              <td className="print-na" data-print-na={path}>
+                                {NOT_APPLICABLE}
+                              </td>
+                            </tr>
+                          );
+                        if (f.type === 'longtext')
+                          // A long text (results, difficulties, proposals) under its heading, the full width, never cut.
+                          return (
+                            <tr key={f.key}>
+                              <td className="c">{++n}</td>
+                              <td colSpan={2}>
+                                <div className="print-longtext-label">{tx(f.label, lang)}</div>
+                                <div className="print-longtext" data-print-value={path}>
+                                  {showValue(sv[f.key], f, lang)}
+                                </div>
+                              </td>
+                            </tr>
+                          );
+                        return (
+                          <tr key={f.key}>
+                            <td className="c">{++n}</td>
+                            <td>{tx(f.label, lang)}</td>
+                            <td className={f.rateOf ? '' : valueClass(f.type)} data-print-value={path}>
+                              {printValue(sv[f.key], f)}
+                            </td>
+                          </tr>
+                        );
+                      })}
                     </tbody>
                   </table>
                 );
@@ -134,7 +191,7 @@ export function PrintView({
                           <tr key={r.key} className={r.key === it.totalRow?.key ? 'total' : undefined}>
                             <td>{tx(r.label, lang)}</td>
                             {it.columns.map((c) => (
-                              <td key={c.key} className="num">
+                              <td key={c.key} className={c.type === 'longtext' ? 'print-longtext' : 'num'}>
                                 {showValue(tv[r.key]?.[c.key], c, lang)}
                               </td>
                             ))}
@@ -157,7 +214,7 @@ export function PrintView({
                           <tr key={i}>
                             <td className="c">{i + 1}</td>
                             {it.columns.map((c) => (
-                              <td key={c.key} className={c.type === 'integer' || c.type === 'decimal' ? 'num' : ''}>
+                              <td key={c.key} className={valueClass(c.type)}>
                                 {showValue(r?.[c.key], c, lang)}
                               </td>
                             ))}

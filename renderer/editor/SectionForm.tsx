@@ -18,9 +18,11 @@ import type { Column, ComputedItem, FieldItem, RepeatItem, Section, TableItem } 
 import type { Row } from '../../shared/template/model.js';
 import { evaluate } from '../../shared/template/compute.js';
 import { cleanText } from '../../shared/text.js';
+import { isApplicable } from '../../shared/template/applies.js';
 import type { Values } from '../../shared/template/model.js';
 import { Cell, cellId, type Severity } from './cells.js';
 import { showValue } from './display.js';
+import { ShownFile } from './AttachmentCell.js';
 
 /** What the section form needs to know about issues: those to show inline, by place. */
 export interface IssueIndex {
@@ -50,9 +52,19 @@ export interface SectionFormProps {
   onRemoveRow: (path: string, index: number) => void;
   /** Read-only (the city's review): values shown as text, no row actions, explanations as text. */
   readOnly?: boolean;
+  /**
+   * The sections and items that do not apply to the unit (shared/template/applies.ts notApplicable):
+   * hidden; a section that does not apply says so in one line. Absent: everything applies.
+   */
+  skipped?: Set<string>;
+  /** The unit's name, for the line that says what does not apply to it. */
+  unitName?: string;
+  /** The return, for attaching files. */
+  returnId?: number;
 }
 
 const noop = () => undefined;
+const NONE: Set<string> = new Set();
 /** The callbacks of a read-only form: nothing can change. */
 export const READ_ONLY_HANDLERS = {
   onCell: noop,
@@ -174,13 +186,26 @@ function RowNotes({
   );
 }
 
-function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem; p: SectionFormProps }) {
+interface FieldRowProps {
+  sk: string;
+  item: FieldItem | ComputedItem;
+  p: SectionFormProps;
+  /** The field's value, its computed value, its issues and their severity: what the row draws. */
+  value: unknown;
+  computed: unknown;
+  issues: Issue[];
+  sev: Severity;
+}
+
+/** One field of a biểu, drawn again only when its value, computed value or issues change (issue 8, speed). */
+const FieldRow = memo(
+  function FieldRow({ sk, item, p, value, computed, issues, sev }: FieldRowProps) {
   const { t } = useTranslation();
   const path = `${sk}.${item.key}`;
   const label = tx(item.label, p.lang);
-  const notes = <FormNotes issues={p.issues.at(path)} p={p} />;
+  const notes = <FormNotes issues={issues} p={p} />;
   if (item.kind === 'computed') {
-    const v = p.view[sk]?.[item.key];
+    const v = computed;
     return (
       <div className="field-row computed-row">
         <div className="field-label">
@@ -188,18 +213,24 @@ function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem;
         </div>
         <div className="field-control">
           <div
-            className={`computed-value ${item.type === 'integer' || item.type === 'decimal' ? 'num' : ''}`}
+            className={`computed-value ${item.type === 'integer' || item.type === 'decimal' ? 'num' : ''} ${item.rateOf ? 'with-rate-of' : ''}`}
             data-computed={path}
           >
             {showValue(v, item, p.lang) || '—'}
+            {item.rateOf && (
+              <span className="rate-of" data-rate-of={path}>
+                {tx(item.rateOf, p.lang)}
+              </span>
+            )}
           </div>
+          {item.hint && <div className="cell-hint">{tx(item.hint, p.lang)}</div>}
           {notes}
         </div>
       </div>
     );
   }
   return (
-    <div className="field-row" data-nav-cell={path}>
+    <div className={`field-row ${item.type === 'longtext' ? 'field-row-longtext' : ''}`} data-nav-cell={path}>
       <label className="field-label" htmlFor={cellId(path)}>
         {label}
         {item.required && (
@@ -211,27 +242,42 @@ function FieldRow({ sk, item, p }: { sk: string; item: FieldItem | ComputedItem;
       </label>
       <div className="field-control">
         {p.readOnly ? (
-          <div className="readonly-value" data-value={path} id={cellId(path)}>
-            {showValue(p.values[item.key], item, p.lang) || '—'}
+          <div className={`readonly-value ${item.type === 'longtext' ? 'longtext' : ''}`} data-value={path} id={cellId(path)}>
+            {item.type === 'file' ? <ShownFile value={value} label={label} /> : showValue(value, item, p.lang) || '—'}
           </div>
         ) : (
           <Cell
             path={path}
             spec={item}
-            value={p.values[item.key]}
+            value={value}
             onChange={p.onCell}
             onBlur={p.onBlur}
-            severity={p.issues.severity(path)}
+            severity={sev}
             lang={p.lang}
             label={label}
             variant="field"
+            returnId={p.returnId}
           />
+        )}
+        {item.hint && (
+          <div className="cell-hint" data-hint={path}>
+            {tx(item.hint, p.lang)}
+          </div>
         )}
         {notes}
       </div>
     </div>
   );
-}
+},
+  (a, b) =>
+    a.sk === b.sk &&
+    a.item === b.item &&
+    Object.is(a.value, b.value) &&
+    Object.is(a.computed, b.computed) &&
+    a.sev === b.sev &&
+    sameIssues(a.issues, b.issues) &&
+    sameFormBits(a.p, b.p),
+);
 
 export function headerRows(
   columns: Column[],
@@ -239,6 +285,7 @@ export function headerRows(
   lang: Lang,
   lead: React.ReactNode[],
   trail: React.ReactNode[] = [],
+  hints = false,
 ) {
   const groupOf = (c: Column) => groups?.find((g) => g.columns.includes(c.key));
   const two = !!groups?.length;
@@ -254,10 +301,18 @@ export function headerRows(
   for (const c of columns) {
     const g = groupOf(c);
     const thClass = c.expr ? 'computed-th' : undefined;
+    // What a rate is of, and (on screen) a column's hint, in small text under its heading.
+    const note = c.rateOf ?? (hints ? c.hint : undefined);
+    const head = (
+      <>
+        {tx(c.label, lang)}
+        {note && <span className="th-hint">{tx(note, lang)}</span>}
+      </>
+    );
     if (!g)
       first.push(
         <th key={c.key} rowSpan={two ? 2 : 1} className={thClass}>
-          {tx(c.label, lang)}
+          {head}
         </th>,
       );
     else {
@@ -271,7 +326,7 @@ export function headerRows(
       }
       second.push(
         <th key={c.key} className={thClass}>
-          {tx(c.label, lang)}
+          {head}
         </th>,
       );
     }
@@ -291,12 +346,117 @@ export function headerRows(
   );
 }
 
+/** Whether two lists of issues say the same (the form's index rebuilds its lists on every change). */
+function sameIssues(a: Issue[], b: Issue[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.message === b[i]!.message && x.severity === b[i]!.severity));
+}
+/** Whether two table rows hold the same cells (computeView makes new row objects on every change). */
+function sameRow(a: Row | undefined, b: Row | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.is(a[k], b[k]));
+}
+/** What of the form's props a row reads besides its own values: when these are the same, so is the row. */
+function sameFormBits(a: SectionFormProps, b: SectionFormProps): boolean {
+  return (
+    a.lang === b.lang &&
+    a.readOnly === b.readOnly &&
+    a.explanations === b.explanations &&
+    a.onCell === b.onCell &&
+    a.onBlur === b.onBlur &&
+    a.onExplain === b.onExplain &&
+    a.returnId === b.returnId
+  );
+}
+
+interface TableRowProps {
+  base: string;
+  r: { key: string; label: TableItem['rows'][number]['label'] };
+  total: boolean;
+  ri: number;
+  item: TableItem;
+  p: SectionFormProps;
+  rowValues: Row | undefined;
+  viewRow: Row | undefined;
+  notes: Issue[];
+  /** The severity of each column's cell, joined by commas (a string compares cheaply). */
+  sevs: string;
+}
+
+/**
+ * One row of a fixed table, drawn again only when its own cells, computed values, issues or the
+ * form's language/handlers change: a keystroke redraws one row, not the table (issue 8, speed).
+ */
+const TableRowView = memo(
+  function TableRowView({ base, r, total, ri, item, p, rowValues, viewRow, notes, sevs }: TableRowProps) {
+    const rowPath = `${base}.${r.key}`;
+    const ncols = item.columns.length + 1;
+    const sevList = sevs.split(',');
+    return (
+      <Fragment>
+        <tr className={total ? 'total-row' : undefined}>
+          <th scope="row" className="row-head">
+            {tx(r.label, p.lang)}
+          </th>
+          {item.columns.map((c, ci) => {
+            const path = `${rowPath}.${c.key}`;
+            const sev = (sevList[ci] || undefined) as Severity;
+            if (c.expr || total)
+              return (
+                <td key={c.key} className={`computed num ${sev ? `has-${sev}` : ''}`} data-computed={path}>
+                  {showValue(viewRow?.[c.key], c, p.lang)}
+                </td>
+              );
+            const label = `${tx(r.label, p.lang)} — ${tx(c.label, p.lang)}`;
+            if (p.readOnly)
+              return (
+                <td key={c.key} className={`readonly-td ${c.type === 'longtext' ? 'longtext' : 'num'} ${sev ? `has-${sev}` : ''}`} data-value={path}>
+                  {c.type === 'file' ? <ShownFile value={rowValues?.[c.key]} label={label} /> : showValue(rowValues?.[c.key], c, p.lang)}
+                </td>
+              );
+            return (
+              <td key={c.key} data-nav-cell={path} className="input-td">
+                <Cell
+                  path={path}
+                  spec={c}
+                  value={rowValues?.[c.key]}
+                  onChange={p.onCell}
+                  onBlur={p.onBlur}
+                  severity={sev}
+                  lang={p.lang}
+                  label={label}
+                  variant="grid"
+                  grid={{ table: base, row: ri, col: c.key }}
+                  returnId={p.returnId}
+                />
+              </td>
+            );
+          })}
+        </tr>
+        <RowNotes issues={notes} colSpan={ncols} lead={1} columns={item.columns} rowPath={rowPath} p={p} />
+      </Fragment>
+    );
+  },
+  (a, b) =>
+    a.base === b.base &&
+    a.r.key === b.r.key &&
+    a.r.label === b.r.label &&
+    a.total === b.total &&
+    a.ri === b.ri &&
+    a.item === b.item &&
+    a.sevs === b.sevs &&
+    sameRow(a.rowValues, b.rowValues) &&
+    sameRow(a.viewRow, b.viewRow) &&
+    sameIssues(a.notes, b.notes) &&
+    sameFormBits(a.p, b.p),
+);
+
 function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFormProps }) {
   const { t } = useTranslation();
   const base = `${sk}.${item.key}`;
   const tv = (p.values[item.key] ?? {}) as Record<string, Row | undefined>;
   const vv = (p.view[sk]?.[item.key] ?? {}) as Record<string, Row | undefined>;
-  const ncols = item.columns.length + 1;
   const rows = [
     ...item.rows.map((r) => ({ ...r, total: false })),
     ...(item.totalRow ? [{ ...item.totalRow, total: true }] : []),
@@ -306,53 +466,24 @@ function TableBlock({ sk, item, p }: { sk: string; item: TableItem; p: SectionFo
       <h3 className="block-title">{tx(item.label, p.lang)}</h3>
       <div className="table-wrap">
         <table className={`grid grid-${item.key}`} data-table={base}>
-          <thead>{headerRows(item.columns, item.groups, p.lang, [tx(item.rowHeader, p.lang)])}</thead>
+          <thead>{headerRows(item.columns, item.groups, p.lang, [tx(item.rowHeader, p.lang)], [], true)}</thead>
           <tbody>
             {rows.map((r, ri) => {
               const rowPath = `${base}.${r.key}`;
-              const notes = p.issues.row(rowPath);
               return (
-                <Fragment key={r.key}>
-                  <tr className={r.total ? 'total-row' : undefined}>
-                    <th scope="row" className="row-head">
-                      {tx(r.label, p.lang)}
-                    </th>
-                    {item.columns.map((c) => {
-                      const path = `${rowPath}.${c.key}`;
-                      const sev = p.issues.severity(path);
-                      if (c.expr || r.total)
-                        return (
-                          <td key={c.key} className={`computed num ${sev ? `has-${sev}` : ''}`} data-computed={path}>
-                            {showValue(vv[r.key]?.[c.key], c, p.lang)}
-                          </td>
-                        );
-                      const label = `${tx(r.label, p.lang)} — ${tx(c.label, p.lang)}`;
-                      if (p.readOnly)
-                        return (
-                          <td key={c.key} className={`num readonly-td ${sev ? `has-${sev}` : ''}`} data-value={path}>
-                            {showValue(tv[r.key]?.[c.key], c, p.lang)}
-                          </td>
-                        );
-                      return (
-                        <td key={c.key} data-nav-cell={path} className="input-td">
-                          <Cell
-                            path={path}
-                            spec={c}
-                            value={tv[r.key]?.[c.key]}
-                            onChange={p.onCell}
-                            onBlur={p.onBlur}
-                            severity={sev}
-                            lang={p.lang}
-                            label={label}
-                            variant="grid"
-                            grid={{ table: base, row: ri, col: c.key }}
-                          />
-                        </td>
-                      );
-                    })}
-                  </tr>
-                  <RowNotes issues={notes} colSpan={ncols} lead={1} columns={item.columns} rowPath={rowPath} p={p} />
-                </Fragment>
+                <TableRowView
+                  key={r.key}
+                  base={base}
+                  r={r}
+                  total={r.total}
+                  ri={ri}
+                  item={item}
+                  p={p}
+                  rowValues={tv[r.key]}
+                  viewRow={vv[r.key]}
+                  notes={p.issues.row(rowPath)}
+                  sevs={item.columns.map((c) => p.issues.severity(`${rowPath}.${c.key}`) ?? '').join(',')}
+                />
               );
             })}
           </tbody>
@@ -387,7 +518,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
       <div className="table-wrap">
         <table className={`grid grid-repeat grid-${item.key}`} data-table={base}>
           <thead>
-            {headerRows(item.columns, undefined, p.lang, [t('form.no')], p.readOnly ? [] : [t('form.rowActions')])}
+            {headerRows(item.columns, undefined, p.lang, [t('form.no')], p.readOnly ? [] : [t('form.rowActions')], true)}
           </thead>
           <tbody>
             {rows.length === 0 && (
@@ -418,10 +549,10 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                         return (
                           <td
                             key={c.key}
-                            className={`readonly-td ${c.type === 'integer' || c.type === 'decimal' ? 'num' : ''}`}
+                            className={`readonly-td ${c.type === 'integer' || c.type === 'decimal' || c.type === 'money' ? 'num' : ''} ${c.type === 'longtext' ? 'longtext' : ''}`}
                             data-value={path}
                           >
-                            {showValue(row?.[c.key], c, p.lang)}
+                            {c.type === 'file' ? <ShownFile value={row?.[c.key]} label={tx(c.label, p.lang)} /> : showValue(row?.[c.key], c, p.lang)}
                           </td>
                         );
                       return (
@@ -442,6 +573,7 @@ function RepeatBlock({ sk, item, p }: { sk: string; item: RepeatItem; p: Section
                             label={`${rowLabel} ${i + 1} — ${tx(c.label, p.lang)}`}
                             variant="grid"
                             grid={{ table: base, row: i, col: c.key }}
+                            returnId={p.returnId}
                           />
                         </td>
                       );
@@ -532,12 +664,36 @@ export function SectionForm(p: SectionFormProps) {
     blocks.push(
       <div className="field-list" key={`f-${list[0]!.key}`}>
         {list.map((it) => (
-          <FieldRow key={it.key} sk={sk} item={it} p={p} />
+          <FieldRow
+            key={it.key}
+            sk={sk}
+            item={it}
+            p={p}
+            value={p.values[it.key]}
+            computed={p.view[sk]?.[it.key]}
+            issues={p.issues.at(`${sk}.${it.key}`)}
+            sev={p.issues.severity(`${sk}.${it.key}`)}
+          />
         ))}
       </div>,
     );
   };
+  const skipped = p.skipped ?? NONE;
+  const unit = p.unitName ?? t('form.thisUnit');
+  if (!isApplicable(skipped, sk))
+    return (
+      <div className="section-form" data-section={sk} data-not-applicable="true">
+        <p className="not-applicable-note" data-not-applicable-note={sk}>
+          {t('form.notApplicableSection', { unit })}
+        </p>
+      </div>
+    );
+  let hidden = 0;
   for (const item of p.section.items) {
+    if (!isApplicable(skipped, `${sk}.${item.key}`)) {
+      hidden++;
+      continue;
+    }
     if (item.kind === 'field' || item.kind === 'computed') fields.push(item);
     else {
       flush();
@@ -574,6 +730,11 @@ export function SectionForm(p: SectionFormProps) {
         </Text>
       </div>
       <FormNotes issues={asOfIssues} p={p} />
+      {hidden > 0 && (
+        <p className="not-applicable-note" data-not-applicable-note={sk}>
+          {t('form.notApplicableItems', { count: hidden, unit })}
+        </p>
+      )}
       {blocks}
     </div>
   );

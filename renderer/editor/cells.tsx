@@ -2,12 +2,15 @@ import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
-import { parseNumber } from '../../shared/format.js';
-import { cleanLine } from '../../shared/text.js';
-import type { Column } from '../../shared/template/schema.js';
+import { formatDate, formatNumber, parseDate, parseNumber } from '../../shared/format.js';
+import { cleanLine, cleanText } from '../../shared/text.js';
+import type { AttachmentRef, Column } from '../../shared/template/schema.js';
+import { LONGTEXT_MAX } from '../../shared/template/rules.js';
 import { showInput } from './display.js';
+import { AttachmentCell } from './AttachmentCell.js';
 
-export type CellSpec = Pick<Column, 'type' | 'options' | 'decimals' | 'year' | 'placeholder' | 'maxLength' | 'width'>;
+export type CellSpec = Pick<Column, 'type' | 'options' | 'decimals' | 'year' | 'placeholder' | 'maxLength' | 'width'> &
+  Partial<Pick<Column, 'moneyUnit' | 'maxBytes'>>;
 export type Severity = 'error' | 'warning' | undefined;
 
 export interface CellProps {
@@ -23,6 +26,8 @@ export interface CellProps {
   variant: 'grid' | 'field';
   /** For arrow-key moves inside a table column. */
   grid?: { table: string; row: number; col: string };
+  /** The return a file cell's attachment belongs to. */
+  returnId?: number;
 }
 
 /** The DOM id of a cell's control, so that a <label> can point at it. */
@@ -197,6 +202,122 @@ function MultiCell(p: CellProps) {
   );
 }
 
+/**
+ * A long text (results, difficulties, proposals): a textarea that grows with its text, line breaks
+ * kept (Enter starts a new line; Tab moves on), and a counter of characters against the limit.
+ */
+function LongTextCell(p: CellProps) {
+  const { t } = useTranslation();
+  const value = typeof p.value === 'string' ? p.value : p.value === undefined || p.value === null ? '' : String(p.value);
+  const max = p.spec.maxLength ?? LONGTEXT_MAX;
+  const over = value.length - max;
+  return (
+    <div className={`cell-longtext-wrap cell-${p.variant}`}>
+      {/* It grows with its text by CSS (field-sizing: content), without a layout read per keystroke. */}
+      <textarea
+        className={cls(p, 'longtext')}
+        rows={p.variant === 'grid' ? 2 : 3}
+        {...controlAttrs(p)}
+        {...gridAttrs(p)}
+        data-multiline="true"
+        value={value}
+        placeholder={p.spec.placeholder}
+        onChange={(e) => {
+          const clean = cleanText(e.target.value);
+          p.onChange(p.path, clean.trim() === '' ? undefined : clean);
+        }}
+        onBlur={() => p.onBlur?.(p.path)}
+      />
+      <div className={`char-count ${over > 0 ? 'over' : ''}`} data-char-count={p.path} aria-live="polite">
+        {over > 0
+          ? t('cell.charsOver', { count: formatNumber(value.length), max: formatNumber(max), over: formatNumber(over) })
+          : t('cell.chars', { count: formatNumber(value.length), max: formatNumber(max) })}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A date typed as dd/mm/yyyy and stored as YYYY-MM-DD. Text that is not a real date yet is kept as
+ * typed (validation says why, with an example), as a number cell does.
+ */
+function DateCell(p: CellProps) {
+  const { t } = useTranslation();
+  const [text, setText] = useState<string | null>(null);
+  const stored = typeof p.value === 'string' ? (/^\d{4}-\d{2}-\d{2}$/.test(p.value) ? formatDate(p.value) : p.value) : '';
+  return (
+    <input
+      className={cls(p, 'date')}
+      type="text"
+      size={11}
+      inputMode="numeric"
+      autoComplete="off"
+      spellCheck={false}
+      {...controlAttrs(p)}
+      {...gridAttrs(p)}
+      value={text ?? stored}
+      placeholder={t('cell.datePlaceholder')}
+      title={t('cell.dateHint')}
+      onFocus={(e) => {
+        setText(stored);
+        e.currentTarget.select();
+      }}
+      onChange={(e) => {
+        const s = cleanLine(e.target.value);
+        setText(s);
+        p.onChange(p.path, s.trim() === '' ? undefined : (parseDate(s) ?? s.trim()));
+      }}
+      onBlur={() => {
+        setText(null);
+        p.onBlur?.(p.path);
+      }}
+    />
+  );
+}
+
+/** An amount of money: a number with thousands separators and its unit (đồng / triệu đồng) beside it. */
+function MoneyCell(p: CellProps) {
+  const { t } = useTranslation();
+  const unit = p.spec.moneyUnit ?? 'dong';
+  return (
+    <span className={`cell-money-wrap cell-${p.variant}`}>
+      <NumberCell {...p} />
+      <span className="money-unit" data-money-unit={p.path}>
+        {t(`cell.${unit}`)}
+      </span>
+    </span>
+  );
+}
+
+function isRef(v: unknown): v is AttachmentRef {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && typeof (v as AttachmentRef).name === 'string';
+}
+
+/** A file (a scanned decision, a signed page): engineer F's AttachmentCell, bound to the cell's path. */
+function FileCell(p: CellProps) {
+  return (
+    <div className={`file-wrap cell-${p.variant} ${p.severity ? `has-${p.severity}` : ''}`} data-cell={p.path} id={cellId(p.path)}>
+      <AttachmentCell
+        value={isRef(p.value) ? p.value : null}
+        onChange={(v) => {
+          p.onChange(p.path, v ?? undefined);
+          p.onBlur?.(p.path);
+        }}
+        returnId={p.returnId}
+        maxBytes={p.spec.maxBytes}
+        label={p.label}
+      />
+    </div>
+  );
+}
+
+/** The same cell props: every prop by identity, but `grid` (a new object on every draw) by its fields. */
+function sameCell(a: CellProps, b: CellProps): boolean {
+  for (const k of Object.keys(a) as (keyof CellProps)[]) if (k !== 'grid' && !Object.is(a[k], b[k])) return false;
+  if (Object.keys(a).length !== Object.keys(b).length) return false;
+  return a.grid === b.grid || (!!a.grid && !!b.grid && a.grid.table === b.grid.table && a.grid.row === b.grid.row && a.grid.col === b.grid.col);
+}
+
 /** One input cell of the form, chosen by the template's value type. */
 export const Cell = memo(function Cell(p: CellProps) {
   switch (p.spec.type) {
@@ -204,6 +325,14 @@ export const Cell = memo(function Cell(p: CellProps) {
     case 'decimal':
     case 'rate':
       return <NumberCell {...p} />;
+    case 'money':
+      return <MoneyCell {...p} />;
+    case 'date':
+      return <DateCell {...p} />;
+    case 'longtext':
+      return <LongTextCell {...p} />;
+    case 'file':
+      return <FileCell {...p} />;
     case 'enum':
       return <SelectCell {...p} />;
     case 'boolean':
@@ -213,4 +342,4 @@ export const Cell = memo(function Cell(p: CellProps) {
     default:
       return <TextCell {...p} />;
   }
-});
+}, sameCell);

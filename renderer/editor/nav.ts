@@ -14,7 +14,7 @@ export function navCells(root: ParentNode): HTMLElement[] {
 
 export function focusCellIn(container: HTMLElement): boolean {
   const el = container.querySelector<HTMLElement>(
-    'input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button[data-add-row]:not([disabled])',
+    'input:not([type=hidden]):not([type=file]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button[data-add-row]:not([disabled])',
   );
   if (!el) return false;
   el.focus();
@@ -65,7 +65,7 @@ export function handleGridKey(
   if (e.key === 'Enter') {
     const ok =
       target instanceof HTMLSelectElement ||
-      (target instanceof HTMLTextAreaElement && !!target.dataset.cell) ||
+      (target instanceof HTMLTextAreaElement && !!target.dataset.cell && !target.dataset.multiline) ||
       (target instanceof HTMLInputElement && !['button', 'submit', 'file'].includes(target.type));
     if (!ok) return;
     e.preventDefault();

@@ -1,6 +1,13 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { Alert, Container, Group, Select, Tabs } from '@mantine/core';
-import { IconAlertTriangle, IconChartBar, IconFileImport, IconListCheck, IconListDetails } from '@tabler/icons-react';
+import {
+  IconAlertTriangle,
+  IconChartBar,
+  IconFileImport,
+  IconListCheck,
+  IconListDetails,
+  IconTemplate,
+} from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
@@ -13,8 +20,9 @@ import { ConsolidationView } from '../city/Consolidation.js';
 import { ImportPanel } from '../city/ImportPanel.js';
 import { Review } from '../city/Review.js';
 import { UnitLists } from '../city/UnitLists.js';
+import { TemplatesScreen } from '../templates/TemplatesScreen.js';
 
-export type CityTab = 'import' | 'completeness' | 'consolidation' | 'units';
+export type CityTab = 'import' | 'completeness' | 'consolidation' | 'units' | 'templates';
 export type CityRoute = { tab: CityTab } | { tab: 'review'; period: string; unit: string };
 
 type Periods = Output<'city.periods'>;
@@ -35,11 +43,17 @@ export function CityHome({
   info,
   route,
   go,
+  choice,
+  onTemplatesChanged,
 }: {
   template: Template;
   info: AppInfo;
   route: CityRoute;
   go: (hash: string) => void;
+  /** The template choice (renderer/templates/TemplateChoice), above the tabs that follow it. */
+  choice?: ReactNode;
+  /** After a template was published: the app reloads the templates it knows. */
+  onTemplatesChanged?: (id: string) => void;
 }) {
   const { t } = useTranslation();
   const lang = info.lang as Lang;
@@ -106,6 +120,7 @@ export function CityHome({
           {error}
         </Alert>
       )}
+      {route.tab !== 'templates' && choice}
       <Tabs value={route.tab} onChange={(v) => v && go(`/city/${v}`)} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="import" leftSection={<IconFileImport size={18} />}>
@@ -119,6 +134,9 @@ export function CityHome({
           </Tabs.Tab>
           <Tabs.Tab value="units" leftSection={<IconListDetails size={18} />}>
             {t('city.tabUnits')}
+          </Tabs.Tab>
+          <Tabs.Tab value="templates" leftSection={<IconTemplate size={18} />} data-testid="tab-templates">
+            {t('templates.tab')}
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="import">
@@ -150,6 +168,9 @@ export function CityHome({
         </Tabs.Panel>
         <Tabs.Panel value="units">
           <UnitLists lang={lang} onChanged={changed} />
+        </Tabs.Panel>
+        <Tabs.Panel value="templates">
+          <TemplatesScreen info={info} lang={lang} onPublished={(id) => onTemplatesChanged?.(id)} />
         </Tabs.Panel>
       </Tabs>
     </Container>

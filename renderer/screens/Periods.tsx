@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { Badge, Button, Container, Group, Loader, Table, Text, Title } from '@mantine/core';
 import { IconChevronRight } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -60,10 +60,13 @@ export function Periods({
   template,
   info,
   onOpen,
+  choice,
 }: {
   template: Template;
   info: AppInfo;
   onOpen: (period: string) => void;
+  /** The template choice and "Nhận mẫu báo cáo" (renderer/templates/TemplateChoice), above the periods. */
+  choice?: ReactNode;
 }) {
   const { t } = useTranslation();
   const lang = info.lang as Lang;
@@ -81,6 +84,7 @@ export function Periods({
 
   return (
     <Container size="lg" py="md">
+      {choice}
       <Title order={2} size="h3">
         {tx(template.title, lang)}
       </Title>

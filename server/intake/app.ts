@@ -10,12 +10,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import type { Template } from '../../shared/index.js';
 import { AppError, parsePeriod, parseTemplate, templateKey } from '../../shared/index.js';
 import { loadXlsx, packageFileName } from '../../core/packages.js';
+import { attachmentRefs, matchCarried, refLabel, zipNameOf } from '../../core/attachments/index.js';
+import { ArchiveRefusal, openPackageArchive } from '../../core/city/zip.js';
 import type { Resources } from '../../core/resources.js';
 import { defaultResourcesDir, loadResources, parseUnitCsv, unitListVersion } from '../../core/resources.js';
 import type { IntakeErrorBody, PackageReceipt, PackageSummary } from './api.js';
 import { API_PREFIX, DecisionInputSchema, XLSX_CONTENT_TYPE } from './api.js';
 import type { IntakeDb } from './db.js';
 import { IntakeError, refuse } from './errors.js';
+import { identityWithoutTemplate, withTemplateCheck } from './unknown-template.js';
 import { clientErrorHandler } from '../client-errors.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets } from './rate-limit.js';
@@ -36,7 +39,8 @@ import {
   unitStatus,
 } from './store.js';
 
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** A package is a few hundred KB; a package zip carries its attachments (up to 20 MB each): 64 MB, still capped. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitOptions = { capacity: 20, refillPerSecond: 0.2 };
 const JSON_BODY_LIMIT = 1024 * 1024;
 const MAX_STATUS_IDS = 500;
@@ -62,7 +66,7 @@ async function refuseZipBomb(body: Buffer, limit: number): Promise<void> {
 
 export interface IntakeAppOptions {
   db: IntakeDb;
-  /** Largest package accepted (bytes); default 10 MB. Bodies are read with this limit, never without. */
+  /** Largest package accepted (bytes); default 64 MB (a package zip with its attachments). Bodies are read with this limit, never without. */
   maxBodyBytes?: number;
   /** Largest total size of the workbook's parts once unpacked (zip bomb guard); default 200 MB. */
   maxUnpackedBytes?: number;
@@ -216,10 +220,21 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
   const who = (req: FastifyRequest): TokenInfo => tokenOf.get(req)!;
 
   // ---- reading a package ------------------------------------------------------------------------
-  async function readIdentity(body: Buffer) {
-    await refuseZipBomb(body, maxUnpackedBytes);
+  async function readIdentity(whole: Buffer) {
+    await refuseZipBomb(whole, maxUnpackedBytes);
+    // A package with attachments comes as a .zip: the workbook and `tep-dinh-kem/` beside it.
+    let pkg: ReturnType<typeof openPackageArchive>;
+    try {
+      pkg = openPackageArchive({ name: 'goi.zip', bytes: whole });
+    } catch (e) {
+      if (e instanceof ArchiveRefusal) throw refuse.unpackedTooLarge(maxUnpackedBytes);
+      throw e;
+    }
+    const body = pkg ? Buffer.from(pkg.bytes.buffer, pkg.bytes.byteOffset, pkg.bytes.byteLength) : whole;
+    if (pkg) await refuseZipBomb(body, maxUnpackedBytes);
     const { readPackage } = await loadXlsx();
-    let read: Awaited<ReturnType<typeof readPackage>>;
+    let read: Awaited<ReturnType<typeof readPackage>> | undefined;
+    let unchecked: Awaited<ReturnType<typeof identityWithoutTemplate>> | undefined;
     try {
       read = await readPackage(body, getTemplate);
     } catch (e) {
@@ -228,12 +243,16 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
         try {
           read = await readPackage(body, getTemplate);
         } catch (e2) {
-          if (e2 instanceof AppError && e2.code === 'wrong_template') throw refuse.wrongTemplate(e2.message, e2);
-          throw e2 instanceof AppError && e2.code === 'not_a_package' ? refuse.notPackage(e2) : refuse.corrupt(e2);
+          // A template the city published but has not pushed here: stored on its identity, checked at the city (unknown-template.ts).
+          if (e2 instanceof AppError && e2.code === 'wrong_template') unchecked = await identityWithoutTemplate(body).catch(() => undefined);
+          if (!unchecked) {
+            if (e2 instanceof AppError && e2.code === 'wrong_template') throw refuse.wrongTemplate(e2.message, e2);
+            throw e2 instanceof AppError && e2.code === 'not_a_package' ? refuse.notPackage(e2) : refuse.corrupt(e2);
+          }
         }
       } else throw e instanceof AppError && e.code === 'not_a_package' ? refuse.notPackage(e) : refuse.corrupt(e);
     }
-    const id = read.identity;
+    const id = read?.identity ?? unchecked!.identity;
     const packageId = id.packageId.trim();
     if (
       !packageId ||
@@ -244,6 +263,11 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
       !id.unit
     )
       throw refuse.notPackage(new Error(`incomplete identity: ${JSON.stringify(id)}`));
+    if (!read) return { identity: { ...id, packageId }, editedOutside: false };
+    // Every attachment the workbook references travels beside it, with the same content.
+    const t = getTemplate(id.template, id.templateVersion);
+    const carried = matchCarried(attachmentRefs(read.ret.values), pkg?.attachments ?? [], () => false, (path) => refLabel(t, path));
+    if ('refusal' in carried) throw refuse.attachments(carried.refusal);
     return { identity: { ...id, packageId }, editedOutside: read.editedOutside };
   }
 
@@ -278,7 +302,7 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
       const same = await findByBytes(db, sha256Hex(body));
       if (same) {
         if (same.unit !== unit) throw refuse.wrongUnit(same.unit, unit);
-        return reply.code(200).send(receipt(same, true));
+        return reply.code(200).send(withTemplateCheck(receipt(same, true), !!getTemplate(same.template, same.templateVersion)));
       }
       const { identity, editedOutside } = await readIdentity(body);
       if (identity.unit !== unit) throw refuse.wrongUnit(identity.unit, unit);
@@ -300,7 +324,9 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
           { packageId: summary.packageId, unit, period: summary.period, revision: summary.revision },
           'package stored',
         );
-      return reply.code(stored ? 201 : 200).send(receipt(summary, !stored));
+      return reply
+        .code(stored ? 201 : 200)
+        .send(withTemplateCheck(receipt(summary, !stored), !!getTemplate(summary.template, summary.templateVersion)));
     },
   );
 
@@ -324,9 +350,11 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
     const found = await getPackageBytes(db, req.params.id);
     if (!found) throw refuse.packageNotFound(req.params.id);
     const s = found.summary;
-    const fileName = packageFileName({ id: s.template }, s.unit, s.period, s.revision);
+    const xlsxName = packageFileName({ id: s.template }, s.unit, s.period, s.revision);
+    const zipped = !!openPackageArchive({ name: xlsxName, bytes: found.data });
+    const fileName = zipped ? zipNameOf(xlsxName) : xlsxName;
     return reply
-      .header('content-type', XLSX_CONTENT_TYPE)
+      .header('content-type', zipped ? 'application/zip' : XLSX_CONTENT_TYPE)
       .header('content-disposition', `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`)
       .header('etag', `"${s.sha256}"`)
       .header('x-content-sha256', s.sha256)

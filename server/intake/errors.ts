@@ -89,6 +89,8 @@ export const refuse = {
       undefined,
       { cause },
     ),
+  /** A package zip whose attachments do not match the references in its workbook (the sentence names the cell and the file). */
+  attachments: (message: string) => new IntakeError(400, 'not_a_package', `Máy chủ thành phố không nhận gói này. ${message}`, 'act'),
   wrongTemplate: (readerMessage: string, cause?: unknown) =>
     new IntakeError(400, 'wrong_template', `Máy chủ thành phố không nhận gói này. ${readerMessage}`, 'act', undefined, {
       cause,
@@ -104,7 +106,7 @@ export const refuse = {
     new IntakeError(
       413,
       'too_large',
-      `Tệp gửi lên lớn hơn giới hạn ${mb(limitBytes)} MB nên máy chủ không nhận. Gửi lại đúng tệp này cũng không được: hãy kiểm tra lại tệp (gói báo cáo thường chỉ vài trăm KB) hoặc liên hệ thành phố.`,
+      `Tệp gửi lên lớn hơn giới hạn ${mb(limitBytes)} MB nên máy chủ không nhận. Gửi lại đúng tệp này cũng không được: hãy kiểm tra lại tệp (gói báo cáo thường chỉ vài trăm KB, cộng các tệp đính kèm nếu có) hoặc liên hệ thành phố.`,
       'act',
       { limitBytes },
     ),

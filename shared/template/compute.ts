@@ -170,7 +170,7 @@ export function computeView(t: Template, values: Values, periodYear: number): Va
         if (item.totalRow) {
           const total: Row = {};
           for (const c of item.columns)
-            if (!c.expr && (c.type === 'integer' || c.type === 'decimal'))
+            if (!c.expr && (c.type === 'integer' || c.type === 'decimal' || c.type === 'money'))
               total[c.key] = clean(item.rows.reduce((a, r) => a + (num(table[r.key]![c.key]) ?? 0), 0));
           table[item.totalRow.key] = fill(total);
         }

@@ -60,6 +60,11 @@ function cleanCell(v: unknown, type: string, options?: { value: string }[]): unk
     const s = xmlSafeText(v).trim();
     return s === '' ? undefined : s;
   }
+  if (type === 'file' && v && typeof v === 'object' && !Array.isArray(v)) {
+    // An attachment is its reference only: name, size, type and hash, whatever else came with it.
+    const { name, size, mime, sha256 } = v as Record<string, unknown>;
+    return { name, size, mime, sha256 };
+  }
   if (type === 'multi' && Array.isArray(v)) {
     const order = (options ?? []).map((o) => o.value);
     const uniq = [...new Set(v.map((x) => (typeof x === 'string' ? x.trim() : x)))];

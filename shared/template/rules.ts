@@ -8,6 +8,10 @@ import type { Row, Values } from './model.js';
 import { cellLabel, findItem, getPath } from './model.js';
 import { computeView, evaluate, num } from './compute.js';
 import { textProblem } from '../text.js';
+import type { UnitFacts } from './applies.js';
+import { isApplicable, notApplicable } from './applies.js';
+import { AttachmentRefSchema } from './schema.js';
+import { DEFAULT_MAX_BYTES } from '../attachments.js';
 
 export type Severity = 'error' | 'warning';
 export interface Issue {
@@ -41,7 +45,20 @@ export interface ValidationContext {
   view?: Values;
   /** The explanations (giải trình), checked for characters that must not be saved. */
   explanations?: Record<string, string>;
+  /**
+   * The unit the return is of (type and the unit list's attributes): sections and items whose
+   * appliesTo excludes it are neither required nor checked, and a rule reading them is skipped.
+   * Absent (a preview, a file of no known unit): everything applies.
+   */
+  unit?: UnitFacts;
 }
+
+/** A long text's length limit when the template sets none. */
+export const LONGTEXT_MAX = 4000;
+/** A file cell's size limit when the template sets none (5 MB). */
+export const FILE_MAX_BYTES = DEFAULT_MAX_BYTES;
+/** The years a date cell accepts. */
+export const DATE_YEARS: [number, number] = [1900, 2100];
 
 const MSG = {
   required: { vi: '{cell}: chưa nhập. Hãy nhập giá trị cho ô này.', en: '{cell}: missing. Enter a value.' },
@@ -57,6 +74,15 @@ const MSG = {
   too_many_rows: { vi: '{cell}: nhiều nhất {max} dòng. Hãy bỏ bớt dòng.', en: '{cell}: at most {max} rows.' },
   bad_char: { vi: '{cell}: có {name} ({code}) không được phép trong báo cáo. Hãy xóa ký tự đó (hoặc gõ lại nội dung ô) rồi lưu lại.', en: '{cell}: contains {name} ({code}), which a report cannot hold. Delete it (or retype the cell) and save again.' },
   bad_char_explanation: { vi: 'Giải trình cho cảnh báo "{cell}": có {name} ({code}) không được phép trong báo cáo. Hãy xóa ký tự đó (hoặc gõ lại giải trình) rồi lưu lại.', en: 'Explanation of the warning "{cell}": contains {name} ({code}), which a report cannot hold. Delete it (or retype the explanation) and save again.' },
+  bad_date: { vi: '{cell}: "{value}" không phải là một ngày có thật. Hãy nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2026.', en: '{cell}: "{value}" is not a real date. Enter it as day/month/year, e.g. 31/12/2026.' },
+  date_year: { vi: '{cell}: năm {year} không hợp lý. Hãy nhập ngày từ năm {min} đến năm {max}, ví dụ 31/12/2026.', en: '{cell}: the year {year} is not plausible. Enter a date between {min} and {max}, e.g. 31/12/2026.' },
+  money_not_number: { vi: '{cell}: "{value}" không phải là số tiền. Hãy nhập số tiền bằng {unit}, ví dụ {example}.', en: '{cell}: "{value}" is not an amount. Enter an amount in {unit}, e.g. {example}.' },
+  money_negative: { vi: '{cell}: số tiền không được âm. Hãy nhập số tiền bằng {unit}, từ 0 trở lên.', en: '{cell}: an amount cannot be negative. Enter 0 or more, in {unit}.' },
+  money_whole: { vi: '{cell}: số tiền tính bằng đồng phải là số nguyên (không có phần lẻ). Hãy nhập lại, ví dụ 1.500.000 đồng.', en: '{cell}: an amount in đồng must be a whole number. Enter e.g. 1,500,000 đồng.' },
+  money_decimals: { vi: '{cell}: số tiền tính bằng triệu đồng chỉ được tối đa {decimals} chữ số thập phân. Hãy làm tròn, ví dụ 12,5 triệu đồng.', en: '{cell}: an amount in million đồng has at most {decimals} decimals. Round it, e.g. 12.5 million đồng.' },
+  bad_file: { vi: '{cell}: tệp đính kèm không đọc được. Hãy đính kèm lại tệp (PDF, PNG hoặc JPEG).', en: '{cell}: the attachment cannot be read. Attach the file again (PDF, PNG or JPEG).' },
+  file_type: { vi: '{cell}: tệp "{name}" không phải PDF, PNG hoặc JPEG. Hãy đính kèm bản quét dạng PDF hoặc ảnh.', en: '{cell}: the file "{name}" is not a PDF, PNG or JPEG. Attach a scan as PDF or an image.' },
+  file_too_big: { vi: '{cell}: tệp "{name}" nặng {size} MB, quá mức cho phép {max} MB. Hãy quét lại với độ phân giải thấp hơn hoặc nén tệp rồi đính kèm lại.', en: '{cell}: the file "{name}" is {size} MB, over the {max} MB limit. Scan it at a lower resolution or compress it, then attach it again.' },
   as_of_outside: { vi: '{section}: ngày "số liệu tính đến" {date} nằm ngoài kỳ báo cáo ({start} – {end}). Hãy chọn một ngày trong kỳ.', en: '{section}: the as-of date {date} is outside the period ({start} – {end}). Choose a date within the period.' },
 };
 
@@ -64,9 +90,23 @@ function fmtDate(iso: string): string {
   return iso.split('-').reverse().join('/');
 }
 
+const MONEY_UNIT = {
+  dong: { vi: 'đồng', en: 'đồng', example: { vi: '1.500.000', en: '1,500,000' } },
+  trieu_dong: { vi: 'triệu đồng', en: 'million đồng', example: { vi: '12,5', en: '12.5' } },
+};
+/** The unit a money cell is entered in, as a word: "đồng" or "triệu đồng". */
+export function moneyUnitName(unit: Column['moneyUnit'], lang: Lang = 'vi'): string {
+  return MONEY_UNIT[unit ?? 'dong'][lang];
+}
+/** Bytes as megabytes with at most one decimal, the Vietnamese way: 5242880 → "5", 7340032 → "7". */
+export function megabytes(bytes: number, lang: Lang = 'vi'): string {
+  const mb = Math.ceil((bytes / (1024 * 1024)) * 10) / 10;
+  return lang === 'vi' ? formatNumber(mb, 1) : String(mb);
+}
+
 /** Check one input cell against its declared type. */
-function checkCell(
-  spec: Pick<Column, 'type' | 'required' | 'min' | 'minExclusive' | 'decimals' | 'options' | 'maxLength'>,
+export function checkCell(
+  spec: Pick<Column, 'type' | 'required' | 'min' | 'minExclusive' | 'decimals' | 'options' | 'maxLength' | 'moneyUnit' | 'maxBytes'>,
   value: unknown,
   lang: Lang,
 ): { key: keyof typeof MSG; params: Record<string, string | number> } | null {
@@ -105,6 +145,45 @@ function checkCell(
       if (typeof value !== 'string') return { key: 'not_a_number', params: { value: String(value) } };
       if (spec.maxLength && value.length > spec.maxLength) return { key: 'too_long', params: { max: spec.maxLength } };
       return null;
+    case 'longtext': {
+      if (typeof value !== 'string') return { key: 'not_a_number', params: { value: String(value) } };
+      const max = spec.maxLength ?? LONGTEXT_MAX;
+      return value.length > max ? { key: 'too_long', params: { max: formatNumber(max) } } : null;
+    }
+    case 'date': {
+      const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+      const shown = typeof value === 'string' ? fmtDate(value) : String(value);
+      if (!m) return { key: 'bad_date', params: { value: shown } };
+      const d = new Date(`${value as string}T00:00:00Z`);
+      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) return { key: 'bad_date', params: { value: shown } };
+      const year = Number(m[1]);
+      if (year < DATE_YEARS[0] || year > DATE_YEARS[1]) return { key: 'date_year', params: { year, min: DATE_YEARS[0], max: DATE_YEARS[1] } };
+      return null;
+    }
+    case 'money': {
+      const u = MONEY_UNIT[spec.moneyUnit ?? 'dong'];
+      const unit = u[lang];
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return { key: 'money_not_number', params: { value: String(value), unit, example: `${u.example[lang]} ${unit}` } };
+      if (value < (spec.min ?? 0)) return { key: 'money_negative', params: { unit } };
+      if ((spec.moneyUnit ?? 'dong') === 'dong') return Number.isInteger(value) ? null : { key: 'money_whole', params: {} };
+      const d = spec.decimals ?? 3;
+      if (Math.abs(Math.round(value * 10 ** d) - value * 10 ** d) > 1e-6) return { key: 'money_decimals', params: { decimals: d } };
+      return null;
+    }
+    case 'file': {
+      const raw = value as { name?: unknown; mime?: unknown } | null;
+      const name = typeof raw?.name === 'string' ? raw.name : '';
+      const ref = AttachmentRefSchema.safeParse(value);
+      if (!ref.success) {
+        const onlyMime = typeof raw === 'object' && ref.error.issues.every((i) => i.path[0] === 'mime');
+        return onlyMime && name ? { key: 'file_type', params: { name } } : { key: 'bad_file', params: {} };
+      }
+      const max = spec.maxBytes ?? FILE_MAX_BYTES;
+      if (ref.data.size > max)
+        return { key: 'file_too_big', params: { name: ref.data.name, size: megabytes(ref.data.size, lang), max: megabytes(max, lang) } };
+      return null;
+    }
     default:
       return null;
   }
@@ -163,11 +242,17 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
     if (bad) push('error', `cell:${path}`, path, fill(tx(MSG[bad.key], lang), { cell: cellLabel(t, path, lang), ...bad.params }), rowOf(path));
   };
 
+  // Sections and items that do not apply to the unit: not required, not checked, their rules skipped.
+  const skipped = notApplicable(t, ctx.unit);
+  const applies = (path: string) => isApplicable(skipped, path);
+
   // 1. Types, required cells, row limits — all derived from the template.
   for (const s of t.sections) {
+    if (!applies(s.key)) continue;
     const sv = values[s.key] ?? {};
     for (const item of s.items) {
       const base = `${s.key}.${item.key}`;
+      if (!applies(base)) continue;
       if (item.kind === 'field') typeIssue(base, { ...item, min: item.min } as FieldItem, sv[item.key]);
       else if (item.kind === 'table') {
         const tv = (sv[item.key] ?? {}) as Record<string, Row | undefined>;
@@ -187,14 +272,14 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
   const win = periodWindow(ctx.period);
   for (const [sk, date] of Object.entries(ctx.asOf ?? {})) {
     const section = t.sections.find((s) => s.key === sk);
-    if (section && (date < win.start || date > win.end))
+    if (section && applies(sk) && (date < win.start || date > win.end))
       push('error', `asof:${sk}`, sk, fill(tx(MSG.as_of_outside, lang), {
         section: `${section.code} ${tx(section.title, lang)}`, date: fmtDate(date), start: fmtDate(win.start), end: fmtDate(win.end),
       }));
   }
 
   // 2. The template's rules.
-  for (const rule of t.rules) applyRule(rule);
+  for (const rule of t.rules) if (ruleReads(rule).every(applies)) applyRule(rule);
 
   function applyRule(rule: Rule): void {
     const msg = tx(rule.message, lang);
@@ -278,6 +363,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
       case 'changeFromPrevious': {
         if (!ctx.previous) return;
         for (const p of rule.paths) {
+          if (!applies(p)) continue;
           const now = num(getPath(view, p));
           const before = num(getPath(ctx.previous, p));
           if (now === null || before === null || before === 0) continue;
@@ -327,6 +413,44 @@ export function ruleCell(rule: Extract<Rule, { check: 'compare' }>): string {
   walk(rule.left);
   walk(rule.right);
   return refs.at(-1) ?? rule.id;
+}
+
+/**
+ * The paths a rule reads or names (cells, tables, rows): a rule any of which does not apply to the
+ * unit is skipped. A changeFromPrevious rule lists none: each of its paths is skipped on its own.
+ */
+export function ruleReads(rule: Rule): string[] {
+  const out: string[] = [];
+  const walk = (e: Expr): void => {
+    if (typeof e === 'number') return;
+    if ('ref' in e) out.push(e.ref);
+    else if ('count' in e) out.push(e.count);
+    else if ('sum' in e) e.sum.forEach(walk);
+    else if ('sub' in e) e.sub.forEach(walk);
+    else if ('mul' in e) e.mul.forEach(walk);
+    else if ('div' in e) e.div.forEach(walk);
+    else if ('max' in e) e.max.forEach(walk);
+    else if ('min' in e) e.min.forEach(walk);
+    else if ('band' in e) walk(e.band);
+  };
+  switch (rule.check) {
+    case 'compare':
+      if (rule.forEachRow) out.push(rule.forEachRow);
+      if (rule.target && !rule.forEachRow) out.push(rule.target);
+      walk(rule.left);
+      walk(rule.right);
+      break;
+    case 'unique':
+    case 'pattern':
+      out.push(rule.table);
+      break;
+    case 'rangeByUnitType':
+      out.push(rule.target);
+      break;
+    case 'changeFromPrevious':
+      break;
+  }
+  return out;
 }
 
 /** Warnings that still lack an explanation (giải trình). */

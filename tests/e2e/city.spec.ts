@@ -259,7 +259,7 @@ test('consolidation: the Biểu tổng hợp on screen in Vietnamese formats, an
   const completeness = page.getByTestId('cons-completeness');
   await expect(completeness.locator('tr[data-row="total"]')).toContainText('114');
   await expect(page.getByTestId('cons-units')).toContainText(/\d{1,3}(\.\d{3})+/); // population 1.234.567
-  await expect(page.getByTestId('cons-procedures-table').locator('tr[data-row="total"]')).toContainText(
+  await expect(page.getByTestId('cons-procedures-fields').locator('tr[data-row="total"]')).toContainText(
     /\d{1,3},\d{2}%/,
   );
   await expect(page.getByTestId('cons-staff-blocks').locator('tr[data-row="total"]')).toBeVisible();

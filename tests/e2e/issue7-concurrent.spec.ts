@@ -1,6 +1,7 @@
 import { test, expect, type Page, type Locator, type Route } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadTemplates } from '../../core/resources.js';
 import { ownServer } from './own-server.js';
 
 /**
@@ -19,12 +20,10 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** The path of a field of the template found by its Vietnamese label, as a clerk reads it on screen. */
-const template = JSON.parse(readFileSync(path.resolve('resources/templates/BC-CX.v1.json'), 'utf8')) as {
-  sections: { key: string; items: { kind: string; key: string; label?: { vi: string } }[] }[];
-};
+const template = loadTemplates(path.resolve('resources/templates')).get('BC-CX@1')!;
 function fieldPath(label: string): string {
   for (const s of template.sections)
-    for (const i of s.items) if (i.kind === 'field' && i.label?.vi.startsWith(label)) return `${s.key}.${i.key}`;
+    for (const i of s.items) if (i.kind === 'field' && i.label.vi.startsWith(label)) return `${s.key}.${i.key}`;
   throw new Error(`no field labelled ${label}`);
 }
 const POPULATION = fieldPath('Dân số');

@@ -1,7 +1,7 @@
 import { test, expect, type APIRequestContext, type Page, type Locator } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseTemplate } from '../../shared/template/model.js';
+import { loadTemplates } from '../../core/resources.js';
 import { draftChanges } from '../../shared/draft.js';
 import { sampleValues } from '../helpers/sample.js';
 import { ownServer } from './own-server.js';
@@ -21,7 +21,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-const template = parseTemplate(JSON.parse(readFileSync(path.resolve('resources/templates/BC-CX.v1.json'), 'utf8')));
+const template = loadTemplates(path.resolve('resources/templates')).get('BC-CX@1')!;
 const year = new Date().getFullYear();
 const PERIOD = `${year}-Q2`;
 const GENERIC = /lỗi không mong muốn/;

@@ -9,13 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { ReturnJson, Template, Unit } from '../../shared/index.js';
-import { parseTemplate } from '../../shared/index.js';
+import { loadTemplates } from '../../core/resources.js';
 import { writePackage } from '../../core/xlsx/index.js';
 import { packageFileName } from '../../core/packages.js';
 import { CITY_PERIOD, cityReturns, haiphongUnits } from './city-returns.js';
 import { repoRoot, resourcesDir } from './sample.js';
 
-export const template: Template = parseTemplate(JSON.parse(readFileSync(path.join(resourcesDir, 'templates/BC-CX.v1.json'), 'utf8')));
+/** BC-CX as built from its authoring workbook (resources/templates/BC-CX.xlsx). */
+export const template: Template = loadTemplates(path.join(resourcesDir, 'templates')).get('BC-CX@1')!;
 /** Before the deadline of 2026-Q2 (20/06/2026). */
 export const SUBMITTED_AT = '2026-06-18T03:00:00.000Z';
 
@@ -57,7 +58,7 @@ export async function makePackage(
 /** A key of everything the packages depend on, so a change in the writer or the data refreshes the cache. */
 function cacheKey(returns: ReturnJson[]): string {
   const h = createHash('sha256').update(JSON.stringify(returns));
-  h.update(readFileSync(path.join(resourcesDir, 'templates/BC-CX.v1.json')));
+  h.update(JSON.stringify(template));
   const xlsxDir = path.join(repoRoot, 'core/xlsx');
   for (const f of readdirSync(xlsxDir).sort()) h.update(f).update(readFileSync(path.join(xlsxDir, f)));
   return h.digest('hex').slice(0, 16);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../../shared/index.js';
 import { getPath } from '../../shared/index.js';
@@ -7,7 +6,7 @@ import { call, openCore } from '../helpers/core.js';
 import { tempDir } from '../helpers/sample.js';
 import { CITY_FIGURES, CITY_PERIOD } from '../helpers/city-returns.js';
 import type { MadePackage } from '../helpers/city-packages.js';
-import { cityPackages, cityReturnOf, editPart, makePackage, zipOf } from '../helpers/city-packages.js';
+import { cityPackages, cityReturnOf, editPart, makePackage, template, zipOf } from '../helpers/city-packages.js';
 
 let packages: MadePackage[];
 let tmp: ReturnType<typeof tempDir>;
@@ -194,9 +193,8 @@ describe('refusals: every one with a Vietnamese reason, nothing stored', () => {
     const withErrors = await makePackage(bad, { variant: 'bad' });
     const other = packages[1]!;
     const swapped = editPart(good.bytes, 'xl/sharedStrings.xml', (x) => x.replaceAll(`(mã đơn vị ${good.unit})`, `(mã đơn vị ${other.unit})`));
-    const v2 = JSON.parse(readFileSync(new URL('../../resources/templates/BC-CX.v1.json', import.meta.url), 'utf8')) as { version: number };
     const { parseTemplate } = await import('../../shared/index.js');
-    const newer = await makePackage(ret, { template: parseTemplate({ ...v2, version: 2 }), variant: 'v2' });
+    const newer = await makePackage(ret, { template: parseTemplate({ ...template, version: 2 }), variant: 'v2' });
     const { default: ExcelJS } = await import('exceljs');
     const wb = new ExcelJS.Workbook();
     wb.addWorksheet('Trang 1').getCell('A1').value = 'Báo cáo tự lập';

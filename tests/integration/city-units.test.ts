@@ -29,6 +29,7 @@ describe('unit list replacement', () => {
     const c = await freshCore();
     const hp = haiphongUnits();
     const [gone, renamed, kept] = [hp[0]!, hp[1]!, hp[2]!];
+    const goneAsListed = { ...gone, attributes: { co_hdnd: '1' } }; // with the shipped list's attribute column (issue 8)
     // A return of the unit that will disappear, imported under the shipped list.
     const before = await c.city.importFiles([{ name: 'gone.xlsx', bytes: (await makePackage(cityReturnOf(gone.code))).bytes }], { dryRun: false });
     expect(before[0]!.outcome).toBe('imported');
@@ -43,7 +44,7 @@ describe('unit list replacement', () => {
     expect(res.count).toBe(114);
     expect(res.version).toMatch(/^hai-phong-2026-[0-9a-f]{8}$/);
     expect(res.added).toEqual([{ code: '99001', type: 'xã', name: 'Xã Hợp Nhất' }]);
-    expect(res.removed).toEqual([gone]);
+    expect(res.removed).toEqual([goneAsListed]);
     expect(res.renamed).toEqual([{ code: renamed.code, before: renamed.name, after: `${renamed.name} Mới` }]);
 
     const versions = await call(c, 'units.versions', {});
@@ -61,7 +62,7 @@ describe('unit list replacement', () => {
     expect(comp.unitListVersion).toBe(res.version);
     expect(comp.rows).toHaveLength(114);
     expect(comp.rows.some((r) => r.unit.code === gone.code)).toBe(false);
-    expect(comp.unlisted).toEqual([expect.objectContaining({ unit: gone, state: 'received', revision: 1 })]);
+    expect(comp.unlisted).toEqual([expect.objectContaining({ unit: goneAsListed, state: 'received', revision: 1 })]);
     const cons = await call(c, 'city.consolidation', q);
     expect((cons as { unlisted: string[] }).unlisted).toEqual([gone.code]);
 

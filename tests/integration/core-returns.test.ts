@@ -28,9 +28,12 @@ describe('setup', () => {
     const city = await call(core, 'app.setup', { role: 'city' });
     expect(city).toMatchObject({ role: 'city', unit: null });
     const info = await call(core, 'app.setup', { role: 'commune', unitCode: '11948' });
-    expect(info.unit).toEqual({ code: '11948', type: 'đặc khu', name: 'Đặc khu Bạch Long Vĩ' });
+    // Bạch Long Vĩ has no HĐND: the shipped list's co_hdnd column is its attribute.
+    expect(info.unit).toEqual({ code: '11948', type: 'đặc khu', name: 'Đặc khu Bạch Long Vĩ', attributes: { co_hdnd: '0' } });
     expect(info.today).toBe('2026-05-10');
-    expect(info.templates).toEqual([{ id: 'BC-CX', version: 1, title: 'Báo cáo định kỳ của UBND cấp xã' }]);
+    // Every built-in template, BC-CX first (resources/templates/*.xlsx).
+    expect(info.templates[0]).toEqual({ id: 'BC-CX', version: 1, title: 'Báo cáo định kỳ của UBND cấp xã' });
+    expect(info.templates.map((x) => x.id).sort()).toEqual(['BC-CX', 'PCM', 'PCPQ', 'TSC']);
     expect((await call(core, 'app.setLanguage', { lang: 'en' })).templates[0]!.title).toMatch(/Periodic report/);
   });
 });

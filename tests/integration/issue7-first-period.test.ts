@@ -61,7 +61,7 @@ describe('the first period of a commune', () => {
     core = await createCore({ dbPath: tmp.file('commune.sqlite'), resourcesDir: res, appVersion: '0.1.0-test', now: NOW });
     const units = (await call(core, 'units.list', {})).units;
     expect(units).toHaveLength(114);
-    expect(units.find((u) => u.code === '11948')).toEqual({ code: '11948', type: 'đặc khu', name: 'Đặc khu Bạch Long Vĩ', firstPeriod: '2026-Q2' });
+    expect(units.find((u) => u.code === '11948')).toEqual({ code: '11948', type: 'đặc khu', name: 'Đặc khu Bạch Long Vĩ', firstPeriod: '2026-Q2', attributes: { co_hdnd: '0' } }); // issue 8: the list's co_hdnd column
     expect(units.filter((u) => u.firstPeriod)).toHaveLength(1);
     const info = await call(core, 'app.setup', { role: 'commune', unitCode: '11948' });
     expect(info.firstPeriod).toBe('2026-Q2');

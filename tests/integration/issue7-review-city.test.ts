@@ -178,7 +178,7 @@ describe('unit list preview: a change of first periods is shown, not "nothing ch
     tmp ??= tempDir();
     const shipped = readFileSync(path.join(resourcesDir, 'units/haiphong.csv'), 'utf8').trim().split(/\r?\n/);
     const withFirst =
-      ['code,type,name,first_period', ...shipped.slice(1).map((l, i) => `${l},${i < 5 ? '2027-Q1' : ''}`)].join('\n') +
+      [`${shipped[0]},first_period`, ...shipped.slice(1).map((l, i) => `${l},${i < 5 ? '2027-Q1' : ''}`)].join('\n') + // the shipped columns (issue 8: co_hdnd too)
       '\n';
     const file = tmp.file('ky-dau-tien.csv');
     writeFileSync(file, withFirst);

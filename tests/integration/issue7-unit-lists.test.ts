@@ -64,9 +64,9 @@ describe('replacing the unit list', () => {
     const bytes = Buffer.from(exported.data, 'base64');
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.toString('utf8').slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('code,type,name,first_period');
+    expect(lines[0]).toBe('code,type,name,first_period,co_hdnd'); // with the shipped list's attribute column (issue 8)
     expect(lines).toHaveLength(115);
-    expect(lines).toContain(`${hp[0]!.code},${hp[0]!.type},${hp[0]!.name},`);
+    expect(lines).toContain(`${hp[0]!.code},${hp[0]!.type},${hp[0]!.name},,1`);
     // …and reads back as a list equal to it.
     const back = await call(c, 'units.import', { file: file('tai-ve.csv', bytes), dryRun: true });
     expect(back).toMatchObject({ count: 114, added: expect.any(Array), renamed: [] });

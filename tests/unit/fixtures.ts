@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseTemplate, parsePeriod, type Values } from '../../shared/index.js';
+import { parsePeriod, type Values } from '../../shared/index.js';
+import { loadTemplates } from '../../core/resources.js';
 import { sampleValues as exampleValues } from '../helpers/sample.js';
 
-export const template = parseTemplate(
-  JSON.parse(readFileSync(path.join(import.meta.dirname, '../../resources/templates/BC-CX.v1.json'), 'utf8')),
-);
+/** BC-CX as built from its authoring workbook (resources/templates/BC-CX.xlsx). */
+export const template = loadTemplates(path.join(import.meta.dirname, '../../resources/templates')).get('BC-CX@1')!;
 export const q2 = parsePeriod('2026-Q2')!;
 
 /**

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { AuthoringProblem, Template } from '../../shared/index.js';
+import { AppError, TemplateSchema, parseTemplate } from '../../shared/index.js';
+import { buildTemplateFromWorkbook } from './workbook.js';
+
+export interface CompiledFile {
+  template?: Template;
+  problems: AuthoringProblem[];
+  kind: 'workbook' | 'json';
+}
+
+/** A compiled template (.json, as `template build --out` writes it) rather than an authoring workbook. */
+export function isTemplateJson(bytes: Uint8Array, fileName: string): boolean {
+  if (/\.json$/i.test(fileName)) return true;
+  if (/\.xlsx$/i.test(fileName)) return false;
+  const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return head.startsWith('{');
+}
+
+const ID_MESSAGE =
+  'Mã mẫu "{id}" không hợp lệ: mã mẫu chỉ gồm chữ in hoa không dấu (A–Z), chữ số và dấu gạch ngang, ví dụ BC-NV. Hãy sửa mã mẫu (dòng "mã mẫu" của trang tính thiết lập trong sổ mẫu, hoặc trường "id" của tệp .json) rồi thử lại.';
+
+/** Check a compiled template given as JSON: the schema (messages in Vietnamese), then the cross-checks. */
+export function templateFromJson(text: string, fileName: string): CompiledFile {
+  const at = (message: string): AuthoringProblem => ({ sheet: fileName, message });
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return { kind: 'json', problems: [at(`Tệp "${fileName}" không phải là JSON hợp lệ. Hãy tạo lại tệp bằng lệnh "template build <sổ mẫu.xlsx> --out <tệp.json>".`)] };
+  }
+  const parsed = TemplateSchema.safeParse(data, { error: z.locales.vi().localeError });
+  if (!parsed.success)
+    return {
+      kind: 'json',
+      problems: parsed.error.issues.map((i) =>
+        i.path.length === 1 && i.path[0] === 'id'
+          ? at(ID_MESSAGE.replace('{id}', String((data as { id?: unknown }).id ?? '')))
+          : at(`Mục "${i.path.join('.') || '(gốc)'}": ${i.message}. Hãy sửa tệp mẫu (hoặc dựng lại từ sổ mẫu bằng lệnh "template build") rồi thử lại.`),
+      ),
+    };
+  try {
+    return { kind: 'json', template: parseTemplate(parsed.data), problems: [] };
+  } catch (e) {
+    const lines = (e instanceof Error ? e.message : String(e)).split('\n').slice(1);
+    return {
+      kind: 'json',
+      problems: (lines.length ? lines : ['']).map((l) =>
+        at(`Mẫu không nhất quán${l ? ` (${l})` : ''}. Hãy sửa tệp mẫu (hoặc dựng lại từ sổ mẫu bằng lệnh "template build") rồi thử lại.`),
+      ),
+    };
+  }
+}
+
+/** An authoring workbook or a compiled template .json: the template, or every problem. */
+export async function compileTemplateFile(bytes: Uint8Array, fileName: string): Promise<CompiledFile> {
+  if (isTemplateJson(bytes, fileName)) return templateFromJson(Buffer.from(bytes).toString('utf8'), fileName);
+  const built = await buildTemplateFromWorkbook(bytes);
+  return { kind: 'workbook', template: built.problems.length ? undefined : built.template, problems: built.problems };
+}
+
+/** Template data given to a call (previews, samples): checked, or refused with its problems (details.problems). */
+export function templateFromData(data: unknown): Template {
+  const r = templateFromJson(JSON.stringify(data ?? null), 'mẫu');
+  if (r.template) return r.template;
+  throw new AppError('invalid_input', 'Mẫu báo cáo gửi kèm chưa hợp lệ. Hãy kiểm tra lại sổ mẫu (Kiểm tra) rồi thử lại.', { problems: r.problems });
+}
+
+/** "Trang tính Biểu mẫu, dòng 12, cột C: …" */
+export function problemLine(p: AuthoringProblem): string {
+  const file = /\.json$/i.test(p.sheet) || p.sheet === 'mẫu';
+  const where = [p.sheet ? (file ? `tệp "${p.sheet}"` : `trang tính "${p.sheet}"`) : '', p.row ? `dòng ${p.row}` : '', p.column ? `cột ${p.column}` : ''].filter(Boolean).join(', ');
+  return where ? `${where}: ${p.message}` : p.message;
+}

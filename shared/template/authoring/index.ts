@@ -1,0 +1,7 @@
+/** The authoring workbook (docs/authoring.md): the expression language, the compiler and the exporter. */
+export type { Cell, SheetData } from './types.js';
+export { parseExpr, parseCondition, printExpr, printCondition, exprRefs } from './expr.js';
+export type { Condition, ParseResult } from './expr.js';
+export { compileWorkbook, MAX_SHEET_ROWS, MAX_PROBLEMS } from './compile.js';
+export { templateToSheets } from './export.js';
+export { SHEETS, FORM_COLUMNS, CHOICE_COLUMNS, RULE_COLUMNS, CONSOLIDATION_COLUMNS, SETTINGS, SETTINGS_COLUMNS, STRUCTURE, VALUE_TYPES, AGGREGATES, CHECKS, columnLetter } from './format.js';
