@@ -201,5 +201,12 @@ for (const [name, fn] of [
     console.log(`${name}: could not be measured: ${(e as Error).message}`);
   }
 }
-console.log('\nSummary');
-for (const r of results) console.log(`- ${r.name}: ${r.value} (goal ${r.goal})`);
+// Every figure with its target, in one table (issue 8: "Speed (npm run bench, printed)").
+console.log(`\nSummary (${new Date().toISOString()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${os.cpus().length} cores)`);
+const cols = ['Figure', 'Measured', 'Target'] as const;
+const rows = results.map((r) => [r.name, r.value, r.goal]);
+const width = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
+console.log(line(cols));
+console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));

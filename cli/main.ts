@@ -688,7 +688,7 @@ function parsePort(v: string): number {
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command(BIN)
-    .description('Báo cáo định kỳ của UBND cấp xã — Hải Phòng: tạo, đọc, kiểm tra và nộp báo cáo mẫu BC-CX.')
+    .description('Báo cáo của UBND cấp xã — Hải Phòng: tạo, đọc, kiểm tra và nộp báo cáo theo các mẫu của thành phố.')
     .helpOption('-h, --help', 'hiện hướng dẫn')
     .helpCommand('help [lệnh]', 'hiện hướng dẫn của một lệnh')
     .version(appVersion(), '-V, --version', 'hiện phiên bản')
@@ -852,10 +852,10 @@ const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'con
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 
-function usageMessage(e: CommanderError): string {
+function usageMessage(e: CommanderError, subcommands?: string[]): string {
   switch (e.code) {
     case 'commander.unknownCommand':
-      return `Không có lệnh "${quoted(e.message)}". Các lệnh: ${COMMANDS.join(', ')}.`;
+      return `Không có lệnh "${quoted(e.message)}". Các lệnh: ${(subcommands?.length ? subcommands : COMMANDS).join(', ')}.`;
     case 'commander.unknownOption':
       return `Không có tùy chọn "${quoted(e.message)}".`;
     case 'commander.missingMandatoryOptionValue':
@@ -891,7 +891,9 @@ export async function run(argv: string[], io: Io = { out: (s) => console.log(s),
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
       if (e.code === 'commander.help') return EXIT_USAGE;
       const known = COMMANDS.includes(command ?? '');
-      io.err(`Lỗi cách dùng: ${usageMessage(e)}`);
+      // An unknown subcommand of a command with subcommands (template, backup): list those.
+      const subcommands = known ? program.commands.find((c) => c.name() === command)?.commands.map((c) => c.name()) : undefined;
+      io.err(`Lỗi cách dùng: ${usageMessage(e, subcommands)}`);
       io.err(known ? `Xem hướng dẫn: ${BIN} ${command} --help` : `Xem hướng dẫn: ${BIN} --help`);
       return EXIT_USAGE;
     }

@@ -4,7 +4,8 @@
  * `<file>.<UTC time>[-n].<reason>.sqlite`, each verified (quick_check) before it is kept.
  * Kept: the 10 most recent, and the newest of each of the last 14 days.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -152,11 +153,29 @@ export async function createBackup(
   let tmp: string | undefined;
   try {
     mkdirSync(dir, { recursive: true });
-    const name = uniqueName(dbPath, at, reason);
-    tmp = path.join(dir, `${name}.tmp`);
+    // The temp file is this process's own (two processes may back up the same database in the
+    // same second); the final name is taken with link(), which fails if another process took it.
+    tmp = path.join(dir, `${uniqueName(dbPath, at, reason)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     await sqlite.backup(tmp);
     verifyCopy(tmp, dbPath);
-    renameSync(tmp, path.join(dir, name));
+    let name = uniqueName(dbPath, at, reason);
+    for (let tries = 0; ; tries++) {
+      try {
+        linkSync(tmp, path.join(dir, name));
+        rmSync(tmp, { force: true });
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && tries < 50) {
+          name = uniqueName(dbPath, at, reason);
+          continue;
+        }
+        if (code === 'EEXIST') throw e;
+        // A file system without hard links (FAT on a USB stick): a plain rename, as before.
+        renameSync(tmp, path.join(dir, name));
+        break;
+      }
+    }
     tmp = undefined;
     pruneBackups(dbPath, at, protect);
     return { name, createdAt: at.toISOString(), reason, size: statSync(path.join(dir, name)).size };

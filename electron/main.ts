@@ -60,7 +60,7 @@ function createWindow(): void {
     height: 860,
     minWidth: 1024,
     minHeight: 640,
-    title: 'Báo cáo định kỳ cấp xã',
+    title: 'Báo cáo của UBND cấp xã — Hải Phòng',
     show: false,
     webPreferences: {
       preload: path.join(__dirname, 'preload.cjs'),

@@ -42,7 +42,7 @@ const escapeHtml = (s: string) =>
 export function loginPage(message: string | null): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Đăng nhập — Báo cáo định kỳ UBND cấp xã</title>
+<title>Đăng nhập — Báo cáo của UBND cấp xã</title>
 <style>
 body { font-family: system-ui, "Segoe UI", Roboto, Arial, sans-serif; background: #f1f3f5; color: #212529; margin: 0; }
 main { max-width: 26rem; margin: 10vh auto; background: #fff; border: 1px solid #dee2e6; border-radius: 8px; padding: 2rem; }
@@ -54,7 +54,7 @@ button { margin-top: 1rem; width: 100%; font-size: 1rem; padding: .6rem; border:
 .error { color: #c92a2a; background: #fff5f5; border: 1px solid #ffc9c9; border-radius: 4px; padding: .6rem .75rem; margin: .75rem 0 0; }
 </style></head>
 <body><main>
-<h1>Báo cáo định kỳ UBND cấp xã</h1>
+<h1>Báo cáo của UBND cấp xã</h1>
 <p>Ứng dụng này đang mở cho các máy khác trong mạng nên cần đăng nhập. Hãy nhập mật khẩu do người khởi động ứng dụng đặt.</p>
 <form method="post" action="/login">
 <label for="password">Mật khẩu</label>

@@ -31,6 +31,11 @@ export interface ConsolidationReturn {
   state: ReviewState;
   submittedAt: string;
   late: boolean;
+  /**
+   * The template version `values` were submitted on, when it is not the one consolidated (versions
+   * mixed in a period): its items common with the consolidated version count, the others are left out.
+   */
+  template?: Template;
 }
 
 export interface ConsolidationInput {
@@ -102,7 +107,20 @@ export type UnitFigures = Completeness & {
    * whose figures count and to which the item applies (what its counts are "of").
    */
   applicable?: Record<string, number>;
+  /**
+   * Only when the period mixes template versions: for each aggregate (by its figure path) whose item
+   * some counted units' versions do not have, how many counted units answered it and the first
+   * version that has it ("trên N đơn vị nộp theo phiên bản 2").
+   */
+  versioned?: Record<string, VersionedFigure>;
 } & Figures;
+
+/** An aggregate over the units whose version has its item (see UnitFigures.versioned). */
+export interface VersionedFigure {
+  n: number;
+  since: number;
+  [k: string]: number;
+}
 
 export interface ConsolidationRow {
   code: string;
@@ -113,6 +131,8 @@ export interface ConsolidationRow {
   submittedAt: string | null;
   /** This unit's figures, the same tree as the totals (one-hot counts for distributions); null when missing. */
   figures: Figures | null;
+  /** The template version of the revision whose figures count (of the current one when none counts); null when missing. */
+  templateVersion: number | null;
 }
 
 export interface Consolidation {
@@ -163,18 +183,30 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
     const r = byUnit.get(unit.code);
     for (const c of [all, perType[unit.type]!]) countUnit(c, r ? r.state : 'missing', r ? r.late : null);
     if (!r) {
-      rows.push({ ...pickUnit(unit), state: 'missing', late: null, submittedAt: null, figures: null });
+      rows.push({ ...pickUnit(unit), state: 'missing', late: null, submittedAt: null, figures: null, templateVersion: null });
       continue;
     }
+    const own = r.template ?? t;
     if (!r.values) {
       // Submitted and returned, no revision whose figures count: see returnedWithoutFigures.
-      rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: null });
+      rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: null, templateVersion: own.version });
       continue;
     }
-    // Per-unit computed cells (computed fields and columns, bands, table totals) come from computeView.
-    const one: Counted = { unit, view: computeView(t, r.values, period.year), skip: notApplicable(t, unit) };
+    // Per-unit computed cells (computed fields and columns, bands, table totals) come from computeView,
+    // with the unit's own version; the items that version does not have are left out like items that do not apply.
+    const skip = notApplicable(t, unit);
+    const lacks = new Set(own.version !== t.version ? missingIn(t, own) : []);
+    for (const path of lacks) skip.add(path);
+    const one: Counted = { unit, view: computeView(own, r.values, period.year), skip, version: own.version, lacks };
     counted.push(one);
-    rows.push({ ...pickUnit(unit), state: r.state, late: r.late, submittedAt: r.submittedAt, figures: declared([one], types, period.year, true) });
+    rows.push({
+      ...pickUnit(unit),
+      state: r.state,
+      late: r.late,
+      submittedAt: r.submittedAt,
+      figures: declared([one], types, period.year, true),
+      templateVersion: own.version,
+    });
   }
 
   const totals = declared(counted, types, period.year, false);
@@ -184,11 +216,20 @@ export function consolidate(t: Template, input: ConsolidationInput): Consolidati
   // returns) and a count by option and unit type adds up to it. The expected units per type are in completeness_by_type.
   // A returned unit without a revision that counts is submitted but adds no figures: not in by_type.
   const byType = Object.fromEntries(types.map((k) => [k, counted.filter((x) => x.unit.type === k).length]));
+  const versioned: Record<string, VersionedFigure> = {};
+  if (counted.some((x) => x.version !== t.version))
+    for (const a of declaredAggregates(t)) {
+      const has = counted.filter((x) => !x.lacks.has(itemKey(a.source)));
+      if (has.length === counted.length) continue;
+      const answered = has.filter((x) => isApplicable(x.skip, a.source));
+      versioned[a.figure] = { n: answered.length, since: Math.min(t.version, ...has.map((x) => x.version)) };
+    }
   const units = {
     ...all,
     by_type: byType,
     completeness_by_type: perType,
     ...(isFigures(declaredUnits) ? declaredUnits : {}),
+    ...(Object.keys(versioned).length ? { versioned } : {}),
     ...(hasApplicability(t)
       ? {
           applicable: Object.fromEntries(
@@ -216,6 +257,53 @@ export function returnedWithoutFigures(c: Pick<Consolidation, 'rows'>): Consolid
   return c.rows.filter((r) => r.state === 'returned' && r.figures === null);
 }
 
+/** The expected units whose figures come from an older version of the template than the one consolidated. */
+export function olderVersionRows(c: Pick<Consolidation, 'rows' | 'templateVersion'>): ConsolidationRow[] {
+  return c.rows.filter((r) => r.templateVersion !== null && r.templateVersion !== undefined && r.templateVersion < c.templateVersion);
+}
+
+/** What a figure over the units of newer versions is over: "trên 2 đơn vị nộp theo phiên bản 2". */
+export function versionedNote(v: Pick<VersionedFigure, 'n' | 'since'>, latest: number): string {
+  return `trên ${v.n} đơn vị nộp theo phiên bản ${v.since}${v.since < latest ? ' trở về sau' : ''}`;
+}
+
+/**
+ * The sentence (summary, screen and workbook) naming the units whose figures come from an older
+ * version, or '' when every unit reported on the consolidated one.
+ */
+export function olderVersionsNote(c: Pick<Consolidation, 'rows' | 'templateVersion'>): string {
+  const older = olderVersionRows(c);
+  if (!older.length) return '';
+  const byVersion = new Map<number, string[]>();
+  for (const r of older) byVersion.set(r.templateVersion!, [...(byVersion.get(r.templateVersion!) ?? []), r.name]);
+  const lists = [...byVersion.entries()].sort((a, b) => a[0] - b[0]).map(([v, names]) => `(phiên bản ${v}): ${names.join(', ')}`);
+  return (
+    `${older.length} đơn vị nộp theo phiên bản cũ hơn ${lists.join('; ')}. ` +
+    `Số liệu của các chỉ tiêu có ở cả hai phiên bản được cộng cho mọi đơn vị; chỉ tiêu chỉ có ở phiên bản ${c.templateVersion} ` +
+    `được tính trên các đơn vị đã nộp theo phiên bản này (ghi rõ số đơn vị bên cạnh chỉ tiêu).`
+  );
+}
+
+/** "section.item" of a path. */
+function itemKey(path: string): string {
+  return path.split('.').slice(0, 2).join('.');
+}
+
+/**
+ * The items ("section.item") of template `t` that an older (or other) version `own` does not have,
+ * or has as another kind or value type: its values for them are not counted as t's.
+ */
+function missingIn(t: Template, own: Template): string[] {
+  const out: string[] = [];
+  for (const s of t.sections)
+    for (const it of s.items) {
+      const o = own.sections.find((x) => x.key === s.key)?.items.find((x) => x.key === it.key);
+      const type = (x: Item) => ('type' in x ? x.type : undefined);
+      if (!o || o.kind !== it.kind || type(o) !== type(it)) out.push(`${s.key}.${it.key}`);
+    }
+  return out;
+}
+
 function pickUnit(u: Unit): Pick<ConsolidationRow, 'code' | 'name' | 'type'> {
   return { code: u.code, name: u.name, type: u.type };
 }
@@ -236,8 +324,11 @@ export function figureAt(c: Consolidation | Figures, path: string): number | nul
 interface Counted {
   unit: Unit;
   view: Values;
-  /** The sections and items that do not apply to this unit (shared/template/applies.ts). */
+  /** The sections and items that do not apply to this unit (shared/template/applies.ts), or that its version does not have. */
   skip: Set<string>;
+  /** The template version of its values, and the items of the consolidated version it does not have. */
+  version: number;
+  lacks: Set<string>;
 }
 
 interface EvalState {
@@ -322,6 +413,17 @@ export function moneyUnitLabel(item: { type?: string; moneyUnit?: string }, lang
   if (item.type !== 'money') return '';
   if (item.moneyUnit === 'trieu_dong') return lang === 'en' ? 'million VND' : 'triệu đồng';
   return lang === 'en' ? 'VND' : 'đồng';
+}
+
+/**
+ * The name of a bucket of a distribution: its declared `bucketLabels` ("Đủ định mức", "Thiếu 1 xe"),
+ * else the value ("2") or "Trên 5" for ">5".
+ */
+export function bucketName(spec: { buckets: string[]; bucketLabels?: { vi: string; en?: string }[] }, bucket: string, lang: Lang = 'vi'): string {
+  const k = spec.buckets.indexOf(bucket);
+  const own = k >= 0 ? spec.bucketLabels?.[k] : undefined;
+  if (own) return tx(own, lang);
+  return bucket.startsWith('>') ? `${lang === 'en' ? 'More than' : 'Trên'} ${bucket.slice(1)}` : bucket;
 }
 
 /** Whether a unit's value meets a countWhere condition (a multiple choice: "=" holds when it includes the value). */
@@ -446,6 +548,8 @@ function compileAggregateOver(t: Template, spec: ConsolidationAggregate, where: 
   }
   if ('distribution' in spec) {
     if (parts.length !== 2 || !isScalar(item, ['integer'])) return fail(`${path} is not an integer`);
+    if (spec.bucketLabels && spec.bucketLabels.length !== spec.buckets.length)
+      return fail(`${spec.bucketLabels.length} bucket labels for ${spec.buckets.length} buckets`);
     const buckets = spec.buckets.map((b) => ({ key: b, above: b.startsWith('>'), n: Number(b.replace('>', '')) }));
     // A value that falls in no bucket (e.g. a zero that validation refuses) is not counted.
     return (s) => {

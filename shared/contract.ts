@@ -264,6 +264,9 @@ export const ImportResultSchema = z.object({
   editedOutside: z.boolean(),
   errors: z.number(),
   warnings: z.number(),
+  /** The template and version the package was made on (known once the file is read): a zip may mix templates. */
+  template: z.string().nullable().optional(),
+  templateVersion: z.number().nullable().optional(),
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 
@@ -335,6 +338,8 @@ export const CityRevisionSchema = z.object({
   decidedAt: z.string().nullable(),
   editedOutside: z.boolean(),
   late: z.boolean(),
+  /** The template version this revision was submitted on (a period may mix versions). */
+  templateVersion: z.number().optional(),
 });
 
 const unitPeriod = { template: z.string(), period: z.string(), unit: z.string() };

@@ -58,12 +58,25 @@ export function formatDateTime(iso: string | null | undefined, timeZone = 'Asia/
   return `${g('day')}/${g('month')}/${g('year')} ${g('hour')}:${g('minute')}`;
 }
 
-/** dd/mm/yyyy → ISO, or null when it is not a valid date. */
+/**
+ * A date as a person types it → ISO, or null when it is not a real date. Day first, as in Vietnam:
+ * 1/7/2026, 01-07-2026, 1.7.26, 1 7 2026, 01072026 (ddmmyyyy) or 010726, "ngày 1 tháng 7 năm 2026";
+ * also 2026-07-01 and 2026/7/1. A two-digit year is in this century (26 → 2026).
+ */
 export function parseDate(text: string): string | null {
-  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);
-  if (!m) return /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) && isValidIso(text.trim()) ? text.trim() : null;
-  const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
-  return isValidIso(iso) ? iso : null;
+  const s = text.replace(/\u00a0/g, ' ').trim().toLowerCase();
+  let m = /^ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})$/.exec(s);
+  if (!m) m = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})$/.exec(s) ?? /^(\d{1,2}) +(\d{1,2}) +(\d{4}|\d{2})$/.exec(s);
+  if (!m) m = /^(\d{2})(\d{2})(\d{4}|\d{2})$/.exec(s);
+  if (m) {
+    const y = m[3]!.length === 2 ? `20${m[3]}` : m[3]!;
+    const iso = `${y}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
+    return isValidIso(iso) ? iso : null;
+  }
+  const iso = /^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$/.exec(s);
+  if (!iso) return null;
+  const v = `${iso[1]}-${iso[2]!.padStart(2, '0')}-${iso[3]!.padStart(2, '0')}`;
+  return isValidIso(v) ? v : null;
 }
 
 function isValidIso(iso: string): boolean {
@@ -75,4 +88,32 @@ function isValidIso(iso: string): boolean {
 export function formatMoney(v: number | null | undefined, unit: 'dong' | 'trieu_dong' = 'dong', decimals = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '';
   return unit === 'trieu_dong' ? `${formatNumber(v, decimals)} triệu đồng` : `${formatNumber(v, 0)} đồng`;
+}
+
+/** Words a person adds after an amount, and what each multiplies by (in đồng). */
+const MONEY_WORDS: [RegExp, number][] = [
+  [/(tỷ|tỉ|ty)\s*(đồng|dong|đ)?$/, 1e9],
+  [/(triệu|trieu|tr)\s*(đồng|dong|đ)?$/, 1e6],
+  [/(nghìn|ngàn|nghin|ngan|k)\s*(đồng|dong|đ)?$/, 1e3],
+  [/(đồng|dong|vnđ|vnd|đ)$/, 1],
+];
+
+/**
+ * An amount typed the way people write money, in the cell's unit: "1.234.567", "1234567",
+ * "1.234.567 đồng", "12 triệu", "1,5 tỷ", "500 nghìn". A number with no word is in the cell's unit;
+ * a number with a word is converted (12 triệu is 12.000.000 in a cell in đồng, 12 in triệu đồng).
+ */
+export function parseMoney(text: string, unit: 'dong' | 'trieu_dong' = 'dong'): ParsedNumber {
+  const s = text.replace(/\u00a0/g, ' ').trim().toLowerCase().normalize('NFC');
+  for (const [word, mult] of MONEY_WORDS) {
+    const m = word.exec(s);
+    if (!m) continue;
+    const n = parseNumber(s.slice(0, m.index));
+    if (!n.ok || n.value === null) return { ok: false, reason: 'not_a_number' };
+    const dong = n.value * mult;
+    const value = unit === 'trieu_dong' ? dong / 1e6 : dong;
+    // 1,15 × 1.000.000 is 1149999.9999999998 in binary: round away what only the arithmetic added.
+    return { ok: true, value: Math.round(value * 1e6) / 1e6 };
+  }
+  return parseNumber(s);
 }

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Change, CityConflict, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
 import type { Consolidation, ConsolidationReturn } from '../../shared/consolidate.js';
+import { cellLabel, findItem } from '../../shared/template/model.js';
 import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Resources, UnitList } from '../resources.js';
@@ -72,6 +73,19 @@ export interface UnitListOptions {
 
 const COMMUNE_DB =
   'Cơ sở dữ liệu này đang dùng cho vai trò Xã, phường, đặc khu, không dùng để tổng hợp của Thành phố. Hãy dùng (hoặc tạo mới) một tệp cơ sở dữ liệu riêng cho Thành phố.';
+
+/** Whether a template has the cell of a change's path (explanations and as-of dates are always comparable). */
+function hasCell(t: Template, path: string): boolean {
+  if (path.startsWith('explanations.')) return true;
+  if (path.startsWith('asOf.')) return t.sections.some((s) => `asOf.${s.key}` === path);
+  const found = findItem(t, path);
+  if (!found) return false;
+  const [, , row, col] = path.split('.');
+  const item = found.item;
+  if (item.kind === 'table') return item.rows.some((r) => r.key === row) && item.columns.some((c) => c.key === col);
+  if (item.kind === 'repeat') return item.columns.some((c) => c.key === col);
+  return true;
+}
 
 export function createCity(deps: CityDeps): City {
   const store = cityStore(deps.sqlite);
@@ -162,6 +176,30 @@ export function createCity(deps: CityDeps): City {
   });
   const submittedAt = (r: ReviewedRow) => r.submitted_at ?? r.imported_at;
 
+  /**
+   * The changes from revision a to b, each cell labelled from its own version when they were
+   * submitted on different versions: a label that changed names the old one, an item only one
+   * version has says so.
+   */
+  function diffAcross(a: ReviewedRow, b: ReviewedRow, lang: Lang): Change[] {
+    const tb = templateOf(b.template, b.template_version);
+    if (a.template_version === b.template_version) return deps.diff(tb, content(a), content(b), lang);
+    const ta = templateOf(a.template, a.template_version);
+    const only = (v: number) => (lang === 'en' ? ` (only in version ${v})` : ` (chỉ có ở phiên bản ${v})`);
+    const inA = new Map(deps.diff(ta, content(a), content(b), lang).map((c) => [c.path, c]));
+    const inB = deps.diff(tb, content(a), content(b), lang);
+    const out: Change[] = inB.map((c) => {
+      const before = inA.get(c.path);
+      if (!hasCell(ta, c.path)) return { ...c, label: c.label + only(tb.version) };
+      const old = before?.label ?? cellLabel(ta, c.path, lang);
+      if (old === c.label) return c;
+      const own = old.slice(old.indexOf(', ') + 2);
+      return { ...c, label: `${c.label} (${lang === 'en' ? 'version' : 'phiên bản'} ${ta.version}: ${own})` };
+    });
+    for (const c of inA.values()) if (!hasCell(tb, c.path)) out.push({ ...c, label: c.label + only(ta.version) });
+    return out;
+  }
+
   async function importFiles(files: Iterable<IncomingFile> | AsyncIterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]> {
     return deps.serial(async () => {
       if (!opts.dryRun) await claimCity();
@@ -204,7 +242,7 @@ export function createCity(deps: CityDeps): City {
         createdAt: c.created_at,
         existing: side(a),
         incoming: side(b),
-        changes: deps.diff(templateOf(b.template, b.template_version), content(a), content(b), lang),
+        changes: diffAcross(a, b, lang),
       });
     }
     return out;
@@ -244,12 +282,15 @@ export function createCity(deps: CityDeps): City {
       // returned, without figures.
       const current = revs[0]!;
       const counted = countedRevision(revs);
+      // Versions mixed in a period: the figures are read with the version they were submitted on.
+      const own = counted ?? current;
       returns.push({
         unit,
         values: counted ? (JSON.parse(counted.values_json) as Values) : null,
         state: current.review,
         submittedAt: submittedAt(current),
         late: current.late === 1,
+        ...(own.template_version !== t.version ? { template: templateOf(own.template, own.template_version) } : {}),
       });
     }
     return consolidate(t, { period, units: list.units, returns });
@@ -427,6 +468,7 @@ export function createCity(deps: CityDeps): City {
             decidedAt: r.decided_at,
             editedOutside: r.edited_outside === 1,
             late: r.late === 1,
+            templateVersion: r.template_version,
           })),
       };
     },
@@ -465,7 +507,7 @@ export function createCity(deps: CityDeps): City {
       };
       const a = await get(from);
       const b = await get(to);
-      return deps.diff(templateOf(b.template, b.template_version), content(a), content(b), (await deps.settings()).lang);
+      return diffAcross(a, b, (await deps.settings()).lang);
     },
     'city.pull': () => deps.pull(),
     'city.pullRefused': async () =>

@@ -93,6 +93,8 @@ function known(p: Parsed): Partial<ImportResult> {
     revision,
     packageId: p.identity.packageId || null,
     editedOutside: p.editedOutside,
+    template: p.identity.template || null,
+    templateVersion: p.identity.templateVersion || null,
   };
 }
 
@@ -102,6 +104,20 @@ function who(p: Pick<Parsed, 'identity' | 'unit'>): string {
   return `${name}, ${period}`;
 }
 
+/**
+ * A package on a template (or a version of it) the city does not have: the city publishes its
+ * templates, so it says to publish it (Mẫu báo cáo) or receive its file first, then import again.
+ */
+function unknownTemplate(e: AppError): string {
+  const d = e.details as { template?: string; version?: number; known?: number[] } | undefined;
+  if (!d?.template || !Array.isArray(d.known)) return e.message;
+  const what = `Hãy công bố mẫu này (thẻ "Mẫu báo cáo" → mở tệp mẫu → Công bố) hoặc nhận tệp mẫu từ nơi đã soạn, rồi nhập lại gói.`;
+  if (!d.known.length) return `Thành phố chưa có mẫu báo cáo ${d.template} mà tệp này được lập theo (phiên bản ${d.version}). ${what}`;
+  if (d.version !== undefined && d.version > Math.max(...d.known))
+    return `Thành phố mới có mẫu ${d.template} phiên bản ${d.known.join(', ')}; tệp này được lập theo phiên bản ${d.version}. ${what}`;
+  return e.message;
+}
+
 /** Read one file as a package and check what needs no database. */
 async function parse(file: IncomingFile, ctx: ImportContext, units: Map<string, Unit>): Promise<Item> {
   const xlsx = await loadXlsx();
@@ -109,6 +125,7 @@ async function parse(file: IncomingFile, ctx: ImportContext, units: Map<string, 
   try {
     read = await xlsx.readPackage(file.bytes, ctx.getTemplate);
   } catch (e) {
+    if (e instanceof AppError && e.code === 'wrong_template') return { result: refused(file.name, unknownTemplate(e)) };
     if (e instanceof AppError) return { result: refused(file.name, e.message) };
     ctx.log?.(`import: ${file.name} could not be read`, e);
     return {

@@ -1,7 +1,27 @@
 import { z } from 'zod';
 import type { AuthoringProblem, Template } from '../../shared/index.js';
 import { AppError, TemplateSchema, parseTemplate } from '../../shared/index.js';
+import { MAX_ID_LENGTH, MAX_VERSION, inVietnamese } from '../../shared/template/authoring/index.js';
 import { buildTemplateFromWorkbook } from './workbook.js';
+
+/** The largest template .json read (BC-CX is about 100 KB): a bigger one is refused before it is parsed. */
+export const MAX_TEMPLATE_JSON_BYTES = 2 * 1024 * 1024;
+/** The deepest nesting of a template's JSON read (BC-CX nests about 12 levels; a formula adds at most 2 a level of MAX_EXPR_DEPTH). */
+export const MAX_TEMPLATE_JSON_DEPTH = 200;
+
+/** How deeply objects and arrays nest in parsed JSON, counted without recursion (a hostile file may nest 100,000 levels). */
+function jsonDepth(root: unknown, stopAt: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > stopAt) return max;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return max;
+}
 
 export interface CompiledFile {
   template?: Template;
@@ -23,12 +43,30 @@ const ID_MESSAGE =
 /** Check a compiled template given as JSON: the schema (messages in Vietnamese), then the cross-checks. */
 export function templateFromJson(text: string, fileName: string): CompiledFile {
   const at = (message: string): AuthoringProblem => ({ sheet: fileName, message });
+  if (text.length > MAX_TEMPLATE_JSON_BYTES)
+    return {
+      kind: 'json',
+      problems: [
+        at(
+          `Tệp "${fileName}" lớn ${(text.length / 1024 / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} MB, quá ${MAX_TEMPLATE_JSON_BYTES / 1024 / 1024} MB cho phép của một tệp mẫu báo cáo (một mẫu chỉ vài trăm KB), nên ứng dụng không đọc nó. Hãy dùng đúng tệp mẫu Thành phố gửi (hoặc tạo lại bằng lệnh "template build").`,
+        ),
+      ],
+    };
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     return { kind: 'json', problems: [at(`Tệp "${fileName}" không phải là JSON hợp lệ. Hãy tạo lại tệp bằng lệnh "template build <sổ mẫu.xlsx> --out <tệp.json>".`)] };
   }
+  if (jsonDepth(data, MAX_TEMPLATE_JSON_DEPTH) > MAX_TEMPLATE_JSON_DEPTH)
+    return {
+      kind: 'json',
+      problems: [
+        at(
+          `Tệp "${fileName}" lồng nhau quá ${MAX_TEMPLATE_JSON_DEPTH} lớp, điều một mẫu báo cáo không bao giờ có (có thể là tệp độc hại), nên ứng dụng không đọc nó. Hãy dùng đúng tệp mẫu Thành phố gửi (hoặc tạo lại bằng lệnh "template build").`,
+        ),
+      ],
+    };
   const parsed = TemplateSchema.safeParse(data, { error: z.locales.vi().localeError });
   if (!parsed.success)
     return {
@@ -39,6 +77,13 @@ export function templateFromJson(text: string, fileName: string): CompiledFile {
           : at(`Mục "${i.path.join('.') || '(gốc)'}": ${i.message}. Hãy sửa tệp mẫu (hoặc dựng lại từ sổ mẫu bằng lệnh "template build") rồi thử lại.`),
       ),
     };
+  const limits: string[] = [];
+  if (parsed.data.id.length > MAX_ID_LENGTH) limits.push(`Mã mẫu dài ${parsed.data.id.length} ký tự, quá ${MAX_ID_LENGTH} ký tự cho phép.`);
+  if (parsed.data.version > MAX_VERSION)
+    limits.push(`Phiên bản ${parsed.data.version} quá lớn: phiên bản là số thứ tự lần công bố, từ 1 đến ${MAX_VERSION.toLocaleString('vi-VN')}.`);
+  if (new Set(parsed.data.periodTypes).size !== parsed.data.periodTypes.length) limits.push('Một loại kỳ báo cáo bị ghi nhiều lần trong "periodTypes".');
+  if (limits.length)
+    return { kind: 'json', problems: limits.map((l) => at(`${l} Hãy dùng đúng tệp mẫu Thành phố gửi (hoặc tạo lại bằng lệnh "template build") rồi thử lại.`)) };
   try {
     return { kind: 'json', template: parseTemplate(parsed.data), problems: [] };
   } catch (e) {
@@ -46,7 +91,7 @@ export function templateFromJson(text: string, fileName: string): CompiledFile {
     return {
       kind: 'json',
       problems: (lines.length ? lines : ['']).map((l) =>
-        at(`Mẫu không nhất quán${l ? ` (${l})` : ''}. Hãy sửa tệp mẫu (hoặc dựng lại từ sổ mẫu bằng lệnh "template build") rồi thử lại.`),
+        at(`Mẫu không nhất quán${l ? ` ở "${l.split(':')[0]!.trim()}": ${inVietnamese(l.slice(l.indexOf(':') + 1).trim())}` : ''}. Hãy sửa tệp mẫu (hoặc dựng lại từ sổ mẫu bằng lệnh "template build") rồi thử lại.`),
       ),
     };
   }

@@ -42,6 +42,9 @@ import {
   periodLabel,
   returnedFiguresNote,
   returnedWithoutFigures,
+  olderVersionsNote,
+  versionedNote,
+  bucketName,
   textAnswers,
   tx,
 } from '../../shared/index.js';
@@ -162,9 +165,6 @@ const withUnit = (label: string, item: { type?: string; moneyUnit?: string }) =>
 function optionsOf(item: Item): { value: string; label: string }[] {
   const o = 'options' in item ? item.options : undefined;
   return (o ?? []).map((x) => ({ value: x.value, label: tx(x.label) }));
-}
-function bucketLabel(b: string): string {
-  return b.startsWith('>') ? `Trên ${b.slice(1)}` : b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,7 +379,8 @@ export async function writeConsolidationWorkbook(
     meta,
     periodText,
     footer: `&L&"${FONT},Italic"&8${esc(`Biểu tổng hợp ${t.id} phiên bản ${t.version} · Kỳ báo cáo: ${periodText} · danh sách đơn vị ${meta.unitListVersion}`)}&R&"${FONT},Italic"&8Trang &P/&N`,
-    place: tx(t.receivingBody).replace(/^(ủy ban nhân dân|ubnd)\s+(thành phố|tỉnh)\s+/iu, '') || '…',
+    // "UBND thành phố Hải Phòng (qua Sở Nội vụ)" signs at "Hải Phòng": the place, not the channel.
+    place: tx(t.receivingBody).replace(/^(ủy ban nhân dân|ubnd)\s+(thành phố|tỉnh)\s+/iu, '').replace(/\s*\([^)]*\)\s*$/u, '') || '…',
     types: Object.keys(c.units.completeness_by_type),
     sheets: [],
     completeness: null as unknown as UnitSheet,
@@ -767,6 +768,9 @@ function writeSummary(ws: ExcelJS.Worksheet, wideSheet: ExcelJS.Worksheet | unde
   // Issue 7 item 9: a returned report is submitted; its figures are not added (shared/unit-state.ts).
   const withoutFigures = returnedWithoutFigures(c);
   if (withoutFigures.length) blocks.push({ note: returnedFiguresNote(withoutFigures.map((r) => text(r.name))) });
+  // Versions mixed in the period: the units on an older version are named (shared/consolidate.ts).
+  const older = olderVersionsNote(c);
+  if (older) blocks.push({ note: text(older) });
 
   // Then each biểu: what the declaration adds up for it, in the declaration's order.
   for (const section of ctx.t.sections) {
@@ -790,7 +794,7 @@ function writeSummary(ws: ExcelJS.Worksheet, wideSheet: ExcelJS.Worksheet | unde
       }
       flush();
       const m = aggregateMatrix(a, mine, done, ctx);
-      if (m) titled(m);
+      if (m) titled(versioned(a, ctx) ? { ...m, title: `${m.title} (${versioned(a, ctx)})` } : m);
     }
     flush();
   }
@@ -933,8 +937,15 @@ function scalarCell(a: Aggregate, ctx: Ctx): { label: string; cell: SCell } | un
     label = `${tx(item.label)} — ${rowLabelOf(item, p[2]!)}: ${lower(tx(col?.label))}`;
   }
   if (spec.label) label = aggregateLabel(ctx.t, a);
+  if (versioned(a, ctx)) label = `${label} (${versioned(a, ctx)})`;
   const kind: ColKind = 'countRows' in spec || 'countTrue' in spec ? 'integer' : kindOf(item.kind === 'table' ? item.columns.find((x) => x.key === a.source.split('.')[3])! : item);
   return { label, cell: { kind, value, ...(found ? { formula: totalRef(found.sheet, found.col) } : {}) } };
+}
+
+/** "trên N đơn vị nộp theo phiên bản 2" for a figure some units' version does not have, else ''. */
+function versioned(a: Aggregate, ctx: Ctx): string {
+  const v = ctx.c.units.versioned?.[a.figure];
+  return v ? versionedNote(v, ctx.c.templateVersion) : '';
 }
 
 function findColumn(ctx: Ctx, test: (col: DataCol) => boolean): { sheet: UnitSheet; col: DataCol } | undefined {
@@ -962,7 +973,7 @@ function aggregateMatrix(a: Aggregate, siblings: Aggregate[], done: Set<Aggregat
     return {
       title: `Số đơn vị theo ${lower(label)}`,
       rowHeader: label,
-      columns: [...spec.buckets.map((b) => ({ label: bucketLabel(b) })), totalCol],
+      columns: [...spec.buckets.map((b) => ({ label: bucketName(spec, b) })), totalCol],
       rows: [{ label: 'Số đơn vị', cells: [...cells, { ...rowSum(cells.length), value: values.reduce((x, y) => x + y, 0) }] }],
     };
   }

@@ -153,20 +153,25 @@ function knownVersions(id: string, getTemplate: (id: string, version: number) =>
 }
 
 function wrongTemplate(id: string, version: number, known: number[]): AppError {
+  // details: what the file names and what this app knows (the city's import says to publish or receive it).
+  const details = { template: id, version, known };
   if (!known.length)
     return new AppError(
       'wrong_template',
       `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này không có mẫu ${id}. Hãy kiểm tra lại tệp hoặc cập nhật ứng dụng.`,
+      details,
     );
   const list = known.join(', ');
   return version > Math.max(...known)
     ? new AppError(
         'wrong_template',
         `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này chỉ đọc phiên bản ${list}. Hãy cập nhật ứng dụng.`,
+        details,
       )
     : new AppError(
         'wrong_template',
         `Tệp được lập theo mẫu ${id} phiên bản ${version}, ứng dụng này chỉ đọc phiên bản ${list}. Hãy lập lại báo cáo theo mẫu phiên bản ${Math.max(...known)}.`,
+        details,
       );
 }
 

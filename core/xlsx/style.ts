@@ -117,15 +117,51 @@ export const DEFAULT_ROW_HEIGHT = 15;
  * than one page, it is fitted to one page too, so that a signature block never sits alone on a
  * second page; a really long sheet runs over several pages with its table header repeated.
  */
-export function fitPage(ws: ExcelJS.Worksheet, widths: number[], lastRow: number, landscape: boolean): void {
+export function fitPage(
+  ws: ExcelJS.Worksheet,
+  widths: number[],
+  lastRow: number,
+  landscape: boolean,
+  keep?: { from: number; to: number },
+): void {
   const [pageW, pageH] = landscape ? [842, 595] : [595, 842];
   const printW = pageW - (MARGINS.left + MARGINS.right) * 72;
   const printH = pageH - (MARGINS.top + MARGINS.bottom) * 72;
   const sheetW = widths.reduce((a, w) => a + w * 5.25 + 3.75, 0);
+  const height = (r: number) => ws.getRow(r).height || DEFAULT_ROW_HEIGHT;
   let sheetH = 0;
-  for (let r = 1; r <= lastRow; r++) sheetH += ws.getRow(r).height || DEFAULT_ROW_HEIGHT;
+  for (let r = 1; r <= lastRow; r++) sheetH += height(r);
   const scale = Math.min(1, printW / sheetW);
-  if (sheetH * scale <= printH * 1.4) ws.pageSetup.fitToHeight = 1;
+  if (sheetH * scale <= printH * 1.4) {
+    ws.pageSetup.fitToHeight = 1;
+    return;
+  }
+  if (!keep) return;
+  // Over several pages: the rows `keep` (the signature block) are never cut by a page end. Pages
+  // are laid out as a printer would (the repeated header rows on every page after the first), at
+  // the scale estimated above (Excel) and at LibreOffice's, which measures the columns about 1.31
+  // times wider (measured on a printed package) and so prints smaller; when the block would
+  // straddle two pages in either, it starts the next one.
+  const titles = /^(\d+):(\d+)$/.exec(ws.pageSetup.printTitlesRow ?? '');
+  let titleH = 0;
+  if (titles) for (let r = Number(titles[1]); r <= Number(titles[2]); r++) titleH += height(r);
+  const cut = (s: number): boolean => {
+    const room = printH / (Math.floor(s * 100) / 100); // a printer's scale is a whole percentage
+    let used = 0;
+    let page = 0;
+    let keepPage = 0;
+    for (let r = 1; r <= keep.to; r++) {
+      if (used + height(r) > room && used > 0) {
+        page++;
+        used = titles && r > Number(titles[2]) ? titleH : 0;
+      }
+      used += height(r);
+      if (r === keep.from) keepPage = page;
+    }
+    return page !== keepPage;
+  };
+  if (keep.from > 1 && (cut(scale) || cut(Math.min(1, printW / (sheetW * 1.31)))))
+    ws.getRow(keep.from - 1).addPageBreak();
 }
 
 /** Write a value (merged over a range when it spans several columns) with a style; borders on every cell of the range. */

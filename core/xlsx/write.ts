@@ -26,6 +26,7 @@ import {
   formatDateTime,
   formatNumber,
   isApplicable,
+  moneyUnitLabel,
   notApplicable,
   parsePeriod,
   periodLabel,
@@ -136,7 +137,7 @@ export const fileCellText = (ref: Pick<AttachmentRef, 'name' | 'size'>) => `${re
 /** A cell's label with what its figure is in: "(đồng)", "(triệu đồng)", and what a rate is of. */
 export function specLabel(spec: Pick<Column, 'type' | 'label' | 'moneyUnit' | 'rateOf'>): string {
   const label = tx(spec.label);
-  if (spec.type === 'money') return `${label} (${(spec.moneyUnit ?? 'dong') === 'dong' ? 'đồng' : 'triệu đồng'})`;
+  if (spec.type === 'money') return `${label} (${moneyUnitLabel(spec)})`;
   if (spec.type === 'rate' && spec.rateOf) {
     const of = tx(spec.rateOf);
     return `${label} (%, ${/^(trên|so với|của)\s/iu.test(of) ? of : `trên ${of}`})`;
@@ -225,7 +226,7 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
     signature(ws, sp.widths, sp.signatureTop, unit, plan, sp.name, view, t.signers);
     if (sp.printTitles) ws.pageSetup.printTitlesRow = `${sp.printTitles[0]}:${sp.printTitles[1]}`;
     ws.pageSetup.printArea = `A1:${addr(sp.signatureTop + 8, n)}`;
-    fitPage(ws, sp.widths, sp.signatureTop + 8, sp.landscape);
+    fitPage(ws, sp.widths, sp.signatureTop + 8, sp.landscape, { from: sp.signatureTop, to: sp.signatureTop + 7 });
     await ws.protect('', PROTECTION);
   }
 

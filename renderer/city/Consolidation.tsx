@@ -4,7 +4,7 @@ import { Alert, Badge, Button, Group, Loader, Pagination, SegmentedControl, Simp
 import { IconAlertTriangle, IconDownload, IconSearch } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Consolidation, ConsolidationRow, CountWhereFigure, DeclaredAggregate, StatsFigure } from '../../shared/consolidate.js';
-import { aggregateLabel, moneyUnitLabel, returnedWithoutFigures, textAnswers, unitTypes } from '../../shared/consolidate.js';
+import { aggregateLabel, bucketName, moneyUnitLabel, olderVersionRows, returnedWithoutFigures, textAnswers, unitTypes } from '../../shared/consolidate.js';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
 import { formatNumber, formatRate } from '../../shared/format.js';
@@ -119,7 +119,19 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
   const withoutFigures = returnedWithoutFigures(c);
   const submitted = u.submitted - withoutFigures.length;
   /** The units an aggregate is counted over: those whose figures count and to which its item applies. */
-  const ofFor = (a: DeclaredAggregate) => u.applicable?.[a.figure] ?? submitted;
+  const ofFor = (a: DeclaredAggregate) => u.versioned?.[a.figure]?.n ?? u.applicable?.[a.figure] ?? submitted;
+  // Versions mixed in the period: a figure some units' version does not have says what it is over.
+  const older = olderVersionRows(c);
+  const olderList = [...new Set(older.map((r) => r.templateVersion!))]
+    .sort((x, y) => x - y)
+    .map((v) => t('consolidation.g.olderVersionList', { v, names: older.filter((r) => r.templateVersion === v).map((r) => r.name).join(', ') }))
+    .join('; ');
+  const vlabel = (a: DeclaredAggregate, label: string): string => {
+    const v = u.versioned?.[a.figure];
+    if (!v) return label;
+    const over = t(v.since < c.templateVersion ? 'consolidation.g.versionedOverSince' : 'consolidation.g.versionedOver', { n: formatNumber(v.n), v: v.since });
+    return `${label} (${over})`;
+  };
   const nameOf = unitNames(c);
   const pages = Math.max(1, Math.ceil(filteredRows.length / PAGE));
   const pg = Math.min(page, pages);
@@ -142,12 +154,12 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
         <Pairs
           key={key}
           testId={`cons-${blockKey}-list${i ? `-${i}` : ''}`}
-          rows={p.aggs.map((a) => ({ key: a.figure, label: pairLabel(tpl, a, lang, t), value: pairValue(a) }))}
+          rows={p.aggs.map((a) => ({ key: a.figure, label: vlabel(a, pairLabel(tpl, a, lang, t)), value: pairValue(a) }))}
         />
       );
     const a = p.agg;
     const testId = `cons-${a.figure.replace(/\./g, '-')}`;
-    const title = labelWithUnit(tpl, a, lang);
+    const title = vlabel(a, labelWithUnit(tpl, a, lang));
     if (p.kind === 'table') {
       const figures = { ...((at(c, a.figure) ?? {}) as Record<string, Record<string, unknown>>) };
       for (const r of p.rowSums) figures[r.source.split('.')[2]!] = (at(c, r.figure) ?? {}) as Record<string, unknown>;
@@ -186,14 +198,15 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
       );
     }
     if (p.kind === 'distribution') {
-      const buckets = (a.spec as { buckets: string[] }).buckets;
+      const spec = a.spec as { buckets: string[]; bucketLabels?: { vi: string; en?: string }[] };
+      const buckets = spec.buckets;
       return (
         <Stack key={key} gap={4}>
           <Sub>{t('consolidation.g.ofTotal', { title: t('consolidation.g.byOption', { label: lower(title) }), of: formatNumber(ofFor(a)) })}</Sub>
           <Distribution
             testId={testId}
             items={buckets.map((b) => [
-              b.startsWith('>') ? `${t('consolidation.moreThan')}${b.slice(1)}` : b,
+              spec.bucketLabels ? bucketName(spec, b, lang) : b.startsWith('>') ? `${t('consolidation.moreThan')}${b.slice(1)}` : b,
               Number(at(c, `${a.figure}.${b}`) ?? 0),
             ])}
             total={ofFor(a)}
@@ -204,7 +217,7 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
     if (p.kind === 'countWhereByType')
       return (
         <Stack key={key} gap={4}>
-          <Sub>{pairLabel(tpl, a, lang, t)}</Sub>
+          <Sub>{vlabel(a, pairLabel(tpl, a, lang, t))}</Sub>
           <CountWhereTable figure={(at(c, a.figure) ?? { count: 0, of: 0 }) as CountWhereFigure} types={types} lang={lang} testId={testId} />
         </Stack>
       );
@@ -212,12 +225,13 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
       const item = a.item.kind === 'field' || a.item.kind === 'computed' ? a.item : undefined;
       return (
         <Stack key={key} gap={4}>
-          <Sub>{t('consolidation.g.stats', { label: aggregateLabel(tpl, a, lang) })}</Sub>
+          <Sub>{vlabel(a, t('consolidation.g.stats', { label: aggregateLabel(tpl, a, lang) }))}</Sub>
           <StatsTable
             figure={(at(c, a.figure) ?? { n: 0, of: 0, min: null, max: null, avg: null, min_unit: null, max_unit: null }) as StatsFigure}
             types={types}
             unitName={nameOf}
             unit={item ? moneyUnitLabel(item, lang) : ''}
+            rate={item?.type === 'rate'}
             lang={lang}
             testId={testId}
           />
@@ -260,8 +274,10 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
     return out;
   };
 
-  const cellOf = (col: UnitColPlan, f: unknown, total: boolean): string => {
+  const cellOf = (col: UnitColPlan, f: unknown, total: boolean, row?: ConsolidationRow): string => {
     const v = at(f, col.figure);
+    if (v === null && !total && u.versioned?.[col.agg.figure] && row?.templateVersion && row.templateVersion < u.versioned[col.agg.figure]!.since)
+      return t('consolidation.g.notInVersion', { v: row.templateVersion });
     if (v === null && !total && col.show !== 'rate') return t('consolidation.g.notApplicable');
     switch (col.show) {
       case 'rate':
@@ -288,6 +304,8 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
       case 'bucket': {
         if (total) return '';
         const k = Object.entries((v ?? {}) as Record<string, unknown>).find(([, n]) => n === 1)?.[0];
+        const spec = col.agg.spec as { buckets: string[]; bucketLabels?: { vi: string; en?: string }[] };
+        if (k !== undefined && spec.bucketLabels) return bucketName(spec, k, lang);
         return k === undefined ? '—' : k.startsWith('>') ? `${t('consolidation.moreThan')}${k.slice(1)}` : k;
       }
     }
@@ -346,6 +364,11 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
       {c.unlisted.length > 0 && (
         <Alert color="yellow" icon={<IconAlertTriangle />}>
           {t('consolidation.unlisted', { codes: c.unlisted.join(', ') })}
+        </Alert>
+      )}
+      {older.length > 0 && (
+        <Alert color="blue" icon={<IconAlertTriangle />} data-testid="older-versions-note">
+          {t('consolidation.g.olderVersions', { n: formatNumber(older.length), list: olderList, latest: c.templateVersion })}
         </Alert>
       )}
       {withoutFigures.length > 0 && (
@@ -467,7 +490,7 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
                     </Table.Td>
                     {cols.map((col) => (
                       <Table.Td key={col.key} ta="right" className="num">
-                        {r.figures ? cellOf(col, r.figures, false) : ''}
+                        {r.figures ? cellOf(col, r.figures, false, r) : ''}
                       </Table.Td>
                     ))}
                   </Table.Tr>

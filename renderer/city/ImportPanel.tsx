@@ -18,7 +18,7 @@ import { formatDateTime, formatNumber } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
 import { api, messageOf, readFileBase64 } from '../api.js';
 import { useDelivery } from '../delivery/Delivery.js';
-import { ImportResults, OutcomeCounts, type ResultRow } from './ImportResults.js';
+import { ImportResults, OutcomeCounts, sameTemplate, type ResultRow } from './ImportResults.js';
 
 type PullRefusedRow = Output<'city.pullRefused'>[number];
 
@@ -91,10 +91,10 @@ const STORED: ImportResult['outcome'][] = ['imported', 'superseded', 'history', 
  * Issue 7 item 13: the periods, other than the one the clerk is looking at, that packages just
  * stored went to, with how many packages each.
  */
-function otherPeriods(rows: ImportResult[], current: string | null): { period: string; n: number }[] {
+function otherPeriods(rows: ImportResult[], current: string | null, template: string | null): { period: string; n: number }[] {
   const out = new Map<string, number>();
   for (const r of rows)
-    if (r.period && r.period !== current && STORED.includes(r.outcome)) out.set(r.period, (out.get(r.period) ?? 0) + 1);
+    if (r.period && r.period !== current && STORED.includes(r.outcome) && sameTemplate(r, template)) out.set(r.period, (out.get(r.period) ?? 0) + 1);
   return [...out].map(([period, n]) => ({ period, n })).sort((a, b) => b.period.localeCompare(a.period));
 }
 
@@ -159,11 +159,14 @@ export function ImportPanel({
   onImported,
   period = null,
   onOpenPeriod,
+  template = null,
 }: {
   lang: Lang;
   onImported: () => void;
   /** The period the clerk is looking at (the period picker of the other tabs). */
   period?: string | null;
+  /** The template the clerk is looking at (the template choice above the tabs). */
+  template?: string | null;
   /** Open another period's completeness (a package just went there). */
   onOpenPeriod?: (period: string) => void;
 }) {
@@ -263,7 +266,7 @@ export function ImportPanel({
       loadRefused();
     }
   };
-  const elsewhere = ranDry ? [] : otherPeriods(rows, period);
+  const elsewhere = ranDry ? [] : otherPeriods(rows, period, template);
 
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
@@ -436,6 +439,7 @@ export function ImportPanel({
             lang={lang}
             dryRun={ranDry}
             currentPeriod={ranDry ? null : period}
+            currentTemplate={template}
             onResolved={(i, message) => {
               setRows((rs) => rs.map((r, j) => (j === i ? { ...r, resolved: message } : r)));
               onImported();

@@ -19,6 +19,11 @@ export const OUTCOME_COLOR: Record<ImportOutcome, string> = {
   refused: 'red',
 };
 
+/** Whether a result is of the template the clerk is looking at (a package of another template is not "another period" of it). */
+export function sameTemplate(r: Pick<ImportResult, 'template'>, template: string | null): boolean {
+  return !r.template || !template || r.template === template;
+}
+
 /** A row of the results: the core's answer, plus what the clerk decided for a conflict. */
 export type ResultRow = ImportResult & { resolved?: string };
 
@@ -92,6 +97,7 @@ export function ImportResults({
   dryRun,
   onResolved,
   currentPeriod = null,
+  currentTemplate = null,
 }: {
   rows: ResultRow[];
   lang: Lang;
@@ -99,6 +105,8 @@ export function ImportResults({
   onResolved: (index: number, message: string) => void;
   /** The period the clerk is looking at: a package stored in another one is marked. */
   currentPeriod?: string | null;
+  /** The template the clerk is looking at: a package of another one says its template, not "another period". */
+  currentTemplate?: string | null;
 }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState<number | null>(null);
@@ -115,6 +123,10 @@ export function ImportResults({
     }
   };
   if (!rows.length) return null;
+  // A zip may hold packages of several templates or versions: each row then says its template and version.
+  const mixed =
+    new Set(rows.flatMap((r) => (r.template ? [`${r.template}@${r.templateVersion ?? ''}`] : []))).size > 1 ||
+    rows.some((r) => !sameTemplate(r, currentTemplate));
   return (
     <Table.ScrollContainer minWidth={900}>
       <Table withTableBorder striped verticalSpacing="xs" data-testid="import-results" className="results-table">
@@ -147,7 +159,12 @@ export function ImportResults({
               </Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>
                 {r.period ? periodLabel(r.period, lang) : '—'}
-                {r.period && currentPeriod && r.period !== currentPeriod && r.outcome !== 'refused' && r.outcome !== 'duplicate' && (
+                {mixed && r.template && (
+                  <Text size="xs" c="dimmed" data-testid="result-template">
+                    {t('cityImport.templateOf', { id: r.template, v: r.templateVersion ?? '' })}
+                  </Text>
+                )}
+                {r.period && currentPeriod && r.period !== currentPeriod && sameTemplate(r, currentTemplate) && r.outcome !== 'refused' && r.outcome !== 'duplicate' && (
                   <Badge display="block" mt={2} color="orange" variant="light" size="sm" data-testid="other-period-badge">
                     {t('cityLoop.otherPeriodBadge')}
                   </Badge>

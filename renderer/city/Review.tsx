@@ -26,11 +26,10 @@ import {
 import { useTranslation } from 'react-i18next';
 import type { Change, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
-import { tx } from '../../shared/i18n.js';
 import { formatDateTime } from '../../shared/format.js';
 import { parsePeriod, periodLabel, periodWindow } from '../../shared/periods.js';
 import { computeView } from '../../shared/template/compute.js';
-import { findItem, parseTemplate } from '../../shared/template/model.js';
+import { parseTemplate } from '../../shared/template/model.js';
 import type { Issue } from '../../shared/template/rules.js';
 import { unexplained, validate } from '../../shared/template/rules.js';
 import { notApplicable } from '../../shared/template/applies.js';
@@ -40,6 +39,8 @@ import { ChangesTable } from '../editor/dialogs.js';
 import { Conflicts } from './Conflicts.js';
 import { IssueSummary } from '../editor/IssueSummary.js';
 import { READ_ONLY_HANDLERS, SectionForm, type IssueIndex } from '../editor/SectionForm.js';
+import { indexIssues } from '../editor/issueIndex.js';
+import { SectionTab } from '../editor/SectionTab.js';
 import { unitTypeLabel } from '../labels.js';
 
 type ReviewData = Output<'city.review.get'>;
@@ -123,25 +124,7 @@ export function Review({
     () => new Set(unexplained(issues.warnings, data?.explanations).map((w) => w.id)),
     [issues.warnings, data?.explanations],
   );
-  const index: IssueIndex = useMemo(() => {
-    const at = new Map<string, Issue[]>();
-    const row = new Map<string, Issue[]>();
-    const sev = new Map<string, 'error' | 'warning'>();
-    const add = (m: Map<string, Issue[]>, k: string, i: Issue) => m.set(k, [...(m.get(k) ?? []), i]);
-    for (const i of [...issues.errors, ...issues.warnings]) {
-      if (i.severity === 'error' || !sev.has(i.cell)) sev.set(i.cell, i.severity);
-      if (i.id.startsWith('asof:')) {
-        add(at, `asof:${i.section}`, i);
-        continue;
-      }
-      const parts = i.cell.split('.');
-      const found = tpl ? findItem(tpl, i.cell) : undefined;
-      if (found && (found.item.kind === 'table' || found.item.kind === 'repeat') && parts.length >= 3)
-        add(row, parts.slice(0, 3).join('.'), i);
-      else add(at, i.cell, i);
-    }
-    return { at: (k) => at.get(k) ?? EMPTY, row: (k) => row.get(k) ?? EMPTY, severity: (c) => sev.get(c) };
-  }, [issues, tpl]);
+  const index: IssueIndex = useMemo(() => indexIssues(tpl, [...issues.errors, ...issues.warnings]), [issues, tpl]);
 
   const decide = async (decision: 'accepted' | 'returned') => {
     if (!data) return;
@@ -200,6 +183,8 @@ export function Review({
     );
 
   const current = data.revisions.find((r) => r.current) ?? data.revisions[data.revisions.length - 1]!;
+  // Revisions on different versions of the template (a new version published in the period): each says its own.
+  const mixedVersions = new Set(data.revisions.map((r) => r.templateVersion ?? data.templateVersion)).size > 1;
   const revOptions = [...data.revisions]
     .sort((a, b) => b.revision - a.revision)
     .map((r) => ({ value: String(r.revision), label: t('history.revision', { n: r.revision }) }));
@@ -293,28 +278,9 @@ export function Review({
             blockedReason={null}
           />
           <Tabs.List>
-            {tpl.sections.map((s) => {
-              const e = issues.errors.filter((i) => i.section === s.key).length;
-              const w = issues.warnings.filter((i) => i.section === s.key).length;
-              return (
-                <Tabs.Tab key={s.key} value={s.key} className="section-tab">
-                  <div className="tab-code">
-                    {s.code}
-                    {e > 0 && (
-                      <Badge size="xs" color="red" ml={6}>
-                        {e}
-                      </Badge>
-                    )}
-                    {w > 0 && (
-                      <Badge size="xs" color="orange" ml={4}>
-                        {w}
-                      </Badge>
-                    )}
-                  </div>
-                  <div className="tab-title">{tx(s.title, lang)}</div>
-                </Tabs.Tab>
-              );
-            })}
+            {tpl.sections.map((s) => (
+              <SectionTab key={s.key} section={s} lang={lang} errors={issues.errors} warnings={issues.warnings} />
+            ))}
           </Tabs.List>
           {tpl.sections.map((s) => (
             <Tabs.Panel key={s.key} value={s.key}>
@@ -350,6 +316,7 @@ export function Review({
               <Table.Th>{t('history.rev')}</Table.Th>
               <Table.Th>{t('review.submittedAt')}</Table.Th>
               <Table.Th>{t('review.importedAt')}</Table.Th>
+              {mixedVersions && <Table.Th>{t('review.templateVersion')}</Table.Th>}
               <Table.Th>{t('review.stateCol')}</Table.Th>
               <Table.Th>{t('history.package')}</Table.Th>
             </Table.Tr>
@@ -369,6 +336,7 @@ export function Review({
                   </Table.Td>
                   <Table.Td>{r.submittedAt ? formatDateTime(r.submittedAt) : '—'}</Table.Td>
                   <Table.Td>{formatDateTime(r.importedAt)}</Table.Td>
+                  {mixedVersions && <Table.Td data-testid="revision-version">{t('review.versionN', { v: r.templateVersion })}</Table.Td>}
                   <Table.Td>
                     <Badge color={REVIEW_COLOR[r.review]} variant="light">
                       {t(`review.state.${r.review}`)}

@@ -46,6 +46,8 @@ export function AttachmentCell({ value, onChange, returnId, readOnly, maxBytes, 
     setError(null);
     if (file.size > cap) {
       setError(t('attachment.tooBig', { size: formatBytes(file.size), cap: formatBytes(cap) }));
+      // The same file, made smaller under the same name, can be chosen again.
+      if (input.current) input.current.value = '';
       return;
     }
     setBusy(10);

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { Alert, Badge, Button, FileButton, Group, Loader, Tabs, Text, Tooltip } from '@mantine/core';
+import { Alert, Button, FileButton, Group, Loader, Tabs, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
   IconAlertCircle,
@@ -28,7 +28,6 @@ import { notApplicable } from '../../shared/template/applies.js';
 import type { Template } from '../../shared/template/schema.js';
 import { api, ApiError, detailMessages, messageOf, printPage, readFileBase64, setUnloading, setUnsavedWork } from '../api.js';
 import { exportFile } from '../exportFile.js';
-import type { Severity } from './cells.js';
 import { HistoryDrawer, ImportDialog, SubmitDialog, type ImportOutcome } from './dialogs.js';
 import {
   DraftDiffersBanner,
@@ -46,6 +45,8 @@ import { withBase, type DraftBase } from './draftSync.js';
 import { useDraftSync } from './useDraftSync.js';
 import { ConflictIndicator, ConflictNotice, conflictValue } from './ConflictNotice.js';
 import { SectionForm, type IssueIndex } from './SectionForm.js';
+import { indexIssues } from './issueIndex.js';
+import { SectionTab } from './SectionTab.js';
 import { DeliveryBadge, SendNowButton, itemOf, useDelivery } from '../delivery/Delivery.js';
 
 interface Draft {
@@ -57,9 +58,22 @@ interface Draft {
 }
 
 const EMPTY: Issue[] = [];
+const NO_VALUES: Values[string] = {};
+
+/**
+ * The biểu's form, drawn again only when its own props change: a save-status tick, a dialog or a
+ * badge re-renders the editor without walking the form's 500 cells (issue 8, speed).
+ */
+const MemoSectionForm = memo(SectionForm);
 
 function isEmptyValue(v: unknown): boolean {
   return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+function sameStatus(a: SaveStatus, b: SaveStatus): boolean {
+  const at = (s: SaveStatus) => ('at' in s ? s.at : null);
+  const message = (s: SaveStatus) => ('message' in s ? s.message : null);
+  return a.kind === b.kind && at(a) === at(b) && message(a) === message(b);
 }
 
 function formatTime(iso: string): string {
@@ -128,6 +142,8 @@ export function Editor({
   const [draft, setDraft] = useState<Draft | null>(null);
   const baseline = useRef<Draft | null>(null);
   const [status, setStatus] = useState<SaveStatus>({ kind: 'idle', at: null });
+  // The queue says "saving" on every keystroke: the editor is drawn again only when what it shows changes (issue 8, speed).
+  const setStatusIfChanged = useCallback((s: SaveStatus) => setStatus((old) => (sameStatus(old, s) ? old : s)), []);
   const queue = useRef<SaveQueue<Draft & { returnId: number }> | null>(null);
   const [tab, setTab] = useState<string>(template.sections[0]!.key);
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
@@ -186,7 +202,7 @@ export function Editor({
         queue.current?.dispose();
         queue.current = new SaveQueue(
           (p) => sendRef.current(p),
-          setStatus,
+          setStatusIfChanged,
           (e) => messageOf(e),
           s.savedAt,
         );
@@ -203,14 +219,17 @@ export function Editor({
           .catch(() => undefined)
           .finally(() => q.dispose());
     };
-  }, [template.id, code, period, adopt]);
+  }, [template.id, code, period, adopt, setStatusIfChanged]);
 
   // Every change of the draft is saved (debounced, serialized, never dropped).
   const scheduled = useRef<Draft | null>(null);
   const returnId = state?.returnId;
   useEffect(() => {
     if (!draft || returnId === undefined || draft === baseline.current || draft === scheduled.current) return;
+    const last = scheduled.current;
     scheduled.current = draft;
+    // A save's answer moves only the draft's base (the queue rebases what waits): nothing new to save.
+    if (last && last.values === draft.values && last.explanations === draft.explanations && last.asOf === draft.asOf) return;
     queue.current?.schedule({ returnId, ...draft });
   }, [draft, returnId]);
 
@@ -365,57 +384,51 @@ export function Editor({
     [template, lang, t],
   );
 
-  // Computation and validation on every change.
+  // Computation and validation on every change, deferred (issue 8, speed): a keystroke draws the
+  // typed cell at once, and the computed cells and errors follow in a render React may interrupt.
+  const checked = useDeferredValue(draft);
+  const checkedValues = checked?.values;
+  const checkedAsOf = checked?.asOf;
+  const checkedExplanations = checked?.explanations;
   const view = useMemo(
-    () => (draft && period ? computeView(template, draft.values, period.year) : {}),
-    [template, draft, period],
+    () => (checkedValues && period ? computeView(template, checkedValues, period.year) : {}),
+    [template, checkedValues, period],
   );
   const result = useMemo(
     () =>
-      draft && period
-        ? validate(template, draft.values, {
+      checkedValues && period
+        ? validate(template, checkedValues, {
             period,
             unitType: state?.unit.type ?? info.unit?.type,
             unit: state?.unit ?? info.unit ?? undefined,
             previous: state?.previous ?? undefined,
-            asOf: draft.asOf,
+            asOf: checkedAsOf,
             lang,
             view,
-            explanations: draft.explanations,
+            explanations: checkedExplanations,
           })
         : { errors: EMPTY, warnings: EMPTY },
-    [template, draft, period, state, info.unit, lang, view],
+    [template, checkedValues, checkedAsOf, checkedExplanations, period, state, info.unit, lang, view],
   );
   // Sections and items that do not apply to this unit (by its type and the unit list's attributes): hidden in the form.
   const unitFacts = state?.unit ?? info.unit;
   const skipped = useMemo(() => notApplicable(template, unitFacts), [template, unitFacts]);
   const unexplainedList = useMemo(
-    () => unexplained(result.warnings, draft?.explanations),
-    [result.warnings, draft?.explanations],
+    () => unexplained(result.warnings, checkedExplanations),
+    [result.warnings, checkedExplanations],
   );
   const unexplainedIds = useMemo(() => new Set(unexplainedList.map((w) => w.id)), [unexplainedList]);
 
-  const index: IssueIndex = useMemo(() => {
-    const at = new Map<string, Issue[]>();
-    const row = new Map<string, Issue[]>();
-    const sev = new Map<string, Severity>();
-    const add = (m: Map<string, Issue[]>, k: string, i: Issue) => m.set(k, [...(m.get(k) ?? []), i]);
-    for (const i of [...conflictIssues, ...result.errors, ...result.warnings]) {
-      const pendingRequired = i.id === `cell:${i.cell}` && isEmptyValue(getPath(draft?.values, i.cell));
-      if (pendingRequired && !showAll && !touched.has(i.cell)) continue;
-      if (i.severity === 'error' || !sev.has(i.cell)) sev.set(i.cell, i.severity);
-      if (i.id.startsWith('asof:')) {
-        add(at, `asof:${i.section}`, i);
-        continue;
-      }
-      const parts = i.cell.split('.');
-      const found = findItem(template, i.cell);
-      if (found && (found.item.kind === 'table' || found.item.kind === 'repeat') && parts.length >= 3)
-        add(row, parts.slice(0, 3).join('.'), i);
-      else add(at, i.cell, i);
-    }
-    return { at: (p) => at.get(p) ?? EMPTY, row: (p) => row.get(p) ?? EMPTY, severity: (c) => sev.get(c) };
-  }, [result, draft?.values, showAll, touched, template, conflictIssues]);
+  const index: IssueIndex = useMemo(
+    () =>
+      // A required cell still empty is flagged only once the person has been there (or asked to see all).
+      indexIssues(
+        template,
+        [...conflictIssues, ...result.errors, ...result.warnings],
+        (i) => i.id === `cell:${i.cell}` && isEmptyValue(getPath(checkedValues, i.cell)) && !showAll && !touched.has(i.cell),
+      ),
+    [result, checkedValues, showAll, touched, template, conflictIssues],
+  );
 
   const blocked = result.errors.length > 0 || unexplainedList.length > 0;
   const blockedReason = blocked
@@ -624,7 +637,6 @@ export function Editor({
       </div>
     );
 
-  const countBy = (sk: string, list: Issue[]) => list.filter((i) => i.section === sk).length;
   const submitClick = (then: 'export' | 'print' | null = null) => {
     if (blocked) {
       setShowAll(true);
@@ -637,7 +649,10 @@ export function Editor({
   };
 
   return (
-    <Tabs value={tab} onChange={(v) => v && setTab(v)} keepMounted={false} className="editor editor-tabs">
+    <div className="editor">
+    {/* The tabs hold only the header: the form is outside their context, which changes on every
+        render of the editor and would make React walk the form's 500 cells (issue 8, speed). */}
+    <Tabs id="editor" value={tab} onChange={(v) => v && setTab(v)} className="editor-tabs">
       <div className="editor-sticky no-print">
         <div className="editor-toolbar">
           <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
@@ -653,6 +668,19 @@ export function Editor({
               </Button>
             </Tooltip>
             <div style={{ minWidth: 0 }}>
+              {/* Which template this return is on (with several, a person must see which report is open),
+                  above its period and unit; a long title gives way, its whole text and version on hover. */}
+              <Text
+                size="xs"
+                fw={600}
+                c="blue.8"
+                lh={1.2}
+                truncate
+                data-testid="editor-template"
+                title={t('editor.templateOf', { id: template.id, n: template.version, title: tx(template.title, lang) })}
+              >
+                {template.id} — {tx(template.title, lang)}
+              </Text>
               <Text fw={700} size="md" lh={1.2} data-testid="editor-title">
                 {periodName} · {state.unit.name}
               </Text>
@@ -761,41 +789,23 @@ export function Editor({
           blockedReason={blockedReason}
         />
         <Tabs.List className="no-print">
-          {template.sections.map((s) => {
-            const e = countBy(s.key, result.errors);
-            const w = countBy(s.key, result.warnings);
-            return (
-              <Tabs.Tab key={s.key} value={s.key} className="section-tab" data-section-tab={s.key}>
-                <div className="tab-code">
-                  {s.code}
-                  {e > 0 && (
-                    <Badge size="xs" color="red" ml={6} circle={e < 10}>
-                      {e}
-                    </Badge>
-                  )}
-                  {w > 0 && (
-                    <Badge size="xs" color="orange" ml={4} circle={w < 10}>
-                      {w}
-                    </Badge>
-                  )}
-                </div>
-                <div className="tab-title">{tx(s.title, lang)}</div>
-              </Tabs.Tab>
-            );
-          })}
+          {template.sections.map((s) => (
+            <SectionTab key={s.key} section={s} lang={lang} errors={result.errors} warnings={result.warnings} />
+          ))}
         </Tabs.List>
       </div>
-      {template.sections.map((s) => (
-        <Tabs.Panel key={s.key} value={s.key}>
+    </Tabs>
+      {template.sections.filter((s) => s.key === tab).map((s) => (
+        <div key={s.key} role="tabpanel" id={`editor-panel-${s.key}`} aria-labelledby={`editor-tab-${s.key}`}>
           <div
-            ref={tab === s.key ? formRef : undefined}
+            ref={formRef}
             className="form-root"
             onKeyDown={(e) => handleGridKey(e, onEdge)}
           >
-            <SectionForm
+            <MemoSectionForm
               section={s}
               lang={lang}
-              values={draft.values[s.key] ?? {}}
+              values={(draft.values[s.key] as Values[string] | undefined) ?? NO_VALUES}
               view={view}
               periodYear={period.year}
               issues={index}
@@ -813,7 +823,7 @@ export function Editor({
               returnId={state?.returnId}
             />
           </div>
-        </Tabs.Panel>
+        </div>
       ))}
       <SubmitDialog
         key={`submit-${submitOpen}`}
@@ -883,6 +893,6 @@ export function Editor({
         lang={lang}
       />
       <ImportDialog outcome={importOutcome} onClose={() => setImportOutcome(null)} template={template} lang={lang} />
-    </Tabs>
+    </div>
   );
 }

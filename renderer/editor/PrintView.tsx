@@ -59,6 +59,8 @@ export function PrintView({
   const explained = warnings.filter((w) => explanations[w.id]?.trim());
   // Sections and items that do not apply to the unit print as "Không áp dụng".
   const skipped = notApplicable(template, unit);
+  // Signed where the unit is ("Thủy Nguyên, ngày …"), as in its Excel package.
+  const place = unit.name.replace(new RegExp(`^${unit.type}\\s+`, 'iu'), '') || unit.name;
   const wide = (s: Section) => s.items.some((i) => (i.kind === 'table' || i.kind === 'repeat') && i.columns.length > 8);
   return (
     <div className="print-root" data-testid="print-view" data-draft={draft}>
@@ -260,7 +262,7 @@ export function PrintView({
                   </td>
                   <td>
                     <div className="ps-date">
-                      Hải Phòng, ngày {d} tháng {m} năm {y}
+                      {place}, ngày {d} tháng {m} năm {y}
                     </div>
                     <div className="ps-role">THỦ TRƯỞNG ĐƠN VỊ</div>
                     <div className="ps-hint">(Ký, ghi rõ họ tên, đóng dấu)</div>

@@ -21,18 +21,12 @@ import { cleanText } from '../../shared/text.js';
 import { isApplicable } from '../../shared/template/applies.js';
 import type { Values } from '../../shared/template/model.js';
 import { Cell, cellId, type Severity } from './cells.js';
+import type { IssueIndex } from './issueIndex.js';
 import { showValue } from './display.js';
 import { ShownFile } from './AttachmentCell.js';
 
-/** What the section form needs to know about issues: those to show inline, by place. */
-export interface IssueIndex {
-  /** Issues to show at an exact cell or item path. */
-  at(path: string): Issue[];
-  /** Issues to show under a table or repeat row (any cell of the row, or the row itself). */
-  row(rowPath: string): Issue[];
-  /** The worst severity of the issues pointing at a cell. */
-  severity(cell: string): Severity;
-}
+/** What the section form needs to know about issues (renderer/editor/issueIndex.ts builds it). */
+export type { IssueIndex };
 
 export interface SectionFormProps {
   section: Section;

@@ -2,7 +2,7 @@ import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Lang } from '../../shared/i18n.js';
 import { tx } from '../../shared/i18n.js';
-import { formatDate, formatNumber, parseDate, parseNumber } from '../../shared/format.js';
+import { formatDate, formatNumber, parseDate, parseMoney, parseNumber, type ParsedNumber } from '../../shared/format.js';
 import { cleanLine, cleanText } from '../../shared/text.js';
 import type { AttachmentRef, Column } from '../../shared/template/schema.js';
 import { LONGTEXT_MAX } from '../../shared/template/rules.js';
@@ -54,7 +54,7 @@ function gridAttrs(p: CellProps) {
 }
 
 /** A number typed the Vietnamese way. Text that does not parse is kept as typed (and validation says why). */
-function NumberCell(p: CellProps) {
+function NumberCell(p: CellProps & { parse?: (text: string) => ParsedNumber }) {
   const [text, setText] = useState<string | null>(null);
   const shown = text ?? showInput(p.value, p.spec);
   return (
@@ -76,7 +76,7 @@ function NumberCell(p: CellProps) {
       onChange={(e) => {
         const s = e.target.value;
         setText(s);
-        const parsed = parseNumber(s);
+        const parsed = (p.parse ?? parseNumber)(s);
         p.onChange(p.path, parsed.ok ? (parsed.value ?? undefined) : s);
       }}
       onBlur={() => {
@@ -124,7 +124,6 @@ function TextCell(p: CellProps) {
       {...gridAttrs(p)}
       value={value}
       placeholder={p.spec.placeholder}
-      maxLength={p.spec.maxLength ? p.spec.maxLength + 50 : undefined}
       onChange={(e) => p.onChange(p.path, oneLine(e.target.value))}
       onBlur={() => p.onBlur?.(p.path)}
     />
@@ -275,13 +274,16 @@ function DateCell(p: CellProps) {
   );
 }
 
-/** An amount of money: a number with thousands separators and its unit (đồng / triệu đồng) beside it. */
+/**
+ * An amount of money: a number with thousands separators and its unit (đồng / triệu đồng) beside it.
+ * People write money with a word ("12 triệu", "1,5 tỷ", "1.234.567 đồng"): it is converted to the cell's unit.
+ */
 function MoneyCell(p: CellProps) {
   const { t } = useTranslation();
   const unit = p.spec.moneyUnit ?? 'dong';
   return (
     <span className={`cell-money-wrap cell-${p.variant}`}>
-      <NumberCell {...p} />
+      <NumberCell {...p} parse={(s) => parseMoney(s, unit)} />
       <span className="money-unit" data-money-unit={p.path}>
         {t(`cell.${unit}`)}
       </span>

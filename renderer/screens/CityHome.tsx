@@ -144,6 +144,7 @@ export function CityHome({
             lang={lang}
             onImported={changed}
             period={period}
+            template={template.id}
             onOpenPeriod={(p) => {
               setPeriod(p);
               go('/city/completeness');

@@ -10,10 +10,14 @@ type Known = AppInfo['templates'][number];
 
 const CHOICE_KEY = 'commune-returns.template';
 
-/** The template chosen on an earlier visit (its id), if any. */
+/**
+ * The template chosen in this window, else on an earlier visit (its id), if any. Each window keeps its
+ * own (sessionStorage): choosing another template in a second tab must not turn the return open in
+ * the first into another report's when it is reloaded.
+ */
 export function readChoice(): string | null {
   try {
-    return window.localStorage.getItem(CHOICE_KEY);
+    return window.sessionStorage.getItem(CHOICE_KEY) ?? window.localStorage.getItem(CHOICE_KEY);
   } catch {
     return null;
   }
@@ -21,6 +25,7 @@ export function readChoice(): string | null {
 
 export function saveChoice(id: string): void {
   try {
+    window.sessionStorage.setItem(CHOICE_KEY, id);
     window.localStorage.setItem(CHOICE_KEY, id);
   } catch {
     /* private mode: the choice lasts for this visit only */

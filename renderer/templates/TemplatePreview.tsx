@@ -1,13 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Badge, Button, Card, Group, Loader, Select, Stack, Tabs, Text } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, Select, Stack, Tabs, Text } from '@mantine/core';
 import { IconAlertCircle, IconFileSpreadsheet, IconTable } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Unit } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
-import { tx } from '../../shared/i18n.js';
 import { defaultPeriods, parsePeriod, periodLabel, periodWindow, type Period } from '../../shared/periods.js';
 import { computeView } from '../../shared/template/compute.js';
-import { findItem, getPath, setPath, type Row, type Values } from '../../shared/template/model.js';
+import { getPath, setPath, type Row, type Values } from '../../shared/template/model.js';
 import { validate, type Issue } from '../../shared/template/rules.js';
 import { notApplicable } from '../../shared/template/applies.js';
 import type { Template } from '../../shared/template/schema.js';
@@ -16,8 +15,9 @@ import { api, messageOf } from '../api.js';
 import { exportFile } from '../exportFile.js';
 import { IssueSummary } from '../editor/IssueSummary.js';
 import { SectionForm, type IssueIndex } from '../editor/SectionForm.js';
+import { indexIssues } from '../editor/issueIndex.js';
+import { SectionTab } from '../editor/SectionTab.js';
 import { handleGridKey } from '../editor/nav.js';
-import type { Severity } from '../editor/cells.js';
 import { unitTypeLabel } from '../labels.js';
 
 const EMPTY: Issue[] = [];
@@ -124,25 +124,10 @@ export function TemplatePreview({
         : { errors: EMPTY, warnings: EMPTY },
     [template, values, p, unit, asOf, lang, view, explanations],
   );
-  const index: IssueIndex = useMemo(() => {
-    const at = new Map<string, Issue[]>();
-    const row = new Map<string, Issue[]>();
-    const sev = new Map<string, Severity>();
-    const add = (m: Map<string, Issue[]>, k: string, i: Issue) => m.set(k, [...(m.get(k) ?? []), i]);
-    for (const i of [...result.errors, ...result.warnings]) {
-      if (i.severity === 'error' || !sev.has(i.cell)) sev.set(i.cell, i.severity);
-      if (i.id.startsWith('asof:')) {
-        add(at, `asof:${i.section}`, i);
-        continue;
-      }
-      const parts = i.cell.split('.');
-      const found = findItem(template, i.cell);
-      if (found && (found.item.kind === 'table' || found.item.kind === 'repeat') && parts.length >= 3)
-        add(row, parts.slice(0, 3).join('.'), i);
-      else add(at, i.cell, i);
-    }
-    return { at: (k) => at.get(k) ?? EMPTY, row: (k) => row.get(k) ?? EMPTY, severity: (c) => sev.get(c) };
-  }, [result, template]);
+  const index: IssueIndex = useMemo(
+    () => indexIssues(template, [...result.errors, ...result.warnings]),
+    [result, template],
+  );
 
   const download = async (what: 'package' | 'consolidation') => {
     setBusy(what);
@@ -231,28 +216,9 @@ export function TemplatePreview({
               blockedReason={null}
             />
             <Tabs.List>
-              {template.sections.map((s) => {
-                const e = result.errors.filter((i) => i.section === s.key).length;
-                const w = result.warnings.filter((i) => i.section === s.key).length;
-                return (
-                  <Tabs.Tab key={s.key} value={s.key} className="section-tab" data-section-tab={s.key}>
-                    <div className="tab-code">
-                      {s.code}
-                      {e > 0 && (
-                        <Badge size="xs" color="red" ml={6}>
-                          {e}
-                        </Badge>
-                      )}
-                      {w > 0 && (
-                        <Badge size="xs" color="orange" ml={4}>
-                          {w}
-                        </Badge>
-                      )}
-                    </div>
-                    <div className="tab-title">{tx(s.title, lang)}</div>
-                  </Tabs.Tab>
-                );
-              })}
+              {template.sections.map((s) => (
+                <SectionTab key={s.key} section={s} lang={lang} errors={result.errors} warnings={result.warnings} />
+              ))}
             </Tabs.List>
             {template.sections.map((s) => (
               <Tabs.Panel key={s.key} value={s.key}>

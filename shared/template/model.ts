@@ -190,3 +190,24 @@ export function setPath<T>(obj: T, path: string, value: unknown): T {
   } else (cur as Record<string, unknown>)[last] = value;
   return root as T;
 }
+
+/** A leaf of an expression that names something: a path, a column of the row, or a counted repeat. */
+export type ExprLeaf = { ref: string } | { col: string } | { count: string; where?: { column: string; equals: string } };
+
+/** The leaves of an expression that name something, in reading order (numbers and period_year() name nothing). */
+export function exprLeaves(e: Expr): ExprLeaf[] {
+  const out: ExprLeaf[] = [];
+  const walk = (x: Expr): void => {
+    if (typeof x === 'number') return;
+    if ('ref' in x || 'col' in x || 'count' in x) out.push(x);
+    else if ('sum' in x) x.sum.forEach(walk);
+    else if ('sub' in x) x.sub.forEach(walk);
+    else if ('mul' in x) x.mul.forEach(walk);
+    else if ('div' in x) x.div.forEach(walk);
+    else if ('max' in x) x.max.forEach(walk);
+    else if ('min' in x) x.min.forEach(walk);
+    else if ('band' in x) walk(x.band);
+  };
+  walk(e);
+  return out;
+}

@@ -1,11 +1,11 @@
 import type { Lang } from '../i18n.js';
 import { fill, tx } from '../i18n.js';
-import { formatNumber, formatRate } from '../format.js';
+import { formatDate, formatNumber, formatRate } from '../format.js';
 import type { Period } from '../periods.js';
 import { periodWindow } from '../periods.js';
 import type { Column, Expr, FieldItem, Rule, Template } from './schema.js';
 import type { Row, Values } from './model.js';
-import { cellLabel, findItem, getPath } from './model.js';
+import { cellLabel, exprLeaves, findItem, getPath } from './model.js';
 import { computeView, evaluate, num } from './compute.js';
 import { textProblem } from '../text.js';
 import type { UnitFacts } from './applies.js';
@@ -86,18 +86,10 @@ const MSG = {
   as_of_outside: { vi: '{section}: ngày "số liệu tính đến" {date} nằm ngoài kỳ báo cáo ({start} – {end}). Hãy chọn một ngày trong kỳ.', en: '{section}: the as-of date {date} is outside the period ({start} – {end}). Choose a date within the period.' },
 };
 
-function fmtDate(iso: string): string {
-  return iso.split('-').reverse().join('/');
-}
-
 const MONEY_UNIT = {
   dong: { vi: 'đồng', en: 'đồng', example: { vi: '1.500.000', en: '1,500,000' } },
   trieu_dong: { vi: 'triệu đồng', en: 'million đồng', example: { vi: '12,5', en: '12.5' } },
 };
-/** The unit a money cell is entered in, as a word: "đồng" or "triệu đồng". */
-export function moneyUnitName(unit: Column['moneyUnit'], lang: Lang = 'vi'): string {
-  return MONEY_UNIT[unit ?? 'dong'][lang];
-}
 /** Bytes as megabytes with at most one decimal, the Vietnamese way: 5242880 → "5", 7340032 → "7". */
 export function megabytes(bytes: number, lang: Lang = 'vi'): string {
   const mb = Math.ceil((bytes / (1024 * 1024)) * 10) / 10;
@@ -152,7 +144,7 @@ export function checkCell(
     }
     case 'date': {
       const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
-      const shown = typeof value === 'string' ? fmtDate(value) : String(value);
+      const shown = typeof value === 'string' ? formatDate(value) : String(value);
       if (!m) return { key: 'bad_date', params: { value: shown } };
       const d = new Date(`${value as string}T00:00:00Z`);
       if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) return { key: 'bad_date', params: { value: shown } };
@@ -274,7 +266,7 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
     const section = t.sections.find((s) => s.key === sk);
     if (section && applies(sk) && (date < win.start || date > win.end))
       push('error', `asof:${sk}`, sk, fill(tx(MSG.as_of_outside, lang), {
-        section: `${section.code} ${tx(section.title, lang)}`, date: fmtDate(date), start: fmtDate(win.start), end: fmtDate(win.end),
+        section: `${section.code} ${tx(section.title, lang)}`, date: formatDate(date), start: formatDate(win.start), end: formatDate(win.end),
       }));
   }
 
@@ -396,23 +388,9 @@ export function validate(t: Template, values: Values, ctx: ValidationContext): V
  */
 export function ruleCell(rule: Extract<Rule, { check: 'compare' }>): string {
   if (rule.target) return rule.target;
-  const refs: string[] = [];
-  const walk = (e: Expr): void => {
-    if (typeof e === 'number') return;
-    if ('ref' in e) refs.push(e.ref);
-    else if ('col' in e) refs.push(e.col);
-    else if ('count' in e) refs.push(e.count);
-    else if ('sum' in e) e.sum.forEach(walk);
-    else if ('sub' in e) e.sub.forEach(walk);
-    else if ('mul' in e) e.mul.forEach(walk);
-    else if ('div' in e) e.div.forEach(walk);
-    else if ('max' in e) e.max.forEach(walk);
-    else if ('min' in e) e.min.forEach(walk);
-    else if ('band' in e) walk(e.band);
-  };
-  walk(rule.left);
-  walk(rule.right);
-  return refs.at(-1) ?? rule.id;
+  const last = [...exprLeaves(rule.left), ...exprLeaves(rule.right)].at(-1);
+  if (!last) return rule.id;
+  return 'ref' in last ? last.ref : 'col' in last ? last.col : last.count;
 }
 
 /**
@@ -422,16 +400,10 @@ export function ruleCell(rule: Extract<Rule, { check: 'compare' }>): string {
 export function ruleReads(rule: Rule): string[] {
   const out: string[] = [];
   const walk = (e: Expr): void => {
-    if (typeof e === 'number') return;
-    if ('ref' in e) out.push(e.ref);
-    else if ('count' in e) out.push(e.count);
-    else if ('sum' in e) e.sum.forEach(walk);
-    else if ('sub' in e) e.sub.forEach(walk);
-    else if ('mul' in e) e.mul.forEach(walk);
-    else if ('div' in e) e.div.forEach(walk);
-    else if ('max' in e) e.max.forEach(walk);
-    else if ('min' in e) e.min.forEach(walk);
-    else if ('band' in e) walk(e.band);
+    for (const leaf of exprLeaves(e)) {
+      if ('ref' in leaf) out.push(leaf.ref);
+      else if ('count' in leaf) out.push(leaf.count);
+    }
   };
   switch (rule.check) {
     case 'compare':

@@ -15,7 +15,7 @@ import type { Period } from '../periods.js';
 import { parsePeriod, periodWindow } from '../periods.js';
 import type { UnitFacts } from './applies.js';
 import { isApplicable, notApplicable } from './applies.js';
-import { computeView, evaluate, num } from './compute.js';
+import { computeView, evaluate, fillComputedColumns, num } from './compute.js';
 import type { Row, Values } from './model.js';
 import { findItem, getPath } from './model.js';
 import type { Issue } from './rules.js';
@@ -92,7 +92,6 @@ function numberSpec(c: Column): { low: number; step: number; integer: boolean } 
 
 /** A plausible value of one input cell. `n`: the row number in a repeating table (texts differ). */
 function draw(c: Column, r: Rand, p: Period, lang: Lang, n: number): unknown {
-  const win = periodWindow(p);
   switch (c.type) {
     case 'integer': {
       const { low } = numberSpec(c);
@@ -117,6 +116,7 @@ function draw(c: Column, r: Rand, p: Period, lang: Lang, n: number): unknown {
       return chosen.length ? chosen : opts.length ? [pick(r, opts).value] : undefined;
     }
     case 'date': {
+      const win = periodWindow(p);
       const days = Math.round((Date.parse(win.end) - Date.parse(win.start)) / 86_400_000);
       return addDays(win.start, int(r, 0, days));
     }
@@ -308,6 +308,20 @@ function varsOf(t: Template, values: Values, e: Expr, row: Row | undefined, colu
   else if ('band' in e) varsOf(t, values, e.band, row, columns, out, depth + 1);
 }
 
+/** Whether an expression reads only its row's cells (no reference to another item, no count). */
+function rowLocal(e: Expr): boolean {
+  if (typeof e === 'number') return true;
+  if ('col' in e || 'periodYear' in e) return true;
+  if ('sum' in e) return e.sum.every(rowLocal);
+  if ('sub' in e) return e.sub.every(rowLocal);
+  if ('mul' in e) return e.mul.every(rowLocal);
+  if ('div' in e) return e.div.every(rowLocal);
+  if ('max' in e) return e.max.every(rowLocal);
+  if ('min' in e) return e.min.every(rowLocal);
+  if ('band' in e) return rowLocal(e.band);
+  return false;
+}
+
 /**
  * Make a failing comparison hold by changing one input cell it reads: the rule's target first,
  * then the others in reading order. The difference left − right is taken as linear in that cell
@@ -337,7 +351,18 @@ function solveCompare(t: Template, values: Values, rule: Extract<Rule, { check: 
   varsOf(t, values, rule.left, row, columns, vars);
   varsOf(t, values, rule.right, row, columns, vars);
 
+  // A row rule whose expressions and computed columns read only the row: the row alone is computed,
+  // not the whole return (issue 8, speed: the city's preview draws 114 samples).
+  const rowOnly = !!row && !!columns && rowLocal(rule.left) && rowLocal(rule.right) && columns.every((c) => !c.expr || rowLocal(c.expr));
+  const isTable = rowOnly && findItem(t, rule.forEachRow!)?.item.kind === 'table';
   const diff = (): number | null => {
+    if (rowOnly) {
+      const vrow = isTable ? fillComputedColumns(columns!, { ...row! }, {}, p.year) : { ...row! };
+      const ctx = { view: {}, row: vrow, periodYear: p.year };
+      const l = num(evaluate(rule.left, ctx));
+      const rt = num(evaluate(rule.right, ctx));
+      return l === null || rt === null ? null : l - rt;
+    }
     const view = computeView(t, values, p.year);
     // The row of the view (computed columns filled) that matches the values' row.
     let vrow: Row | undefined;

@@ -223,7 +223,8 @@ export type Rule = z.infer<typeof RuleSchema>;
  * - `{ fromSums: table.row.column }`: a computed column (a rate) evaluated on the summed row;
  * - `{ countRows: repeat }`: rows of a repeating table over all units;
  * - `{ countBy: enum path, byUnitType? }`: units per option value (per unit type, then option);
- * - `{ distribution: integer path, buckets: ["1", "2", ">5"] }`: units per value ("n" exact, ">n" above);
+ * - `{ distribution: integer path, buckets: ["1", "2", ">5"], bucketLabels? }`: units per value ("n" exact, ">n" above);
+ *   `bucketLabels`, one per bucket, names them on the screen and in the workbook ("Đủ định mức", "Thiếu 1 xe");
  * - `{ countTrue: boolean path }`: units answering yes;
  * - `{ countWhere: path, op, value, byUnitType? }`: units whose value meets the condition
  *   ("55 of 114 units had any cross-boundary files": `{ countWhere: "…cross_boundary", op: ">", value: 0 }`);
@@ -239,7 +240,7 @@ export type ConsolidationAggregate = AggregateLabel &
     | { fromSums: string }
     | { countRows: string }
     | { countBy: string; byUnitType?: boolean }
-    | { distribution: string; buckets: string[] }
+    | { distribution: string; buckets: string[]; bucketLabels?: z.infer<typeof LocalTextSchema>[] }
     | { countTrue: string }
     | { countWhere: string; op: CompareOp; value: number | string | boolean; byUnitType?: boolean }
     | { stats: string; byUnitType?: boolean }
@@ -257,7 +258,9 @@ export const ConsolidationAggregateSchema: z.ZodType<ConsolidationAggregate> = z
   z.object({ fromSums: pathSchema, ...label }).strict(),
   z.object({ countRows: pathSchema, ...label }).strict(),
   z.object({ countBy: pathSchema, byUnitType: z.boolean().optional(), ...label }).strict(),
-  z.object({ distribution: pathSchema, buckets: z.array(z.string().regex(/^>?\d+$/)).min(1), ...label }).strict(),
+  z
+    .object({ distribution: pathSchema, buckets: z.array(z.string().regex(/^>?\d+$/)).min(1), bucketLabels: z.array(LocalTextSchema).optional(), ...label })
+    .strict(),
   z.object({ countTrue: pathSchema, ...label }).strict(),
   z
     .object({

@@ -73,7 +73,7 @@ for (const width of [1366, 1024]) {
     await page.setViewportSize({ width, height: 768 });
     await page.goto(BASE);
     await expect(page).toHaveURL(`${BASE}/login`);
-    await expect(page.getByRole('heading', { name: 'Báo cáo định kỳ UBND cấp xã' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Báo cáo của UBND cấp xã' })).toBeVisible();
     await expect(page.getByLabel('Mật khẩu')).toBeFocused();
     await shot(page, `page-${width}`);
     await page.getByLabel('Mật khẩu').fill('sai mật khẩu');

@@ -57,12 +57,12 @@ describe('the consolidation workbook of the 114 packages shows the city figures'
   });
   it('sites, plans, cars, one-stop bands', () => {
     const d = CITY_FIGURES.site_count_distribution;
-    expect(after('Số trụ sở đang sử dụng', '1')).toEqual([d['1'], d['2'], d['3'], d['4'], d['5'], d['>5'], 114]);
+    expect(after('Số trụ sở đang sử dụng', '1 trụ sở')).toEqual([d['1'], d['2'], d['3'], d['4'], d['5'], d['>5'], 114]);
     expect(row('Số trụ sở đang sử dụng')).toEqual([CITY_FIGURES.sites_total]);
     const p = CITY_FIGURES.plan;
     expect(after('Phương án')).toEqual([p.adequate, p.renovate, p.rebuild, 114]);
     const sh = CITY_FIGURES.shortfall_distribution;
-    expect(after('Số xe còn thiếu so với định mức', '0')).toEqual([sh['0'], sh['1'], sh['2'], 114]);
+    expect(after('Số xe còn thiếu so với định mức', 'Đủ định mức')).toEqual([sh['0'], sh['1'], sh['2'], 114]);
     expect(row('Số xe còn thiếu so với định mức')).toEqual([CITY_FIGURES.shortfall_total]);
     const b = CITY_FIGURES.bands;
     expect(after('Nhóm diện tích')).toEqual([b.ge150, b['100_150'], b['80_100'], b.lt80, 114]);

@@ -189,6 +189,7 @@ export function StatsTable({
   unit,
   lang,
   testId,
+  rate,
 }: {
   figure: StatsFigure;
   types: string[];
@@ -197,9 +198,11 @@ export function StatsTable({
   unit: string;
   lang: Lang;
   testId?: string;
+  /** A rate (a fraction): shown as a percentage, 0,5 → 50,00%. */
+  rate?: boolean;
 }) {
   const { t } = useTranslation();
-  const withUnit = (v: number | null) => (v === null ? '—' : unit ? `${n0(v)} ${unit}` : n0(v));
+  const withUnit = (v: number | null) => (v === null ? '—' : rate ? formatRate(v) : unit ? `${n0(v)} ${unit}` : n0(v));
   const rows: { key: string; label: string; v: StatsRow }[] = [
     ...(figure.by_type ? types.map((ty) => ({ key: ty, label: unitTypeTitle(ty, lang), v: figure.by_type![ty]! })).filter((r) => r.v) : []),
     { key: 'total', label: t('consolidation.total'), v: figure },

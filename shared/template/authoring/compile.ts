@@ -20,7 +20,7 @@ import type {
 } from '../schema.js';
 import { TemplateSchema } from '../schema.js';
 import { parseTemplate } from '../model.js';
-import { exprRefs, parseCondition, parseExpr } from './expr.js';
+import { clip, exprRefs, parseCondition, parseExpr, printExpr } from './expr.js';
 import type { ColumnSpec, SheetSpec } from './format.js';
 import {
   AGGREGATES,
@@ -51,6 +51,17 @@ export const MAX_SHEET_ROWS = 5000;
 export const MAX_PROBLEMS = 200;
 
 const KEY = /^[a-z][a-z0-9_]*$/;
+/** The longest key, template id and version (a key is typed in formulas; a version counts publications). */
+export const MAX_KEY_LENGTH = 64;
+export const MAX_ID_LENGTH = 40;
+export const MAX_VERSION = 9999;
+/** Characters a person cannot see or that reorder the text around them, and those no .xlsx can hold (a superset of shared/text.ts textProblem). */
+// eslint-disable-next-line no-control-regex -- this rule is about control characters
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A cell showing an Excel error instead of a value (a broken formula). */
+const EXCEL_ERROR = /^#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)$/i;
+/** "1.000" or "2,500": a thousands separator in Vietnamese, a decimal mark in English; never guessed. */
+const GROUPED = /^-?[1-9]\d{0,2}([.,]\d{3})+$/;
 const PATH = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 const FORMULA_LIKE = /^[=+\-@]/;
 const KEY_HELP = 'chỉ dùng chữ thường không dấu, số và dấu "_", bắt đầu bằng một chữ (ví dụ so_ho_so)';
@@ -142,6 +153,7 @@ function findSheet(sheets: SheetData[], spec: SheetSpec): SheetData | undefined 
 /** Compile an authoring workbook's sheets into a template. No template when there is any problem. */
 export function compileWorkbook(sheets: SheetData[]): { template?: Template; problems: AuthoringProblem[] } {
   const out = new Problems();
+  strangeCells(sheets, out);
   const c = new Compiler(sheets, out);
   const template = c.run();
   const problems = out.list;
@@ -156,6 +168,37 @@ export function compileWorkbook(sheets: SheetData[]): { template?: Template; pro
     };
   }
   return problems.length || !template ? { problems } : { template, problems: [] };
+}
+
+/** Cells of the authoring sheets holding invisible or control characters, or an Excel error instead of a value. */
+function strangeCells(sheets: SheetData[], out: Problems): void {
+  const specs = [SHEETS.settings, SHEETS.form, SHEETS.choices, SHEETS.rules, SHEETS.consolidation];
+  for (const spec of specs) {
+    const s = findSheet(sheets, spec);
+    if (!s || s.rows.length > MAX_SHEET_ROWS) continue;
+    s.rows.forEach((cells, r) =>
+      cells.forEach((c, i) => {
+        if (typeof c !== 'string') return;
+        const loc = { sheet: s.name, row: r + 1, column: columnLetter(i) };
+        const hidden = HIDDEN.exec(c);
+        if (hidden) {
+          const code = `U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+          out.add(
+            loc,
+            `Ô có ký tự ẩn hoặc ký tự điều khiển (${code}) không nhìn thấy được, thường do chép từ trang web, Word hoặc tin nhắn; nó làm mã, nhãn hoặc công thức khác với những gì hiện ra. Hãy xóa nội dung ô rồi gõ lại bằng tay.`,
+          );
+        } else if (EXCEL_ERROR.test(c.trim()))
+          out.add(loc, `Ô hiện lỗi công thức Excel "${c.trim()}" thay cho giá trị. Hãy sửa công thức của ô hoặc gõ thẳng giá trị vào ô.`);
+      }),
+    );
+  }
+}
+
+/** What to add when a number was typed with a thousands separator ("1.000"). */
+export function numberHint(text: string): string {
+  return GROUPED.test(text.trim().replace(/\s/g, ''))
+    ? ` Số "${text.trim()}" có thể hiểu là một nghìn hoặc là một phẩy: hãy viết số không có dấu ngăn cách hàng nghìn (ví dụ 1000), phần thập phân sau dấu chấm hoặc dấu phẩy (ví dụ 0.5 hoặc 0,5).`
+    : '';
 }
 
 interface Pending {
@@ -250,7 +293,7 @@ class Compiler {
         this.out.add({ sheet: s.name, row: i + 1, column: 'A' }, `Thiết lập "${spec.heading}" bị ghi hai lần. Hãy giữ một dòng.`);
         return;
       }
-      this.formulaLike(cellText(r[1]), { sheet: s.name, row: i + 1, column: 'B' });
+      if (typeof r[1] !== 'number') this.formulaLike(cellText(r[1]), { sheet: s.name, row: i + 1, column: 'B' });
       values.set(spec.key, { text: cellText(r[1]), loc: { sheet: s.name, row: i + 1, column: 'B' } });
     });
     const need = (k: (typeof SETTINGS)[number]['key']): { text: string; loc: Loc } | undefined => {
@@ -263,10 +306,16 @@ class Compiler {
       return v;
     };
     const id = need('id');
-    if (id && !/^[A-Z0-9-]+$/.test(id.text)) this.out.add(id.loc, `Mã mẫu "${id.text}" chỉ được gồm chữ in hoa không dấu, số và dấu "-" (ví dụ BC-NV-01).`);
+    if (id && !/^[A-Z0-9-]+$/.test(id.text)) this.out.add(id.loc, `Mã mẫu "${clip(id.text)}" chỉ được gồm chữ in hoa không dấu, số và dấu "-" (ví dụ BC-NV-01).`);
+    else if (id && id.text.length > MAX_ID_LENGTH)
+      this.out.add(id.loc, `Mã mẫu dài ${id.text.length} ký tự, quá ${MAX_ID_LENGTH} ký tự cho phép. Hãy đặt mã ngắn gọn (ví dụ BC-NV-01).`);
     const version = need('version');
     const v = version ? toNumber(version.text) : undefined;
-    if (version && (v === undefined || !Number.isInteger(v) || v < 1)) this.out.add(version.loc, `Phiên bản "${version.text}" phải là một số nguyên từ 1 trở lên.`);
+    if (version && (v === undefined || !Number.isInteger(v) || v < 1 || v > MAX_VERSION))
+      this.out.add(
+        version.loc,
+        `Phiên bản "${clip(version.text)}" phải là một số nguyên từ 1 đến ${MAX_VERSION.toLocaleString('vi-VN')}. Hãy ghi 1 cho mẫu mới; khi công bố, ứng dụng tự đánh số phiên bản tiếp theo.${numberHint(version.text)}`,
+      );
     const title = need('title');
     const body = need('body');
     const periods = need('periods');
@@ -280,7 +329,7 @@ class Compiler {
     const deadline = need('deadline');
     const d = deadline ? toNumber(deadline.text) : undefined;
     if (deadline && (d === undefined || !Number.isInteger(d) || d < 1 || d > 28))
-      this.out.add(deadline.loc, `Hạn nộp "${deadline.text}" phải là một ngày trong tháng, từ 1 đến 28.`);
+      this.out.add(deadline.loc, `Hạn nộp "${clip(deadline.text)}" phải là một ngày trong tháng, từ 1 đến 28.${numberHint(deadline.text)}`);
     const signers: Template['signers'] = {};
     const signerLocs: Record<string, Loc> = {};
     for (const [k, who] of [['preparer', 'preparer'], ['head', 'head']] as const) {
@@ -375,7 +424,11 @@ class Compiler {
       return undefined;
     }
     if (!KEY.test(v)) {
-      this.out.add(r.loc(k), `Mã "${v}" không hợp lệ: ${KEY_HELP}.`);
+      this.out.add(r.loc(k), `Mã "${clip(v)}" không hợp lệ: ${KEY_HELP}.`);
+      return undefined;
+    }
+    if (v.length > MAX_KEY_LENGTH) {
+      this.out.add(r.loc(k), `Mã "${clip(v, 30)}" dài ${v.length} ký tự, quá ${MAX_KEY_LENGTH} ký tự cho phép. Hãy đặt mã ngắn gọn (ví dụ so_ho_so).`);
       return undefined;
     }
     return v;
@@ -490,7 +543,7 @@ class Compiler {
             section.s.items.push(item);
             box = { kind: 'table', item, loc: r.loc('type'), cols: new Set(), rows: new Set(), groups: new Map() };
           } else {
-            const maxRows = this.number(r, 'maxRows', { integer: true, positive: true });
+            const maxRows = this.number(r, 'maxRows', { integer: true, min: 1, max: 10_000 });
             if (maxRows === undefined && !r.has('maxRows')) this.out.add(r.loc('maxRows'), 'Chưa ghi số dòng tối đa của bảng lặp. Hãy ghi một số nguyên, ví dụ 30.');
             const item: RepeatItem = { kind: 'repeat', ...base, rowLabel: rowLabel ?? { vi: '_' }, maxRows: maxRows ?? 1, columns: [], ...(appliesTo ? { appliesTo } : {}) };
             section.s.items.push(item);
@@ -612,7 +665,7 @@ class Compiler {
       n === undefined || (o.integer && !Number.isInteger(n)) || (o.positive && n <= 0) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max);
     if (bad) {
       const want = [o.integer ? 'một số nguyên' : 'một số', o.positive ? 'lớn hơn 0' : '', o.min !== undefined && o.max !== undefined ? `từ ${o.min} đến ${o.max}` : ''].filter(Boolean).join(' ');
-      this.out.add(r.loc(k), `"${text}" không đúng: ở đây cần ${want}.`);
+      this.out.add(r.loc(k), `"${clip(text)}" không đúng: ở đây cần ${want}.${numberHint(text)}`);
       return undefined;
     }
     return n;
@@ -668,7 +721,7 @@ class Compiler {
     if (minText) {
       const m = /^(>=|≥|>)?\s*(.+)$/.exec(minText)!;
       const n = toNumber(m[2]!);
-      if (n === undefined) this.out.add(r.loc('min'), `"${minText}" không đúng: hãy ghi một số (ví dụ 0) hoặc "> 0" nếu phải lớn hơn hẳn.`);
+      if (n === undefined) this.out.add(r.loc('min'), `"${clip(minText)}" không đúng: hãy ghi một số (ví dụ 0) hoặc "> 0" nếu phải lớn hơn hẳn.${numberHint(m[2]!)}`);
       else {
         c.min = n;
         if (m[1] === '>') c.minExclusive = true;
@@ -677,7 +730,7 @@ class Compiler {
     }
     const decimals = this.number(r, 'decimals', { integer: true, min: 0, max: 6 });
     if (decimals !== undefined) c.decimals = decimals;
-    const maxLength = this.number(r, 'maxLength', { integer: true, positive: true });
+    const maxLength = this.number(r, 'maxLength', { integer: true, min: 1, max: 100_000 });
     if (maxLength !== undefined) c.maxLength = maxLength;
     const listName = cellText(r.get('list'));
     if (type === 'enum' || type === 'multi') {
@@ -693,7 +746,7 @@ class Compiler {
       this.formulaLike(placeholder, r.loc('placeholder'));
       c.placeholder = placeholder;
     }
-    const width = this.number(r, 'width', { positive: true });
+    const width = this.number(r, 'width', { min: 1, max: 255 });
     if (width !== undefined) c.width = width;
     const formula = cellText(r.get('formula'));
     const moneyText = cellText(r.get('moneyUnit'));
@@ -783,7 +836,7 @@ class Compiler {
     for (const p of this.pending) {
       const parsed = parseExpr(p.text);
       if (!parsed.ok) {
-        this.out.add(p.loc, `Công thức "${p.text}" sai ở ${parsed.error}. Xem cách viết công thức ở trang "${SHEETS.guide.name}".`);
+        this.out.add(p.loc, `Công thức "${clip(p.text)}" sai ở ${parsed.error}. Xem cách viết công thức ở trang "${SHEETS.guide.name}".`);
         continue;
       }
       if (!this.checkRefs(parsed.value, p.scope, p.loc)) continue;
@@ -876,12 +929,19 @@ class Compiler {
         if (forEachRow && !scope) continue;
         const cond = parseCondition(cellText(r.get('condition')));
         if (!cond.ok) {
-          this.out.add(r.loc('condition'), `Điều kiện "${cellText(r.get('condition'))}" sai ở ${cond.error}. Điều kiện viết là: vế trái, phép so sánh (<=, <, =, >=, >), vế phải.`);
+          this.out.add(r.loc('condition'), `Điều kiện "${clip(cellText(r.get('condition')))}" sai ở ${cond.error}. Điều kiện viết là: vế trái, phép so sánh (<=, <, =, >=, >), vế phải.`);
           continue;
         }
         const okL = this.checkRefs(cond.value.left, scope, r.loc('condition'));
         const okR = this.checkRefs(cond.value.right, scope, r.loc('condition'));
         if (!okL || !okR) continue;
+        if (printExpr(cond.value.left) === printExpr(cond.value.right)) {
+          this.out.add(
+            r.loc('condition'),
+            `Điều kiện "${clip(cellText(r.get('condition')))}" so sánh một vế với chính nó nên luôn đúng hoặc luôn sai, không kiểm tra được gì. Hãy so sánh hai ô khác nhau (ví dụ \${bieu.da_giai_quyet} <= \${bieu.tiep_nhan}).`,
+          );
+          continue;
+        }
         if (target) {
           if (scope && !scope.columns.some((c) => c.key === target)) {
             this.out.add(r.loc('target'), `Bảng "${forEachRow}" không có cột "${target}". Ô cần sửa của kiểm tra từng dòng là mã một cột của bảng.`);
@@ -1019,7 +1079,7 @@ class Compiler {
         fromSums: [],
         countRows: [],
         countBy: ['byUnitType'],
-        distribution: ['buckets'],
+        distribution: ['buckets', 'bucketLabels', 'bucketLabelsEn'],
         countTrue: [],
         countWhere: ['condition', 'byUnitType'],
         stats: ['byUnitType'],
@@ -1041,7 +1101,22 @@ class Compiler {
           this.out.add(r.loc('buckets'), `Khoảng "${cellText(r.get('buckets'))}" không đúng: hãy ghi các số nguyên, cách nhau bằng dấu phẩy, số cuối có thể là ">n" (ví dụ 1, 2, 3, >3).`);
           continue;
         }
-        spec = { distribution: path, buckets };
+        const names = (k: 'bucketLabels' | 'bucketLabelsEn') => (cellText(r.get(k)) ? cellText(r.get(k)).split(';').map((x) => x.trim()) : []);
+        const vi = names('bucketLabels');
+        const enNames = names('bucketLabelsEn');
+        if ((vi.length && vi.length !== buckets.length) || vi.some((x) => !x)) {
+          this.out.add(r.loc('bucketLabels'), `Có ${buckets.length} khoảng nhưng ${vi.length} tên khoảng: hãy ghi đúng một tên cho mỗi khoảng, cách nhau bằng dấu chấm phẩy.`);
+          continue;
+        }
+        if (enNames.length && (!vi.length || enNames.length !== buckets.length)) {
+          this.out.add(r.loc('bucketLabelsEn'), `Có ${buckets.length} khoảng nhưng ${enNames.length} tên tiếng Anh: hãy ghi tên tiếng Việt của mọi khoảng, và tên tiếng Anh (nếu có) cho đúng từng khoảng.`);
+          continue;
+        }
+        spec = {
+          distribution: path,
+          buckets,
+          ...(vi.length ? { bucketLabels: vi.map((x, k) => (enNames[k] ? { vi: x, en: enNames[k] } : { vi: x })) } : {}),
+        };
       } else if (kind === 'countWhere') {
         const cond = parseWhere(cellText(r.get('condition')));
         if (!cond) {
@@ -1053,7 +1128,7 @@ class Compiler {
       else spec = { [kind]: path } as unknown as ConsolidationAggregate;
       if (label) spec.label = label;
       group[key] = spec;
-      this.where.set(spec, r.loc());
+      this.where.set(spec, r.loc('path'));
     }
     return root;
   }
@@ -1084,7 +1159,11 @@ class Compiler {
       for (const line of lines) {
         const where = line.split(':')[0]!;
         const loc = this.locate(candidate, where, signerLocs);
-        this.out.add(loc, `Mẫu chưa nhất quán ở "${where}": ${inVietnamese(line.slice(where.length + 1).trim())}. Hãy sửa lại dòng này.`);
+        const what =
+          loc.sheet === SHEETS.consolidation.name
+            ? 'Hãy sửa ô hoặc cách tính của dòng này: "tổng", "tính từ tổng" và "nhỏ nhất-lớn nhất-trung bình" chỉ dùng cho ô số; "danh sách ý kiến" cho ô chữ hoặc đoạn văn; "đếm theo lựa chọn" cho ô chọn một.'
+            : 'Hãy sửa lại dòng này.';
+        this.out.add(loc, `Mẫu chưa nhất quán ở "${where}": ${inVietnamese(line.slice(where.length + 1).trim())}. ${what}`);
       }
       return undefined;
     }
@@ -1125,7 +1204,8 @@ const DETAILS: [RegExp, string][] = [
   [/^unknown row (\S+) of (\S+)$/, 'bảng $2 không có dòng $1'],
   [/^enum without options$/, 'ô chọn chưa có lựa chọn'],
 ];
-function inVietnamese(detail: string): string {
+/** The model's consistency message in Vietnamese (its English words mapped; an unknown one kept). */
+export function inVietnamese(detail: string): string {
   for (const [re, vi] of DETAILS) if (re.test(detail)) return detail.replace(re, vi);
   return detail;
 }
@@ -1139,6 +1219,7 @@ function isAggregate(x: ConsolidationGroup | ConsolidationAggregate): x is Conso
 /** A number from a cell's text ('.' or a lone ',' as the decimal mark). */
 export function toNumber(text: string): number | undefined {
   const t = text.trim().replace(/\s/g, '');
+  if (GROUPED.test(t)) return undefined;
   const s = /^-?\d+,\d+$/.test(t) ? t.replace(',', '.') : t;
   if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
   return Number(s);

@@ -180,6 +180,9 @@ export function templateToSheets(t: Template): SheetData[] {
         columns: 'columns' in spec && spec.columns ? spec.columns.join(', ') : null,
         totalRow: 'totalRow' in spec ? yes(spec.totalRow) : null,
         buckets: 'buckets' in spec ? spec.buckets.join(', ') : null,
+        bucketLabels: 'bucketLabels' in spec && spec.bucketLabels ? spec.bucketLabels.map((l) => l.vi).join('; ') : null,
+        bucketLabelsEn:
+          'bucketLabels' in spec && spec.bucketLabels?.some((l) => l.en) ? spec.bucketLabels.map((l) => l.en ?? '').join('; ') : null,
         byUnitType: 'byUnitType' in spec ? yes(spec.byUnitType) : null,
         condition: 'countWhere' in spec ? `${spec.op} ${printWhereValue(spec.value)}` : null,
         label: spec.label?.vi ?? null,

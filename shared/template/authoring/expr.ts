@@ -12,6 +12,7 @@
  * Printing gives the canonical text: parse(print(e)) deep-equals e.
  */
 import type { Expr } from '../schema.js';
+import { exprLeaves } from '../model.js';
 
 export type CompareOp = '<=' | '<' | '=' | '>=' | '>';
 export interface Condition {
@@ -39,6 +40,21 @@ class SyntaxProblem extends Error {
 }
 
 const FUNCTIONS = ['sum', 'max', 'min', 'count', 'band', 'period_year'];
+
+/** The longest formula or condition read (a template's longest is a few hundred characters): work stays small. */
+export const MAX_EXPR_LENGTH = 2000;
+/** The deepest nesting of parentheses and functions read: a deeper one would only overflow the stack. */
+export const MAX_EXPR_DEPTH = 50;
+/** The deepest expression tree kept (a - b - c - … nests one level a step): a template's JSON stays shallow enough to be received. */
+export const MAX_EXPR_TREE_DEPTH = 60;
+
+/** How deeply an expression nests (a number or a reference is 1). */
+export function exprDepth(e: Expr): number {
+  if (typeof e === 'number' || 'ref' in e || 'col' in e || 'count' in e || 'periodYear' in e) return 1;
+  const parts = 'sum' in e ? e.sum : 'sub' in e ? e.sub : 'mul' in e ? e.mul : 'div' in e ? e.div : 'max' in e ? e.max : 'min' in e ? e.min : 'band' in e ? [e.band] : [];
+  return 1 + Math.max(0, ...parts.map(exprDepth));
+}
+const TOO_DEEP = `có quá nhiều phép tính lồng hoặc nối nhau (trừ, nhân, chia liên tiếp; tối đa ${MAX_EXPR_TREE_DEPTH} lớp); hãy chia thành nhiều ô tính hoặc dùng sum(…)`;
 
 function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
@@ -101,7 +117,18 @@ function tokenize(src: string): Tok[] {
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private toks: Tok[]) {}
+  /** One level deeper (a parenthesis or a function's arguments), refused past MAX_EXPR_DEPTH. */
+  nested<T>(at: number, f: () => T): T {
+    if (++this.depth > MAX_EXPR_DEPTH)
+      throw new SyntaxProblem(at, `lồng quá ${MAX_EXPR_DEPTH} lớp ngoặc hoặc hàm; hãy viết gọn lại hoặc chia thành nhiều ô tính`);
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
   peek(): Tok {
     return this.toks[this.i]!;
   }
@@ -190,17 +217,18 @@ class Parser {
     const t = this.next();
     if (t.t === 'num') return t.v;
     if (t.t === 'ref') return t.v.includes('.') ? { ref: t.v } : { col: t.v };
-    if (t.t === 'op' && t.v === '(') {
-      const e = this.additive();
-      this.expectOp(')', "dấu ')'");
-      return e;
-    }
+    if (t.t === 'op' && t.v === '(')
+      return this.nested(t.p, () => {
+        const e = this.additive();
+        this.expectOp(')', "dấu ')'");
+        return e;
+      });
     if (t.t === 'id') {
       const name = t.v.toLowerCase();
       if (!FUNCTIONS.includes(name))
         throw new SyntaxProblem(t.p, `không có hàm "${t.v}" (các hàm dùng được: ${FUNCTIONS.join(', ')}); một ô phải viết là \${mã}`);
       this.expectOp('(', `dấu '(' sau tên hàm ${name}`);
-      return this.call(name, t.p);
+      return this.nested(t.p, () => this.call(name, t.p));
     }
     if (t.t === 'end') throw new SyntaxProblem(t.p, 'công thức còn thiếu: cần một số, một ô ${…} hoặc một hàm');
     if (t.t === 'str') throw new SyntaxProblem(t.p, 'chuỗi chữ trong ngoặc kép chỉ dùng trong count(…) và band(…)');
@@ -261,6 +289,12 @@ class Parser {
 }
 
 function run<T>(text: string, f: (p: Parser) => T): ParseResult<T> {
+  if (text.length > MAX_EXPR_LENGTH)
+    return {
+      ok: false,
+      error: `ký tự thứ ${MAX_EXPR_LENGTH + 1}: dài ${text.length.toLocaleString('vi-VN')} ký tự, quá ${MAX_EXPR_LENGTH.toLocaleString('vi-VN')} ký tự cho phép; hãy chia thành nhiều ô tính`,
+      position: MAX_EXPR_LENGTH + 1,
+    };
   try {
     const p = new Parser(tokenize(text));
     const value = f(p);
@@ -268,7 +302,7 @@ function run<T>(text: string, f: (p: Parser) => T): ParseResult<T> {
     if (t.t !== 'end')
       throw new SyntaxProblem(t.p, t.t === 'op' && t.v === ')' ? "thừa dấu ')'"
         : t.t === 'op' && t.v === ',' ? 'dấu phẩy chỉ dùng giữa các đối số của một hàm; số thập phân viết bằng dấu chấm (ví dụ 0.5)'
-        : `không hiểu phần còn lại "${text.slice(t.p - 1)}"`);
+        : `không hiểu phần còn lại "${clip(text.slice(t.p - 1))}"`);
     return { ok: true, value };
   } catch (e) {
     if (e instanceof SyntaxProblem) return { ok: false, error: e.message, position: e.position };
@@ -279,7 +313,13 @@ function run<T>(text: string, f: (p: Parser) => T): ParseResult<T> {
 /** Parse an expression (a computed item's or column's formula). */
 export function parseExpr(text: string): ParseResult<Expr> {
   if (!text.trim()) return { ok: false, error: 'ký tự thứ 1: công thức để trống', position: 1 };
-  return run(text, (p) => p.additive());
+  const r = run(text, (p) => p.additive());
+  return r.ok && exprDepth(r.value) > MAX_EXPR_TREE_DEPTH ? { ok: false, error: `ký tự thứ 1: ${TOO_DEEP}`, position: 1 } : r;
+}
+
+/** A text quoted in a message, cut to 60 characters. */
+export function clip(s: string, n = 60): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
 const OPS: Record<string, CompareOp> = { '<=': '<=', '<': '<', '=': '=', '>=': '>=', '>': '>' };
@@ -287,13 +327,16 @@ const OPS: Record<string, CompareOp> = { '<=': '<=', '<': '<', '=': '=', '>=': '
 /** Parse a rule's condition "<expr> <op> <expr>". */
 export function parseCondition(text: string): ParseResult<Condition> {
   if (!text.trim()) return { ok: false, error: 'ký tự thứ 1: điều kiện để trống', position: 1 };
-  return run(text, (p) => {
+  const r = run(text, (p) => {
     const left = p.additive();
     const t = p.next();
     const op = t.t === 'op' ? OPS[t.v] : undefined;
     if (!op) throw new SyntaxProblem(t.p, 'thiếu phép so sánh (<=, <, =, >=, >) giữa hai vế của điều kiện');
     return { left, op, right: p.additive() };
   });
+  return r.ok && Math.max(exprDepth(r.value.left), exprDepth(r.value.right)) > MAX_EXPR_TREE_DEPTH
+    ? { ok: false, error: `ký tự thứ 1: ${TOO_DEEP}`, position: 1 }
+    : r;
 }
 
 const str = (s: string) => `"${s}"`;
@@ -339,19 +382,10 @@ export function printCondition(c: Condition): string {
 /** Every reference of an expression: paths (${a.b…}), columns (${c}) and counted repeats. */
 export function exprRefs(e: Expr): { refs: string[]; cols: string[]; counts: { path: string; column?: string }[] } {
   const out = { refs: [] as string[], cols: [] as string[], counts: [] as { path: string; column?: string }[] };
-  const walk = (x: Expr): void => {
-    if (typeof x === 'number') return;
+  for (const x of exprLeaves(e)) {
     if ('ref' in x) out.refs.push(x.ref);
     else if ('col' in x) out.cols.push(x.col);
-    else if ('sum' in x) x.sum.forEach(walk);
-    else if ('sub' in x) x.sub.forEach(walk);
-    else if ('mul' in x) x.mul.forEach(walk);
-    else if ('div' in x) x.div.forEach(walk);
-    else if ('max' in x) x.max.forEach(walk);
-    else if ('min' in x) x.min.forEach(walk);
-    else if ('count' in x) out.counts.push({ path: x.count, ...(x.where ? { column: x.where.column } : {}) });
-    else if ('band' in x) walk(x.band);
-  };
-  walk(e);
+    else out.counts.push({ path: x.count, ...(x.where ? { column: x.where.column } : {}) });
+  }
   return out;
 }

@@ -118,6 +118,8 @@ export const CONSOLIDATION_COLUMNS = [
   col('path', 'Ô', ['path', 'cell'], 'Ô được tổng hợp: mã_biểu.mã_ô (bảng: mã_biểu.mã_bảng[.dòng[.cột]]).'),
   col('columns', 'Cột', ['columns'], 'Loại "tổng" của một bảng: chỉ cộng các cột này (cách nhau bằng dấu phẩy).'),
   col('buckets', 'Khoảng', ['buckets'], 'Loại "phân bố": các giá trị đếm riêng, ví dụ 1, 2, 3, >3.'),
+  col('bucketLabels', 'Tên khoảng', ['bucket labels'], 'Loại "phân bố" (không bắt buộc): tên của từng khoảng, cách nhau bằng dấu chấm phẩy, ví dụ: Đủ định mức; Thiếu 1 xe; Thiếu 2 xe.'),
+  col('bucketLabelsEn', 'Tên khoảng tiếng Anh', ['bucket labels en'], 'Tên tiếng Anh của từng khoảng (không bắt buộc), cách nhau bằng dấu chấm phẩy.'),
   col('byUnitType', 'Theo loại đơn vị', ['by unit type'], 'Ghi "có" để tách kết quả theo xã, phường, đặc khu.'),
   col('condition', 'Điều kiện', ['condition'], 'Loại "đếm đơn vị thỏa điều kiện": ví dụ "> 0", "= có", "= \\"loai_1\\"".'),
   col('totalRow', 'Dòng tổng', ['total row'], 'Loại "tổng" của một bảng có dòng tổng: ghi "không" để bỏ dòng tổng.'),
