@@ -52,7 +52,7 @@ export const STARTER_EXAMPLE: Template = {
           label: { vi: 'Số hồ sơ theo lĩnh vực' },
           rowHeader: { vi: 'Lĩnh vực' },
           rows: [
-            { key: 'ho_tich', label: { vi: 'Hộ tịch' } },
+            { key: 'khai_sinh', label: { vi: 'Đăng ký khai sinh' } },
             { key: 'chung_thuc', label: { vi: 'Chứng thực' } },
           ],
           totalRow: { key: 'tong', label: { vi: 'Tổng cộng' } },
