@@ -60,8 +60,7 @@ export function dateValue(v: unknown): unknown {
     return Number.isFinite(v) && v >= 1 && v < 2958466 ? isoDate(new Date(Math.round((v - 25569) * 86400000))) : v;
   if (typeof v !== 'string') return v;
   const s = v.trim();
-  const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s);
-  return parseDate(m ? `${m[1]}/${m[2]}/${m[3]}` : s) ?? s;
+  return parseDate(s) ?? s;
 }
 
 /** An option key from its Vietnamese label (accents and case ignored), or from the key itself. */
