@@ -30,14 +30,20 @@ test.beforeAll(async () => {
   server = spawn(process.execPath, ['bin/commune-returns.js', 'web', '--db', db, '--port', String(PORT)], {
     stdio: 'pipe',
   });
-  for (let i = 0; i < 300; i++) {
+  // What the server said, printed if it does not come up (a failed start otherwise leaves no trace).
+  let said = '';
+  server.stdout?.on('data', (d: Buffer) => (said += d.toString()));
+  server.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+  let up = false;
+  for (let i = 0; i < 600 && !up && server.exitCode === null; i++) {
     try {
-      if ((await fetch(`${BASE}/`)).ok) break;
+      up = (await fetch(`${BASE}/`)).ok;
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 100));
+    if (!up) await new Promise((r) => setTimeout(r, 100));
   }
+  if (!up) throw new Error(`the web server on port ${PORT} did not start (exit ${server.exitCode}):\n${said}`);
   const r = await fetch(`${BASE}/api/rpc/app.setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
