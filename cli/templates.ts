@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Template } from '../shared/index.js';
-import { formatDateTime, parsePeriod, tx } from '../shared/index.js';
+import { formatDateTime, parsePeriod, periodAllowed, tx } from '../shared/index.js';
 import type { Resources } from '../core/resources.js';
 import { defaultResourcesDir, loadResources } from '../core/resources.js';
 import { compileTemplateFile, problemLine } from '../core/templates/files.js';
@@ -98,7 +98,7 @@ async function cmdSample(ref: string, o: { out: string; unit?: string; period?: 
   if (!unit) throw new Refusal(`--unit: mã đơn vị "${o.unit}" không có trong danh sách đơn vị. Hãy dùng mã thống kê của đơn vị, ví dụ ${res.shippedUnits.units[0]!.code}.`);
   const period = o.period ?? defaultPeriod(t, new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10));
   const p = parsePeriod(period);
-  if (!p || !t.periodTypes.includes(p.type))
+  if (!p || !periodAllowed(t.periodTypes, p))
     throw new Refusal(`--period: "${period}" không phải kỳ báo cáo của mẫu ${t.id}. Hãy dùng một kỳ, ví dụ ${defaultPeriod(t, '2026-06-30')}.`);
   if (o.seed !== undefined && !/^\d{1,9}$/.test(o.seed)) throw new Refusal(`--seed: "${o.seed}" phải là một số nguyên không âm, ví dụ 7.`);
   const ret = sampleJson(t, unit, p.code, o.seed === undefined ? undefined : Number(o.seed));

@@ -84,7 +84,11 @@ export interface DB {
     unit_list_version: string;
   };
   /** The city's decision on a package; none means received (đã nhận). */
-  city_reviews: { package: number; decision: 'accepted' | 'returned'; reason: string | null; decided_at: string };
+  city_reviews: {
+    package: number; decision: 'accepted' | 'returned'; reason: string | null; decided_at: string;
+    /** (0010_i_requests) The city user who decided, when the city has users; null before or without. */
+    decided_by: string | null;
+  };
   /** Two different packages with the same revision: the incoming one waits for the clerk. */
   city_conflicts: {
     id: Generated<number>;
@@ -167,6 +171,71 @@ export interface DB {
    * drafts and revisions reference them by their AttachmentRef. Never changed once stored.
    */
   attachments: { sha256: string; name: string; mime: string; size: number; bytes: Buffer; created_at: string };
+  // ---- requests, reminders, users (0010_i_requests, issue 9) ----
+  /**
+   * Every edition of every request this installation issued (city) or received (commune), verbatim
+   * as signed; never changed except seen_at (when the officer first saw it on the home list).
+   */
+  requests: {
+    id: string;
+    edition: number;
+    template: string;
+    template_version: number;
+    period: string;
+    state: 'open' | 'withdrawn';
+    due: string;
+    due_wording: 'trong' | 'truoc';
+    department: string;
+    /** The RequestEdition (shared/requests.ts) as JSON. */
+    data_json: string;
+    /** The signed file (core/requests/sign.ts) exactly as issued or received. */
+    signed: Buffer;
+    source: 'issued' | 'received';
+    stored_at: string;
+    seen_at: string | null;
+  };
+  /** The city's editions waiting to be pushed to the intake (and what the intake said). */
+  request_push: {
+    request_id: string;
+    edition: number;
+    state: 'pending' | 'pushed' | 'refused';
+    attempts: number;
+    error: string | null;
+  };
+  /** Reminders: sent by the city (direction sent) or received by a commune (direction received). */
+  reminders: {
+    id: string;
+    request_id: string;
+    unit: string;
+    message: string;
+    created_at: string;
+    created_by: string | null;
+    direction: 'sent' | 'received';
+    /** City: pending (to push), pushed (the intake holds it), offline (the unit has no delivery: list it). */
+    push_state: 'pending' | 'pushed' | 'offline' | null;
+    seen_at: string | null;
+  };
+  /** City users (issue 9 item 4): a name, a department, a slow hash of the password. */
+  users: {
+    id: Generated<number>;
+    name: string;
+    department: string;
+    is_admin: number;
+    salt: Buffer;
+    hash: Buffer;
+    created_at: string;
+    disabled_at: string | null;
+    last_login_at: string | null;
+  };
+  /** Browser-mode sessions: the sha256 of the cookie's random id, never the id itself. */
+  sessions: {
+    id_hash: string;
+    user_id: number;
+    csrf: string;
+    created_at: string;
+    last_seen_at: string;
+    address: string | null;
+  };
 }
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -361,6 +430,50 @@ export const migrations: Record<string, Migration> = {
     async up(db) {
       // Issue 8: the unit list's other columns (co_hdnd, …) as a JSON object, what appliesTo.attribute reads.
       await sql`ALTER TABLE units ADD COLUMN attributes_json TEXT`.execute(db);
+    },
+  },
+  '0010_i_requests': {
+    async up(db) {
+      // Issue 9: requests and their editions, reminders, city users and their sessions.
+      const statements = [
+        sql`CREATE TABLE requests (
+              id TEXT NOT NULL, edition INTEGER NOT NULL CHECK (edition > 0),
+              template TEXT NOT NULL, template_version INTEGER NOT NULL, period TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('open', 'withdrawn')),
+              due TEXT NOT NULL, due_wording TEXT NOT NULL CHECK (due_wording IN ('trong', 'truoc')),
+              department TEXT NOT NULL, data_json TEXT NOT NULL, signed BLOB NOT NULL,
+              source TEXT NOT NULL CHECK (source IN ('issued', 'received')),
+              stored_at TEXT NOT NULL, seen_at TEXT,
+              PRIMARY KEY (id, edition))`,
+        sql`CREATE INDEX requests_return ON requests(template, period)`,
+        sql`CREATE TRIGGER requests_no_update BEFORE UPDATE OF id, edition, template, template_version, period, state, due,
+              due_wording, department, data_json, signed, source, stored_at ON requests
+              BEGIN SELECT RAISE(ABORT, 'request editions are immutable'); END`,
+        sql`CREATE TRIGGER requests_no_delete BEFORE DELETE ON requests
+              BEGIN SELECT RAISE(ABORT, 'request editions are immutable'); END`,
+        sql`CREATE TABLE request_push (
+              request_id TEXT NOT NULL, edition INTEGER NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('pending', 'pushed', 'refused')),
+              attempts INTEGER NOT NULL DEFAULT 0, error TEXT,
+              PRIMARY KEY (request_id, edition))`,
+        sql`CREATE TABLE reminders (
+              id TEXT PRIMARY KEY, request_id TEXT NOT NULL, unit TEXT NOT NULL, message TEXT NOT NULL,
+              created_at TEXT NOT NULL, created_by TEXT,
+              direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+              push_state TEXT CHECK (push_state IN ('pending', 'pushed', 'offline')),
+              seen_at TEXT)`,
+        sql`CREATE INDEX reminders_request ON reminders(request_id, unit)`,
+        sql`CREATE TABLE users (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              name TEXT NOT NULL UNIQUE COLLATE NOCASE, department TEXT NOT NULL,
+              is_admin INTEGER NOT NULL DEFAULT 0, salt BLOB NOT NULL, hash BLOB NOT NULL,
+              created_at TEXT NOT NULL, disabled_at TEXT, last_login_at TEXT)`,
+        sql`CREATE TABLE sessions (
+              id_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+              csrf TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, address TEXT)`,
+        sql`ALTER TABLE city_reviews ADD COLUMN decided_by TEXT`,
+      ];
+      for (const s of statements) await s.execute(db);
     },
   },
 };

@@ -29,6 +29,7 @@ import {
   isLate,
   normalizeValues,
   parsePeriod,
+  periodAllowed,
   periodDeadline,
   periodLabel,
   periodWindow,
@@ -57,6 +58,10 @@ import type { Delivery, DeliveryOptions } from './delivery/index.js';
 import { createDelivery } from './delivery/index.js';
 import { AttachmentStore, attachmentRefs, matchCarried, packageFile, refLabel } from './attachments/index.js';
 import { createAttachmentHandlers } from './attachments/handlers.js';
+import { createCityRequests } from './requests/city.js';
+import { createCommuneRequests } from './requests/commune.js';
+import type { RequestDeps } from './requests/deps.js';
+import { createUserHandlers } from './users/handlers.js';
 import { revisionPackage } from './attachments/package.js';
 import { ArchiveRefusal, openPackageArchive } from './city/zip.js';
 
@@ -310,7 +315,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   }
   function checkPeriod(t: Template, code: string) {
     const p = parsePeriod(code);
-    if (!p || !t.periodTypes.includes(p.type))
+    if (!p || !periodAllowed(t.periodTypes, p))
       throw new AppError('invalid_input', `Kỳ báo cáo "${code}" không hợp lệ cho mẫu ${t.id}. Hãy chọn một kỳ trong danh sách.`);
     return p;
   }
@@ -718,6 +723,25 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     decided: () => delivery.kick(),
   });
 
+  // Requests (issue 9): the city issues and signs them, a commune receives them and lists what it owes.
+  const requestDeps: RequestDeps = {
+    db,
+    sqlite: opened.sqlite,
+    resources,
+    registry: templates,
+    appVersion: opts.appVersion,
+    now,
+    today: () => vietnamToday(now()),
+    settings,
+    unitList: currentUnitList,
+    findUnit,
+    serial,
+    city,
+    kickDelivery: () => delivery.kick(),
+  };
+  const cityRequests = createCityRequests(requestDeps);
+  const communeRequests = createCommuneRequests(requestDeps);
+
   const delivery: Delivery = createDelivery({
     db,
     sqlite: opened.sqlite,
@@ -743,6 +767,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       serial,
     }),
     ...createAttachmentHandlers(attachments),
+    ...cityRequests.handlers,
+    ...communeRequests.handlers,
+    ...createUserHandlers(requestDeps),
     'backups.list': () => ({ folder: backupsDir(opts.dbPath), items: backups.list() }),
     'backups.create': () => serial(() => backups.auto('manual')),
     'backups.inspect': ({ name }) => backups.inspect(name),

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { z as zod } from 'zod';
 import type { ReturnJson, Template, Unit } from '../shared/index.js';
-import { AppError, ReturnJsonSchema, parsePeriod, periodLabel } from '../shared/index.js';
+import { AppError, ReturnJsonSchema, parsePeriod, periodAllowed, periodLabel } from '../shared/index.js';
 
 const vi = zod.locales.vi();
 const TYPE_VI: Record<string, string> = {
@@ -68,7 +68,7 @@ export function checkReturnJson(
   if (!template)
     refuse('wrong_template', 'templateVersion', `ứng dụng không có mẫu báo cáo "${ret.template}" phiên bản ${ret.templateVersion}. Hãy nhận mẫu này từ Thành phố (Mẫu báo cáo → Nhận mẫu); trên dòng lệnh, thêm --db <tệp dữ liệu đã có mẫu> hoặc --template <tệp mẫu>`);
   const period = parsePeriod(ret.period);
-  if (!period || !template.periodTypes.includes(period.type))
+  if (!period || !periodAllowed(template.periodTypes, period))
     refuse('invalid_input', 'period', `kỳ báo cáo "${ret.period}" không hợp lệ cho mẫu ${template.id}. Hãy ghi kỳ dạng ${example(template)}`);
   const unit = findUnit(ret.unit);
   if (!unit)

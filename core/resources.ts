@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
+import { z } from 'zod';
+import type { StandingSchedule } from '../shared/requests.js';
+import { StandingScheduleSchema } from '../shared/requests.js';
 import type { Template, Unit } from '../shared/index.js';
 import { buildTemplateFromWorkbookSync } from './templates/workbook.js';
 import { UnitSchema, foldText, parsePeriod, parseTemplate, templateKey } from '../shared/index.js';
@@ -15,6 +18,10 @@ export interface Resources {
   latestTemplate(id: string): Template | undefined;
   /** The unit list shipped in resources/units, which seeds a new database. */
   shippedUnits: UnitList;
+  /** The city public key shipped to offices (resources/keys/city-public.pem), which an office trusts until set otherwise; null if absent. */
+  cityPublicKey: string | null;
+  /** The standing reports that repeat without a request (resources/requests/standing.json). */
+  standing: StandingSchedule[];
 }
 
 export interface UnitList {
@@ -118,9 +125,15 @@ export function loadUnitList(file: string): UnitList {
 export function loadResources(resourcesDir: string): Resources {
   const templates = loadTemplates(path.join(resourcesDir, 'templates'));
   const shippedUnits = loadUnitList(path.join(resourcesDir, 'units', SHIPPED_UNIT_LIST));
+  const keyFile = path.join(resourcesDir, 'keys', 'city-public.pem');
+  const cityPublicKey = existsSync(keyFile) ? readFileSync(keyFile, 'utf8') : null;
+  const standingFile = path.join(resourcesDir, 'requests', 'standing.json');
+  const standing = existsSync(standingFile) ? z.array(StandingScheduleSchema).parse(JSON.parse(readFileSync(standingFile, 'utf8'))) : [];
   return {
     templates,
     shippedUnits,
+    cityPublicKey,
+    standing,
     getTemplate: (id, version) => templates.get(templateKey({ id, version })),
     latestTemplate: (id) =>
       [...templates.values()].filter((t) => t.id === id).sort((a, b) => b.version - a.version)[0],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AddresseesSchema, DueWordingSchema, RequestEditionSchema, RequestInputSchema, RequestRefSchema, RequestStateSchema } from './requests.js';
 import { AttachmentRefSchema } from './template/schema.js';
 
 /**
@@ -670,7 +671,243 @@ export const attachmentContract = {
   },
 } as const;
 
-export const contract = { ...communeContract, ...cityContract, ...deliveryContract, ...backupContract, ...templateContract, ...attachmentContract } as const;
+// ---- Requests, reminders, the city's key, users (issue 9) ----
+
+/** Where a request's return stands on the office: not begun, a draft, submitted (and the city's word on it). */
+export const TodoStateSchema = z.enum(['not_started', 'draft', 'submitted', 'accepted', 'returned']);
+
+/** One line of the commune's "Việc phải nộp": an open request addressed to it, or a standing report's period. */
+export const TodoItemSchema = z.object({
+  kind: z.enum(['request', 'standing']),
+  /** The request (null for a standing report's period). */
+  requestId: z.string().nullable(),
+  edition: z.number().nullable(),
+  /** true when this edition changed the request since the office first saw it (a later deadline, …), until opened. */
+  amended: z.boolean(),
+  /** What the latest edition changed, in the city's words. */
+  note: z.string().nullable(),
+  template: z.string(),
+  templateVersion: z.number(),
+  templateTitle: z.string(),
+  title: z.string(),
+  period: z.string(),
+  periodLabel: z.string(),
+  ref: RequestRefSchema.nullable(),
+  /** "Kính gửi: UBND thành phố (qua Sở Tài chính)". */
+  addressee: z.string(),
+  department: z.string(),
+  due: z.string(),
+  dueWording: DueWordingSchema,
+  /** "chậm nhất trong ngày 24/6/2026". */
+  deadlineText: z.string(),
+  /** The last day on time, ISO. */
+  lastDay: z.string(),
+  daysLeft: z.number(),
+  /** "còn 3 ngày", "hạn hôm nay", "quá hạn 2 ngày" (empty once submitted). */
+  timeLeft: z.string(),
+  instruction: z.string().nullable(),
+  returnId: z.number().nullable(),
+  state: TodoStateSchema,
+  revision: z.number().nullable(),
+  submittedAt: z.string().nullable(),
+  late: z.boolean(),
+  /** The city's reason when it returned the return. */
+  reason: z.string().nullable(),
+  /** The latest reminder the city sent about this request, unseen or not. */
+  reminder: z.object({ message: z.string(), sentAt: z.string() }).nullable(),
+});
+export type TodoItem = z.infer<typeof TodoItemSchema>;
+
+export const RequestCountsSchema = z.object({
+  expected: z.number(),
+  submitted: z.number(),
+  on_time: z.number(),
+  late: z.number(),
+  missing: z.number(),
+  accepted: z.number(),
+  returned: z.number(),
+});
+
+/** A request as the city lists it. */
+export const RequestSummarySchema = z.object({
+  id: z.string(),
+  edition: z.number(),
+  state: RequestStateSchema,
+  title: z.string(),
+  ref: RequestRefSchema,
+  template: z.string(),
+  templateVersion: z.number(),
+  templateTitle: z.string(),
+  period: z.string(),
+  periodLabel: z.string(),
+  due: z.string(),
+  dueWording: DueWordingSchema,
+  deadlineText: z.string(),
+  lastDay: z.string(),
+  department: z.string(),
+  addressee: z.string(),
+  /** "Tất cả 114 đơn vị", "Các xã (67)", "Có HĐND: có (113)", "12 đơn vị". */
+  addresseesLabel: z.string(),
+  counts: RequestCountsSchema,
+  issuedAt: z.string(),
+  issuedBy: z.string().nullable(),
+  /** Delivery of the latest edition to the intake: null when the city has no delivery set up. */
+  pushed: z.enum(['pending', 'pushed', 'refused']).nullable(),
+});
+export type RequestSummary = z.infer<typeof RequestSummarySchema>;
+
+export const RemindTargetSchema = z.object({
+  unit: UnitSchema,
+  /** true: the office receives it on its screen at its next connection (it has a delivery token). */
+  online: z.boolean(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+});
+
+export const CityUserSchema = z.object({
+  name: z.string(),
+  department: z.string(),
+  admin: z.boolean(),
+  createdAt: z.string(),
+  disabled: z.boolean(),
+  lastLoginAt: z.string().nullable(),
+});
+export type CityUserInfo = z.infer<typeof CityUserSchema>;
+
+const PasswordSchema = z.string().min(1).max(200);
+
+export const requestContract = {
+  /** Commune: what it owes, by deadline (open requests addressed to it and the standing reports' periods). */
+  'requests.todo': {
+    input: empty,
+    output: z.object({ items: z.array(TodoItemSchema), done: z.array(TodoItemSchema) }),
+  },
+  /** Commune: receive a signed request file (or a signed template file): verify, store, say what it was. */
+  'requests.receive': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({
+      outcome: z.enum(['received', 'updated', 'unchanged', 'older', 'template']),
+      requestId: z.string().nullable(),
+      edition: z.number().nullable(),
+      message: z.string(),
+    }),
+  },
+  /** City: its requests with their counts (a department's clerk sees its department's; an administrator all). */
+  'requests.list': {
+    input: z.object({ includeWithdrawn: z.boolean().optional() }).strict(),
+    output: z.array(RequestSummarySchema),
+  },
+  /** Either role: one request, every edition, the addressed units. */
+  'requests.get': {
+    input: z.object({ id: z.string() }).strict(),
+    output: z.object({ current: RequestEditionSchema, editions: z.array(RequestEditionSchema), units: z.array(UnitSchema) }),
+  },
+  /** City: check a request before publishing (what it addresses, what is wrong) without storing anything. */
+  'requests.check': {
+    input: RequestInputSchema,
+    output: z.object({ units: z.number(), problems: z.array(z.string()), addresseesLabel: z.string() }),
+  },
+  /** City: create and publish (sign) a request's first edition. */
+  'requests.create': { input: RequestInputSchema, output: RequestEditionSchema },
+  /** City: a new edition: a later deadline, more units, a changed instruction or window. */
+  'requests.amend': {
+    input: z
+      .object({
+        id: z.string(),
+        due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+        dueWording: DueWordingSchema.optional(),
+        addressees: AddresseesSchema.optional(),
+        instruction: z.string().max(4000).optional(),
+        title: z.string().trim().min(1).max(300).optional(),
+        note: z.string().trim().min(1).max(1000),
+      })
+      .strict(),
+    output: RequestEditionSchema,
+  },
+  /** City: withdraw a request (a last edition, state withdrawn). */
+  'requests.withdraw': {
+    input: z.object({ id: z.string(), reason: z.string().trim().min(1).max(1000) }).strict(),
+    output: RequestEditionSchema,
+  },
+  /** City: the signed request file, its template included, to email or copy to USB. */
+  'requests.export': { input: z.object({ id: z.string() }).strict(), output: FileSchema },
+  /** City: completeness by the request's own deadline and addressees. */
+  'requests.completeness': {
+    input: z.object({ id: z.string() }).strict(),
+    output: z.object({
+      request: RequestSummarySchema,
+      unitListVersion: z.string(),
+      deadline: z.string(),
+      counts: RequestCountsSchema,
+      conflicts: z.number(),
+      rows: z.array(CompletenessRowSchema),
+      unlisted: z.array(CompletenessRowSchema),
+    }),
+  },
+  'requests.consolidation': { input: z.object({ id: z.string() }).strict(), output: z.unknown().describe('the Consolidation of shared/consolidate.ts') },
+  'requests.consolidation.export': { input: z.object({ id: z.string() }).strict(), output: FileSchema },
+  /** City: the units a reminder would go to (not submitted, or the given ones) and how each is reached. */
+  'requests.remindTargets': {
+    input: z.object({ id: z.string() }).strict(),
+    output: z.array(RemindTargetSchema),
+  },
+  /** City: send a reminder: over the network to offices with delivery, the rest listed with their contacts. */
+  'requests.remind': {
+    input: z.object({ id: z.string(), units: z.array(z.string()).max(5000).optional(), message: z.string().trim().min(1).max(1000).optional() }).strict(),
+    output: z.object({ online: z.number(), offline: z.array(RemindTargetSchema), message: z.string() }),
+  },
+  /** City: the list of units not yet submitted with their contacts, as a workbook for email or a phone round. */
+  'requests.missing.export': { input: z.object({ id: z.string() }).strict(), output: FileSchema },
+  /** City: the signed file of a published template (for offices without a request yet). */
+  'templates.exportSigned': { input: z.object({ id: z.string(), version: z.number().int() }).strict(), output: FileSchema },
+  /** City: its public key (to give offices) and fingerprint. */
+  'keys.city': { input: empty, output: z.object({ publicKey: z.string(), fingerprint: z.string(), fileName: z.string() }) },
+  /** Commune: the city key it trusts. */
+  'trust.get': { input: empty, output: z.object({ fingerprint: z.string().nullable(), source: z.enum(['configured', 'shipped']).nullable() }) },
+  /** Commune: trust another city key (a .pem file the city gave). */
+  'trust.set': {
+    input: z.object({ file: FileSchema }).strict(),
+    output: z.object({ fingerprint: z.string().nullable(), source: z.enum(['configured', 'shipped']).nullable() }),
+  },
+} as const;
+
+export const userContract = {
+  /** Who is signed in (browser mode with users), and whether the city has users at all. */
+  'auth.me': {
+    input: empty,
+    output: z.object({
+      user: z.object({ name: z.string(), department: z.string(), admin: z.boolean() }).nullable(),
+      usersExist: z.boolean(),
+      /** The token the browser sends back in the x-csrf-token header on every call (null without a session). */
+      csrf: z.string().nullable(),
+    }),
+  },
+  'users.list': { input: empty, output: z.array(CityUserSchema) },
+  /** Add a city user (administrator only; the first one when none exists, made an administrator). */
+  'users.add': {
+    input: z.object({ name: z.string().trim().min(1).max(100), department: z.string().trim().min(1).max(200), admin: z.boolean().optional(), password: PasswordSchema }).strict(),
+    output: CityUserSchema,
+  },
+  'users.setPassword': {
+    input: z.object({ name: z.string().min(1).max(100), password: PasswordSchema }).strict(),
+    output: z.object({ message: z.string() }),
+  },
+  'users.disable': {
+    input: z.object({ name: z.string().min(1).max(100), disabled: z.boolean() }).strict(),
+    output: CityUserSchema,
+  },
+} as const;
+
+export const contract = {
+  ...communeContract,
+  ...cityContract,
+  ...deliveryContract,
+  ...backupContract,
+  ...templateContract,
+  ...attachmentContract,
+  ...requestContract,
+  ...userContract,
+} as const;
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;

@@ -13,3 +13,4 @@ export * from './template/applies.js';
 export * from './attachments.js';
 export * from './consolidate.js';
 export * from './unit-state.js';
+export * from './requests.js';

@@ -1,13 +1,16 @@
 import dayjs from 'dayjs';
 import type { Lang } from './i18n.js';
 
-/** Reporting periods (Nghị định 09/2019/NĐ-CP): 2026-M05, 2026-Q2, 2026-H1, 2026. */
-export type PeriodType = 'month' | 'quarter' | 'half' | 'year';
+/**
+ * Reporting periods (Nghị định 09/2019/NĐ-CP): 2026-M05, 2026-Q2, 2026-H1, 2026; and the as-of
+ * date of an ad hoc request (issue 9): 2026-06-20, "số liệu tính đến ngày 20/6/2026".
+ */
+export type PeriodType = 'month' | 'quarter' | 'half' | 'year' | 'day';
 export interface Period {
   code: string;
   type: PeriodType;
   year: number;
-  index: number; // month 1–12, quarter 1–4, half 1–2, year 1
+  index: number; // month 1–12, quarter 1–4, half 1–2, year 1; day: the day of the year (1–366)
 }
 
 const ROMAN = ['I', 'II', 'III', 'IV'];
@@ -21,10 +24,18 @@ export function parsePeriod(code: string): Period | null {
   if (m) return { code, type: 'half', year: +m[1]!, index: +m[2]! };
   m = /^(\d{4})$/.exec(code);
   if (m) return { code, type: 'year', year: +m[1]!, index: 1 };
+  m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(code);
+  if (m) {
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
+    const d = new Date(t);
+    if (d.getUTCFullYear() !== +m[1]! || d.getUTCMonth() !== +m[2]! - 1 || d.getUTCDate() !== +m[3]!) return null;
+    return { code, type: 'day', year: +m[1]!, index: Math.round((t - Date.UTC(+m[1]!, 0, 1)) / 86_400_000) + 1 };
+  }
   return null;
 }
 
 export function periodCode(type: PeriodType, year: number, index: number): string {
+  if (type === 'day') return new Date(Date.UTC(year, 0, index)).toISOString().slice(0, 10);
   if (type === 'month') return `${year}-M${String(index).padStart(2, '0')}`;
   if (type === 'quarter') return `${year}-Q${index}`;
   if (type === 'half') return `${year}-H${index}`;
@@ -43,6 +54,8 @@ const iso = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD');
 
 /** The data cut-off window (thời gian chốt số liệu), both ends included, as ISO dates. */
 export function periodWindow(p: Period): { start: string; end: string } {
+  // An as-of date: the data stand on that day (a request may give its own window, shared/requests.ts).
+  if (p.type === 'day') return { start: p.code, end: p.code };
   const endMonth = lastMonth(p);
   const end = dayjs(new Date(Date.UTC(p.year, endMonth - 1, 14)));
   let firstMonth: number;
@@ -57,12 +70,18 @@ export function periodWindow(p: Period): { start: string; end: string } {
 
 /** Submission deadline: day `deadlineDay` of the period's last month. */
 export function periodDeadline(p: Period, deadlineDay: number): string {
+  // An as-of date has no standing deadline: its request gives one (shared/requests.ts lastDay).
+  if (p.type === 'day') return p.code;
   return iso(dayjs(new Date(Date.UTC(p.year, lastMonth(p) - 1, deadlineDay))));
 }
 
 export function periodLabel(p: Period | string, lang: Lang = 'vi'): string {
   const q = typeof p === 'string' ? parsePeriod(p) : p;
   if (!q) return String(p);
+  if (q.type === 'day') {
+    const [y, mo, d] = q.code.split('-').map(Number);
+    return lang === 'en' ? `As of ${d}/${mo}/${y}` : `Đến ngày ${d}/${mo}/${y}`;
+  }
   if (lang === 'en') {
     if (q.type === 'month') return `Month ${q.index}/${q.year}`;
     if (q.type === 'quarter') return `Q${q.index} ${q.year}`;
@@ -102,4 +121,12 @@ export function reportsFor(first: string | null | undefined, p: Period | string)
   const f = first ? parsePeriod(first) : null;
   const q = typeof p === 'string' ? parsePeriod(p) : p;
   return !f || !q || periodWindow(q).end >= periodWindow(f).start;
+}
+
+/**
+ * Whether a template of these period types can be filed for `p`: a period of one of its types, or
+ * an as-of date (an ad hoc request may ask any template "as of" a day, shared/requests.ts).
+ */
+export function periodAllowed(types: readonly string[], p: Period): boolean {
+  return p.type === 'day' || types.includes(p.type);
 }

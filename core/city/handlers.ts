@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Change, CityConflict, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
 import type { Consolidation, ConsolidationReturn } from '../../shared/consolidate.js';
 import { cellLabel, findItem } from '../../shared/template/model.js';
-import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
+import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodAllowed, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Resources, UnitList } from '../resources.js';
 import type { IncomingFile, ImportOptions } from './import.js';
@@ -156,7 +156,7 @@ export function createCity(deps: CityDeps): City {
   }
   function checkPeriod(t: Template, code: string) {
     const p = parsePeriod(code);
-    if (!p || !t.periodTypes.includes(p.type))
+    if (!p || !periodAllowed(t.periodTypes, p))
       throw new AppError('invalid_input', `Kỳ báo cáo "${code}" không hợp lệ cho mẫu ${t.id}. Hãy chọn một kỳ, ví dụ 2026-Q2.`);
     return p;
   }

@@ -9,7 +9,7 @@
  * A dry run gives the same table from the same code inside a transaction that is rolled back.
  */
 import type { ImportResult, Issue, ReturnJson, Template, Unit, Values } from '../../shared/index.js';
-import { AppError, cellLabel, computeView, formatDateTime, isLate, parsePeriod, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
+import { AppError, cellLabel, computeView, formatDateTime, isLate, parsePeriod, periodAllowed, periodDeadline, periodLabel, periodWindow, validate } from '../../shared/index.js';
 import type { PackageIdentity } from '../xlsx/index.js';
 import { loadXlsx } from '../packages.js';
 import type { CityStore, PackageRow } from './store.js';
@@ -155,7 +155,7 @@ function checkIdentity(p: Parsed, units: Map<string, Unit>, bytes: Uint8Array): 
   const period = parsePeriod(identity.period);
   if (!identity.packageId || !Number.isInteger(identity.revision) || identity.revision < 1 || !period)
     return 'Phần thông tin nhận dạng của gói bị hỏng (thiếu mã gói, lần nộp hoặc kỳ báo cáo). Hãy yêu cầu đơn vị xuất lại gói từ ứng dụng rồi gửi lại.';
-  if (!t.periodTypes.includes(period.type))
+  if (!periodAllowed(t.periodTypes, period))
     return `Kỳ báo cáo "${identity.period}" không dùng cho mẫu ${t.id}. Hãy yêu cầu đơn vị lập báo cáo đúng kỳ rồi gửi lại gói.`;
   if (!p.unit)
     return (

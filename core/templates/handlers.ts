@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuthoringProblem, Handlers, Lang, ReturnJson, Role, Template, TemplateInfo, Unit, Values } from '../../shared/index.js';
-import { AppError, canonicalJson, consolidate, parsePeriod, periodWindow, tx } from '../../shared/index.js';
+import { AppError, canonicalJson, consolidate, parsePeriod, periodAllowed, periodWindow, tx } from '../../shared/index.js';
 import { sampleReturn } from '../../shared/template/sample.js';
 import { loadXlsx } from '../packages.js';
 import { compileTemplateFile, problemLine, templateFromData } from './files.js';
@@ -183,7 +183,7 @@ export function createTemplateHandlers(deps: TemplateDeps): TemplateHandlers {
   function periodFor(t: Template, period: string | undefined): string {
     if (period) {
       const p = parsePeriod(period);
-      if (!p || !t.periodTypes.includes(p.type))
+      if (!p || !periodAllowed(t.periodTypes, p))
         throw new AppError('invalid_input', `Kỳ báo cáo "${period}" không hợp lệ cho mẫu ${t.id}. Hãy chọn một kỳ của mẫu, ví dụ ${defaultPeriod(t, deps.today())}.`);
       return p.code;
     }
