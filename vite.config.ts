@@ -9,7 +9,8 @@ export default defineConfig({
   base: './',
   plugins: [react()],
   build: {
-    outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
+    // RENDERER_DIR: another folder (engineers running end-to-end tests side by side in one tree).
+    outDir: process.env.RENDERER_DIR || fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
     sourcemap: false,

@@ -25,7 +25,8 @@ export interface ServerOptions {
   login?: WebLogin;
 }
 
-export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../dist/renderer', import.meta.url));
+/** The built renderer; RENDERER_DIR names another build (see vite.config.ts). */
+export const DEFAULT_RENDERER_DIR = process.env.RENDERER_DIR || fileURLToPath(new URL('../dist/renderer', import.meta.url));
 
 /** The Content-Security-Policy of every page: only our own scripts; inline styles for Mantine. */
 export const CSP = [
