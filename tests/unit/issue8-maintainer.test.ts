@@ -71,8 +71,16 @@ describe('one index of issues for the editor, the review and the preview (indexI
 });
 
 describe('the screens’ texts', () => {
-  const vi = JSON.parse(readFileSync('renderer/i18n/vi.json', 'utf8')) as Record<string, unknown>;
-  const en = JSON.parse(readFileSync('renderer/i18n/en.json', 'utf8')) as Record<string, unknown>;
+  // The catalogue is vi.json plus the vi-*.json parts merged by renderer/i18n/index.ts (en alike).
+  const catalogue = (lang: string) =>
+    Object.assign(
+      {},
+      ...readdirSync('renderer/i18n')
+        .filter((n) => n === `${lang}.json` || (n.startsWith(`${lang}-`) && n.endsWith('.json')))
+        .map((n) => JSON.parse(readFileSync(path.join('renderer/i18n', n), 'utf8')) as Record<string, unknown>),
+    ) as Record<string, unknown>;
+  const vi = catalogue('vi');
+  const en = catalogue('en');
   const keys = (o: Record<string, unknown>, p = ''): string[] =>
     Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? keys(v as Record<string, unknown>, `${p}${k}.`) : [`${p}${k}`]));
   const base = (k: string) => k.replace(/_(zero|one|two|few|many|other)$/, '');
