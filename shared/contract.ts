@@ -99,6 +99,24 @@ export const ReturnStateSchema = z.object({
   /** The computed view of the same unit's latest submitted return of an earlier period, for the change rule. */
   previous: ValuesSchema.nullable(),
   previousPeriod: z.string().nullable(),
+  /** The request this return answers (issue 9), for the editor's header and the printed form; null: none (a standing report). */
+  request: z
+    .object({
+      id: z.string(),
+      edition: z.number(),
+      title: z.string(),
+      /** "Số 1234/UBND-NVKTGS ngày 10/06/2026". */
+      refLine: z.string(),
+      summary: z.string(),
+      /** "Kính gửi: UBND thành phố (qua Sở Tài chính)". */
+      addressee: z.string(),
+      /** "chậm nhất trong ngày 24/6/2026". */
+      deadlineText: z.string(),
+      lastDay: z.string(),
+      instruction: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type ReturnState = z.infer<typeof ReturnStateSchema>;
 
