@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { parseTemplate } from '../shared/template/model.js';
+import { signedTemplateFile } from '../tests/helpers/city-key.js';
 import type { Item, Rule, Section, Template } from '../shared/template/schema.js';
 
 type Report = (name: string, value: string, goal: string) => void;
@@ -147,8 +148,8 @@ export async function benchEditor(report: Report): Promise<void> {
   });
   try {
     await rpc(web.url, 'app.setup', { role: 'commune', unitCode: phuong });
-    const data = Buffer.from(JSON.stringify(template)).toString('base64');
-    await rpc(web.url, 'templates.receive', { file: { fileName: 'bench-500.json', data } });
+    // Signed by the city (the tests' key): a commune receives no other template file (issue 9).
+    await rpc(web.url, 'templates.receive', { file: signedTemplateFile([template], 'bench-500.json') });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.addInitScript((id) => window.localStorage.setItem('commune-returns.template', id), template.id);
     await page.goto(`${web.url}/#/`);

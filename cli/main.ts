@@ -20,6 +20,9 @@ import type { Resources } from '../core/resources.js';
 import { defaultResourcesDir } from '../core/resources.js';
 import { problemLine } from '../core/templates/files.js';
 import { cliResources, loadTemplateFile, registerTemplateCommands } from './templates.js';
+import { registerRequestCommands } from './requests.js';
+import { registerCommuneRequestCommands, requestReturnJson } from './commune-requests.js';
+import { NO_CITY_USERS, registerUserCommands, webCityMode, webHosts } from './users.js';
 import { buildServer, listen } from '../server/app.js';
 import { listBackups, restoreClosed } from '../core/backups.js';
 import { MIN_PASSWORD_LENGTH, createWebLogin } from '../server/login.js';
@@ -220,11 +223,13 @@ async function cmdValidate(opts: { fromJson: string; json?: boolean; template?: 
   return errors.length || missing.length ? EXIT_REFUSED : EXIT_OK;
 }
 
-async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; template?: string }, io: Io): Promise<number> {
+async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; template?: string; request?: string }, io: Io): Promise<number> {
   const templates = opts.template ? [await loadTemplateFile(opts.template)] : undefined;
-  const data = readJsonFile(opts.fromJson);
+  const read = readJsonFile(opts.fromJson);
   const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), templates });
   try {
+    // --request (issue 9): the return answers that request; its template and period are the request's.
+    const data = opts.request ? await requestReturnJson(core, opts.request, read) : read;
     const units = (await core.handlers['units.list']({})).units;
     const { ret, unit } = checkReturnJson(data, core.resources.getTemplate, (c) => units.find((u) => u.code === c), `Tệp "${opts.fromJson}"`);
     const info = await core.submitReturnJson(ret, opts.by);
@@ -251,10 +256,16 @@ function webPassword(opts: { passwordFile?: string }): string | null {
   return password;
 }
 
-async function cmdWeb(opts: { db: string; port: number; host: string; passwordFile?: string }, io: Io): Promise<number> {
+async function cmdWeb(opts: { db: string; port: number; host: string; passwordFile?: string; publicHost?: string[] }, io: Io): Promise<number> {
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
-  const password = webPassword(opts);
-  if (!loopback && password === null) {
+  // Issue 9: a city database with users signs its users in (cli/users.ts); beyond loopback it needs users.
+  const cityMode = webCityMode(opts.db);
+  if (cityMode.city && !loopback && !cityMode.users) {
+    io.err(NO_CITY_USERS(opts.db));
+    return EXIT_USAGE;
+  }
+  const password = cityMode.city ? null : webPassword(opts);
+  if (!cityMode.city && !loopback && password === null) {
     io.err(
       `Lỗi: không mở ứng dụng cho các máy khác trong mạng (--host ${opts.host}) khi chưa đặt mật khẩu, vì bất kỳ máy nào trong mạng cũng có thể sửa số liệu. ` +
         `Hãy đặt mật khẩu bằng --password-file <tệp chứa mật khẩu> hoặc biến môi trường ${WEB_PASSWORD_ENV} (ít nhất ${MIN_PASSWORD_LENGTH} ký tự), ` +
@@ -265,7 +276,14 @@ async function cmdWeb(opts: { db: string; port: number; host: string; passwordFi
   // On loopback no login (the Host check guards it); beyond it, the login guards every page and call.
   const login = !loopback && password !== null ? await createWebLogin(password) : undefined;
   const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion() });
-  const app = await buildServer({ handlers: core.handlers, logger: { level: 'warn', stream: process.stderr }, loopbackOnly: loopback, login });
+  const app = await buildServer({
+    handlers: core.handlers,
+    logger: { level: 'warn', stream: process.stderr },
+    loopbackOnly: loopback,
+    login,
+    users: core.users,
+    allowedHosts: cityMode.city && !loopback ? webHosts(opts.publicHost) : undefined,
+  });
   let url: string;
   try {
     url = await listen(app, opts.port, opts.host);
@@ -279,7 +297,12 @@ async function cmdWeb(opts: { db: string; port: number; host: string; passwordFi
     throw e;
   }
   io.out(`Mở trình duyệt tại: ${url}`);
-  if (!loopback) io.err('Lưu ý: máy chủ đang mở cho các máy khác trong mạng truy cập (bằng địa chỉ của máy này); ai có mật khẩu mới đăng nhập được.');
+  if (!loopback)
+    io.err(
+      cityMode.city
+        ? 'Lưu ý: máy chủ đang mở cho các máy khác trong mạng nội bộ (bằng địa chỉ của máy này); chỉ người dùng của Thành phố có tên và mật khẩu mới đăng nhập được.'
+        : 'Lưu ý: máy chủ đang mở cho các máy khác trong mạng truy cập (bằng địa chỉ của máy này); ai có mật khẩu mới đăng nhập được.',
+    );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -425,11 +448,41 @@ async function cmdConflictResolve(id: string, opts: { db: string; keep: string }
   });
 }
 
-async function cmdConsolidate(o: { db: string; period: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
+/** `consolidate --request <id>`: the consolidation of a request's units only, late by its own deadline (issue 9). */
+async function cmdConsolidateRequest(o: { db: string; request: string; out?: string; json?: string }, io: Io): Promise<number> {
+  existingDb(o.db);
+  return withCore(o.db, async (core) => {
+    await core.city.claimCity();
+    const c = (await core.handlers['requests.consolidation']({ id: o.request })) as Awaited<ReturnType<Core['city']['consolidation']>>;
+    if (o.json === '-') io.out(JSON.stringify(c, null, 2));
+    else if (o.json) {
+      writeFileAtomic(o.json, JSON.stringify(c, null, 2) + '\n');
+      io.out(`Đã ghi Biểu tổng hợp dạng JSON: ${o.json}`);
+    }
+    const out = o.out ?? (o.json ? undefined : `tong-hop-${o.request}.xlsx`);
+    if (out) {
+      const file = await core.handlers['requests.consolidation.export']({ id: o.request });
+      writeFileAtomic(out, Buffer.from(file.data, 'base64'));
+      const u = c.units;
+      io.out(
+        `Đã ghi Biểu tổng hợp của yêu cầu ${o.request}: ${out} (${u.submitted}/${u.expected} đơn vị đã nộp; ` +
+          `đúng hạn ${u.on_time}, quá hạn ${u.late}, chưa nộp ${u.missing}, trả lại ${u.returned}).`,
+      );
+    }
+    return EXIT_OK;
+  });
+}
+
+async function cmdConsolidate(o: { db: string; period?: string; request?: string; template: string; out?: string; json?: string }, io: Io): Promise<number> {
+  if (o.request) return cmdConsolidateRequest({ ...o, request: o.request }, io);
+  if (!o.period) {
+    io.err('Lỗi: thiếu --period (ví dụ 2026-Q2) hoặc --request <mã yêu cầu>. Hãy chọn kỳ báo cáo hoặc yêu cầu báo cáo cần tổng hợp.');
+    return EXIT_USAGE;
+  }
   existingDb(o.db); // a mistyped path is not a new, empty city (0/114 on a workbook)
   // --template names a template id, or a template file (.xlsx authoring workbook or .json) to consolidate with.
   const file = /\.(xlsx|json)$/i.test(o.template) ? await loadTemplateFile(o.template) : undefined;
-  const opts = file ? { ...o, template: file.id } : o;
+  const opts = { ...o, period: o.period, ...(file ? { template: file.id } : {}) };
   return withCore(opts.db, async (core) => {
     await core.city.claimCity();
     const c = await core.city.consolidation(opts.template, opts.period);
@@ -723,13 +776,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--from-json <return.json>', 'tệp báo cáo dạng JSON')
     .option('--by <tên>', 'người nộp (mặc định: người lập biểu)')
     .option('--template <file>', TEMPLATE_FILE_HELP)
-    .action(async (o: { db: string; fromJson: string; by?: string; template?: string }) => setExit(await cmdSubmit(o, io)));
+    .option('--request <mã>', 'báo cáo trả lời yêu cầu này (ví dụ YC-2026-0001): mẫu và kỳ lấy theo yêu cầu')
+    .action(async (o: { db: string; fromJson: string; by?: string; template?: string; request?: string }) => setExit(await cmdSubmit(o, io)));
   sub('web', 'chạy ứng dụng trong trình duyệt')
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
     .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)
     .option('--host <địa-chỉ>', 'địa chỉ lắng nghe', '127.0.0.1')
     .option('--password-file <tệp>', `tệp chứa mật khẩu đăng nhập (bắt buộc khi --host không phải 127.0.0.1, hoặc đặt biến môi trường ${WEB_PASSWORD_ENV})`)
-    .action(async (o: { db: string; port: number; host: string; passwordFile?: string }) => setExit(await cmdWeb(o, io)));
+    .option('--public-host <tên...>', 'Thành phố: tên máy (hoặc địa chỉ) khác mà các máy trong mạng dùng để mở ứng dụng, ngoài các địa chỉ của máy này')
+    .action(async (o: { db: string; port: number; host: string; passwordFile?: string; publicHost?: string[] }) => setExit(await cmdWeb(o, io)));
   sub('import', 'nhập các gói báo cáo của xã (tệp .xlsx, thư mục hoặc tệp .zip) vào cơ sở dữ liệu của Thành phố')
     .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố (tạo mới nếu chưa có)')
     .argument('<tệp|thư-mục|zip...>', 'các gói báo cáo, thư mục chứa gói, tệp nén .zip')
@@ -739,11 +794,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (paths: string[], o: { db: string; dryRun?: boolean; json?: boolean; template?: string }) => setExit(await cmdImport(paths, o, io)));
   sub('consolidate', 'lập Biểu tổng hợp của một kỳ từ các báo cáo đã nhập')
     .requiredOption('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
-    .requiredOption('--period <kỳ>', 'kỳ báo cáo, ví dụ 2026-Q2')
+    .option('--period <kỳ>', 'kỳ báo cáo, ví dụ 2026-Q2')
+    .option('--request <mã>', 'mã yêu cầu báo cáo (ví dụ YC-2026-0001): chỉ các đơn vị được yêu cầu, theo thời hạn của yêu cầu')
     .option('--template <mẫu|file>', 'mã mẫu báo cáo, hoặc tệp mẫu (.xlsx sổ mẫu hoặc .json)', 'BC-CX')
     .option('--out <file.xlsx>', 'ghi Biểu tổng hợp ra tệp Excel')
     .option('--json <tệp|->', 'ghi số liệu tổng hợp dạng JSON ra tệp, hoặc "-" để in ra màn hình')
-    .action(async (o: { db: string; period: string; template: string; out?: string; json?: string }) => setExit(await cmdConsolidate(o, io)));
+    .action(async (o: { db: string; period?: string; request?: string; template: string; out?: string; json?: string }) => setExit(await cmdConsolidate(o, io)));
   const conflicts = sub('conflicts', 'liệt kê các xung đột (hai gói khác nhau cùng một lần nộp) đang chờ Thành phố xử lý')
     .enablePositionalOptions()
     .option('--db <city.sqlite>', 'tệp cơ sở dữ liệu của Thành phố')
@@ -842,13 +898,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<tên-bản-sao-lưu>', 'tên tệp trong danh sách của lệnh "backup list"')
     .action(async (name: string, o: { db: string }) => setExit(await cmdBackupRestore(name, o, io)));
   registerTemplateCommands(sub, setExit, io);
+  registerCommuneRequestCommands(registerRequestCommands(sub, setExit, io), sub, setExit, io);
+  registerUserCommands(sub, setExit, io);
   return program;
 }
 
 const TEMPLATE_FILE_HELP = 'dùng mẫu báo cáo trong tệp này (.xlsx sổ mẫu hoặc .json) thay vì tìm theo mã và phiên bản của báo cáo';
 const TEMPLATE_DB_HELP = 'tìm mẫu báo cáo cả trong cơ sở dữ liệu này (các mẫu đã công bố hoặc đã nhận)';
 
-const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull', 'backup', 'template', 'templates'];
+const COMMANDS = ['package', 'read', 'validate', 'submit', 'web', 'import', 'consolidate', 'units', 'intake', 'send', 'pull', 'backup', 'template', 'templates', 'user', 'users', 'request', 'requests', 'city', 'trust'];
 
 const quoted = (m: string) => /'([^']+)'/.exec(m)?.[1] ?? '';
 

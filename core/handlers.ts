@@ -27,6 +27,7 @@ import {
   formatDateTime,
   inputColumns,
   isLate,
+  lastDay,
   normalizeValues,
   parsePeriod,
   periodAllowed,
@@ -62,6 +63,9 @@ import { createCityRequests } from './requests/city.js';
 import { createCommuneRequests } from './requests/commune.js';
 import type { RequestDeps } from './requests/deps.js';
 import { createUserHandlers } from './users/handlers.js';
+import type { CityAuth } from './users/sessions.js';
+import { cityAuth } from './users/sessions.js';
+import { scopeCityCalls } from './users/scope.js';
 import { revisionPackage } from './attachments/package.js';
 import { ArchiveRefusal, openPackageArchive } from './city/zip.js';
 
@@ -92,6 +96,8 @@ export interface Core {
   delivery: Delivery;
   /** A consistent copy of the database (SQLite backup API). */
   backup(destination: string): Promise<void>;
+  /** City users' sign-in and sessions (issue 9), for the browser mode's server. */
+  users: CityAuth;
   close(): Promise<void>;
 }
 
@@ -415,6 +421,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       revisions: (await revisionsOf(row.id)).map(revisionInfo),
       previous: previous?.view ?? null,
       previousPeriod: previous?.period ?? null,
+      request: await communeRequests.returnRequest(row.template, row.period),
     };
   }
   async function validateContent(row: ReturnRow, t: Template, c: Content, lang: Lang) {
@@ -597,17 +604,27 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     };
     const xlsx = await loadXlsx();
     const hash = xlsx.valuesHash(t, ret, unit); // as its package: without what does not apply to the unit
+    // The request the return answers (issue 9): carried by the package, and its own deadline decides lateness.
+    const request = await communeRequests.requestFor(row.template, row.period);
     const bytes = await xlsx.writePackage({
       template: t,
       ret,
       unit,
-      meta: { packageId, revision, createdAt: submittedAt, submittedAt, submittedBy: by, appVersion: opts.appVersion },
+      meta: {
+        packageId,
+        revision,
+        createdAt: submittedAt,
+        submittedAt,
+        submittedBy: by,
+        appVersion: opts.appVersion,
+        request: await communeRequests.packageRequest(row.template, row.period),
+      },
     });
     // The file that leaves the office must read back to what was frozen.
     const check = await xlsx.readPackage(bytes, resources.getTemplate);
     if (check.identity.hash !== hash || check.identity.packageId !== packageId || check.editedOutside)
       throw new Error(`package ${packageId} does not read back to the frozen revision (hash ${check.identity.hash} ≠ ${hash})`);
-    const late = isLate(submittedAt, periodDeadline(parsePeriod(row.period)!, t.deadlineDay));
+    const late = isLate(submittedAt, request ? lastDay(request.due, request.dueWording) : periodDeadline(parsePeriod(row.period)!, t.deadlineDay));
     // A copy of the database as it was before this revision (restorable from "Sao lưu").
     await backups.auto('submit');
     // The frozen revision and its place in the outbox are written together.
@@ -698,7 +715,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       template: t,
       ret,
       unit: await unitOf(row.unit),
-      meta: { packageId: randomUUID(), revision: last?.revision ?? 0, createdAt: at.toISOString(), submittedAt: null, submittedBy: null, appVersion: opts.appVersion, draft: true },
+      meta: {
+        packageId: randomUUID(),
+        revision: last?.revision ?? 0,
+        createdAt: at.toISOString(),
+        submittedAt: null,
+        submittedBy: null,
+        appVersion: opts.appVersion,
+        draft: true,
+        request: await communeRequests.packageRequest(row.template, row.period),
+      },
     });
     // With attachments: a .zip of the draft workbook and its files.
     const out = packageFile(attachments, t, c.values, draftFileName({ id: row.template }, row.unit, row.period, at), bytes);
@@ -750,6 +776,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     unitName: async (code) => (await findUnit(code))?.name ?? `đơn vị mã ${code}`,
     importFiles: (files, o) => city.importFiles(files, o),
     claimCity: () => city.claimCity(),
+    requests: communeRequests,
     options: opts.delivery,
   });
 
@@ -765,6 +792,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       settings,
       unitList: currentUnitList,
       serial,
+      receiveSigned: (bytes, fileName) => communeRequests.receiveSignedTemplate(bytes, fileName),
     }),
     ...createAttachmentHandlers(attachments),
     ...cityRequests.handlers,
@@ -792,6 +820,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         await trx.insertInto('settings').values({ key: 'role', value: role }).execute();
         if (code) await trx.insertInto('settings').values({ key: 'unit_code', value: code }).execute();
         if (keep) await trx.insertInto('settings').values({ key: 'first_period', value: keep }).execute();
+        // When the office started using the app: standing periods that ended before it are not owed on
+        // its home list (requests.todo) unless it set a first period. Kept from the first setup.
+        await trx.insertInto('settings').values({ key: 'set_up_at', value: now().toISOString() }).onConflict((oc) => oc.column('key').doNothing()).execute();
       });
       return appInfo();
     },
@@ -850,6 +881,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'returns.open': async ({ template, period }) => {
       const unit = await requireUnit();
       const row = await ensureReturn(unit.code, period, latestTemplate(template));
+      communeRequests.markSeen(row.template, row.period);
       return stateOf(row);
     },
     'returns.saveDraft': async ({ returnId, baseVersion, changes }) => {
@@ -939,6 +971,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       }),
   };
 
+  // Issue 9: a clerk sees the standing calls of their own department only (core/users/scope.ts).
+  scopeCityCalls(handlers, { standing: resources.standing, sqlite: opened.sqlite });
+
   // A full disk reaches a person as a disk-full sentence, whatever call met it.
   const guarded = <A extends unknown[], R>(fn: (...a: A) => Promise<R> | R) =>
     async (...a: A): Promise<R> => {
@@ -994,6 +1029,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       useSettings: guarded(delivery.useSettings),
     },
     backup: guarded((destination: string) => backupDatabase(opened.sqlite, destination)),
+    users: cityAuth(opened.sqlite, now),
     close: async () => {
       await delivery.stop();
       await queue;

@@ -42,7 +42,7 @@ function registerIpc(): void {
     const win = BrowserWindow.fromWebContents(event.sender);
     // A package as .xlsx, a package with attachments as .zip (issue 8), a list as .csv, an attachment as .pdf/.png/.jpg.
     const ext = path.extname(suggestedName).slice(1).toLowerCase();
-    const filter = /^(zip|csv|pdf|png|jpe?g)$/.test(ext) ? { name: ext.toUpperCase(), extensions: [ext] } : { name: 'Excel', extensions: ['xlsx'] };
+    const filter = /^(zip|csv|pdf|png|jpe?g|json|pem|docx)$/.test(ext) ? { name: ext.toUpperCase(), extensions: [ext] } : { name: 'Excel', extensions: ['xlsx'] };
     const options = { defaultPath: path.basename(suggestedName), filters: [filter] };
     const res = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
     if (res.canceled || !res.filePath) return false;

@@ -28,20 +28,31 @@ import { ConnectionIndicator, DeliveryProvider } from './delivery/Delivery.js';
 import { Periods } from './screens/Periods.js';
 import { Editor } from './editor/Editor.js';
 import { TemplateChoice, pickTemplate, readChoice, saveChoice } from './templates/TemplateChoice.js';
+import { BackToTodo, Todo, backFromReturn, setBackFromReturn } from './screens/Todo.js';
+import { RequestDropZone } from './requests/commune/receive.js';
+import { SignedInUser, useMe } from './city/Users.js';
 
 type Route =
-  { name: 'home' } | { name: 'setup' } | { name: 'backups' } | { name: 'return'; period: string } | { name: 'city'; city: CityRoute };
+  | { name: 'home' }
+  | { name: 'setup' }
+  | { name: 'backups' }
+  | { name: 'periods' }
+  | { name: 'return'; period: string }
+  | { name: 'city'; city: CityRoute };
 
-const CITY_TABS: CityTab[] = ['import', 'completeness', 'consolidation', 'units', 'templates'];
+const CITY_TABS: CityTab[] = ['requests', 'import', 'completeness', 'consolidation', 'units', 'templates', 'users'];
 
 function readRoute(): Route {
   const h = window.location.hash.replace(/^#\/?/, '');
   if (h === 'setup') return { name: 'setup' };
   if (h === 'backups') return { name: 'backups' };
+  if (h === 'periods') return { name: 'periods' };
   const m = /^return\/([0-9A-Z-]+)$/.exec(h);
   if (m) return { name: 'return', period: m[1]! };
   const r = /^city\/review\/([0-9A-Z-]+)\/([^/]+)$/.exec(h);
   if (r) return { name: 'city', city: { tab: 'review', period: r[1]!, unit: decodeURIComponent(r[2]!) } };
+  const q = /^city\/requests\/([A-Za-z0-9_-]+)(?:\/review\/([^/]+))?$/.exec(h);
+  if (q) return { name: 'city', city: { tab: 'requests', id: q[1]!, unit: q[2] ? decodeURIComponent(q[2]) : undefined } };
   const c = /^city\/(\w+)$/.exec(h);
   if (c && CITY_TABS.includes(c[1] as CityTab)) return { name: 'city', city: { tab: c[1] as CityTab } };
   return { name: 'home' };
@@ -68,6 +79,7 @@ export function App() {
   useEffect(() => {
     void loginInUse().then(setLogin);
   }, []);
+  const me = useMe(); // issue 9: the signed-in city user, shown with "Đăng xuất"
   const [logoutFailed, setLogoutFailed] = useState(false);
   const signOut = async () => {
     setLogoutFailed(false);
@@ -191,15 +203,44 @@ export function App() {
       />
     );
   else if (route.name === 'return')
-    body = <Editor key={route.period} template={template} info={info} period={route.period} onBack={() => go('/')} />;
-  else
     body = (
-      <Periods
-        key={template.id}
+      <Editor
+        key={route.period}
         template={template}
         info={info}
-        onOpen={(p) => go(`/return/${p}`)}
-        choice={<TemplateChoice info={info} value={template.id} onChange={choose} onReceived={reloadTemplates} />}
+        period={route.period}
+        backHome={backFromReturn() === '/'}
+        onBack={() => go(backFromReturn())}
+      />
+    );
+  else if (route.name === 'periods')
+    body = (
+      <>
+        <BackToTodo onBack={() => go('/')} />
+        <Periods
+          key={template.id}
+          template={template}
+          info={info}
+          onOpen={(p) => {
+            setBackFromReturn('/periods');
+            go(`/return/${p}`);
+          }}
+          choice={<TemplateChoice info={info} value={template.id} onChange={choose} onReceived={reloadTemplates} />}
+        />
+      </>
+    );
+  else
+    // The commune's home (issue 9): what it owes; a return opens on its template, remembered as the choice.
+    body = (
+      <Todo
+        info={info}
+        onOpen={(id, p) => {
+          choose(id);
+          setBackFromReturn('/');
+          go(`/return/${p}`);
+        }}
+        onAllPeriods={() => go('/periods')}
+        onReceived={() => setAttempt((n) => n + 1)}
       />
     );
 
@@ -267,7 +308,9 @@ export function App() {
                     </ActionIcon>
                   </Tooltip>
                 )}
-                {login && (
+                {me?.user ? (
+                  <SignedInUser user={me.user} onSignOut={() => void signOut()} />
+                ) : login && (
                   <Tooltip label={t('app.logout')}>
                     <ActionIcon variant="subtle" onClick={() => void signOut()} aria-label={t('app.logout')} data-testid="header-logout">
                       <IconLogout size={18} />
@@ -278,6 +321,7 @@ export function App() {
             </Group>
           </AppShell.Header>
           <AppShell.Main>
+            {info.role === 'commune' && !needsSetup && <RequestDropZone onReceived={() => setAttempt((n) => n + 1)} />}
             {logoutFailed && (
               <Alert color="red" icon={<IconAlertTriangle />} role="alert" withCloseButton onClose={() => setLogoutFailed(false)} mb="sm">
                 {t('app.logoutFailed')}

@@ -117,17 +117,58 @@ export function setUnloading(v: boolean): void {
   unloading = v;
 }
 
-async function httpInvoke(name: string, input: unknown): Promise<Envelope> {
+/** Who is signed in (a city with users, issue 9), and the session's CSRF token. */
+export type Me = Output<'auth.me'>;
+let csrfToken: string | null = null;
+let mePromise: Promise<Me | null> | null = null;
+
+/**
+ * auth.me, asked once at start (again with `refresh`): the signed-in city user for the header and
+ * the users tab, and the CSRF token every later call sends in x-csrf-token. Null when it failed.
+ */
+export function whoAmI(refresh = false): Promise<Me | null> {
+  if (!mePromise || refresh)
+    mePromise = (async () => {
+      try {
+        const env = window.api ? await window.api.invoke('auth.me', {}) : await httpInvoke('auth.me', {});
+        if (!env.ok) return null;
+        const me = env.result as Me;
+        csrfToken = me.csrf;
+        return me;
+      } catch {
+        return null;
+      }
+    })();
+  return mePromise;
+}
+
+async function httpInvoke(name: string, input: unknown, retried = false): Promise<Envelope> {
+  // Every call but auth.me carries the session's CSRF token (fetched once by auth.me).
+  if (name !== 'auth.me' && !mePromise) await whoAmI();
   let res: Response;
   try {
     res = await fetch(`api/rpc/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(csrfToken && name !== 'auth.me' ? { 'x-csrf-token': csrfToken } : {}),
+      },
       body: JSON.stringify(input),
       keepalive: unloading,
     });
   } catch {
     return { ok: false, error: { code: 'network', message: NETWORK_MESSAGE } };
+  }
+  if (res.status === 403 && !retried && name !== 'auth.me') {
+    // A token of an older session (signed in again in another tab): ask for the current one, try once more.
+    const body = (await res
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: { code?: string } } | null;
+    if (body?.error?.code === 'csrf') {
+      await whoAmI(true);
+      return httpInvoke(name, input, true);
+    }
   }
   if (res.status === 401) {
     // The browser mode beyond loopback asks for a login: no session (or it expired) → the login page,

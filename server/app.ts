@@ -8,8 +8,10 @@ import type { Handlers } from '../shared/index.js';
 import { AppError, contract, isCallName, toErrorShape } from '../shared/index.js';
 import { checkInput, describeProblems } from '../core/inputs.js';
 import { clientErrorHandler } from './client-errors.js';
+import type { CityAuth } from '../core/users/sessions.js';
+import { runAsUser } from '../core/users/context.js';
 import type { WebLogin } from './login.js';
-import { registerLogin } from './login.js';
+import { registerLogin, sessionOf } from './login.js';
 
 export interface ServerOptions {
   handlers: Handlers;
@@ -23,7 +25,27 @@ export interface ServerOptions {
    * listens beyond loopback (`web --host 0.0.0.0`), see login.ts.
    */
   login?: WebLogin;
+  /**
+   * The city's users (core/users/sessions.ts, issue 9): on a city database with at least one user,
+   * every page and call needs a signed-in user (loopback too) and each call runs as that user.
+   */
+  users?: CityAuth;
+  /**
+   * Beyond loopback: the Host names this server answers to (this machine's addresses, loopback,
+   * names given with --public-host); any other Host is refused (DNS rebinding). Unset: no check.
+   */
+  allowedHosts?: readonly string[];
 }
+
+/** The host of a Host header without its port, lower case: "192.168.1.5", "[fe80::1]", "thanhpho.local". */
+export function hostOf(header: string | undefined): string {
+  const h = (header ?? '').trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.replace(/:\d+$/, '');
+}
+
+/** How an address is written in a Host header: IPv6 in brackets. */
+export const hostForm = (address: string) => (address.includes(':') && !address.startsWith('[') ? `[${address.toLowerCase()}]` : address.toLowerCase());
 
 /** The built renderer; RENDERER_DIR names another build (see vite.config.ts). */
 export const DEFAULT_RENDERER_DIR = process.env.RENDERER_DIR || fileURLToPath(new URL('../dist/renderer', import.meta.url));
@@ -94,6 +116,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     clientErrorHandler: clientErrorHandler((_status, message) => refusal('invalid_input', message)),
   });
   const loopbackOnly = opts.loopbackOnly ?? true;
+  const allowed = opts.allowedHosts ? new Set([...LOOPBACK_HOSTS, ...opts.allowedHosts.map(hostForm)]) : null;
 
   app.addHook('onRequest', async (req, reply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
@@ -101,6 +124,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const host = (req.headers.host ?? '').replace(/:\d+$/, '');
       if (!LOOPBACK_HOSTS.has(host))
         return sendRefusal(reply, 403, 'forbidden', 'Chỉ truy cập được từ chính máy này (http://127.0.0.1). Hãy mở đúng địa chỉ được in ra khi khởi động.');
+    } else if (allowed && !allowed.has(hostOf(req.headers.host))) {
+      req.log.warn({ host: req.headers.host }, 'request refused: unknown Host');
+      return sendRefusal(
+        reply,
+        403,
+        'forbidden',
+        'Máy chủ không nhận địa chỉ (tên máy) đã dùng để mở trang. Hãy mở bằng địa chỉ IP của máy chạy ứng dụng trong mạng nội bộ, hoặc nhờ người quản lý thêm tên này bằng --public-host khi khởi động.',
+      );
     }
     const origin = req.headers.origin;
     if (req.method !== 'GET' && req.method !== 'HEAD' && origin && origin !== `http://${req.headers.host}`)
@@ -123,7 +154,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return sendRefusal(reply, status, status < 500 ? 'invalid_input' : 'internal', message);
   });
 
-  if (opts.login) registerLogin(app, opts.login);
+  if (opts.login || opts.users) registerLogin(app, opts.login, opts.users);
 
   app.post<{ Params: { name: string } }>('/api/rpc/:name', async (req, reply) => {
     const { name } = req.params;
@@ -136,7 +167,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         error: { code: 'invalid_input', message: `Dữ liệu gửi lên không hợp lệ (${describeProblems(checked.problems)}). Hãy kiểm tra lại rồi thử lại.`, details: { problems: checked.problems } },
       });
     try {
-      const result = await (opts.handlers[name] as (input: unknown) => unknown)(checked.data);
+      // The call runs as the signed-in city user (core/users/context.ts), when there is one.
+      const session = sessionOf(req);
+      const result = await runAsUser(session?.user ?? null, () => (opts.handlers[name] as (input: unknown) => unknown)(checked.data), session?.csrf ?? null);
       return reply.send({ ok: true, result });
     } catch (e) {
       const error = toErrorShape(e);

@@ -355,6 +355,8 @@ export const CityRevisionSchema = z.object({
   review: ReviewStateSchema,
   reason: z.string().nullable(),
   decidedAt: z.string().nullable(),
+  /** The city user who made the decision (issue 9), when the city has users. */
+  decidedBy: z.string().optional(),
   editedOutside: z.boolean(),
   late: z.boolean(),
   /** The template version this revision was submitted on (a period may mix versions). */
@@ -532,6 +534,8 @@ export const OutboxItemSchema = z.object({
   /** The city fetched the package but could not import it: its reason (issue 7 item 11); null once imported. */
   cityRefusal: z.string().nullable().optional(),
 });
+/** What the commune's last pull of its inbox brought (issue 9), with the server's time. */
+export const DeliveryInboxSchema = z.object({ received: z.number(), at: z.string().nullable(), message: z.string() });
 export const DeliverySettingsInputSchema = z
   .object({ serverUrl: z.string().url().max(500), token: z.string().min(10).max(500) })
   .strict();
@@ -539,7 +543,12 @@ export const DeliverySettingsInputSchema = z
 export const deliveryContract = {
   'delivery.status': {
     input: z.object({}).strict(),
-    output: z.object({ connection: ConnectionSchema, items: z.array(OutboxItemSchema) }),
+    output: z.object({
+      connection: ConnectionSchema,
+      items: z.array(OutboxItemSchema),
+      /** Commune (issue 9): the last connection that brought new requests: "Đã nhận 2 yêu cầu mới". */
+      inbox: DeliveryInboxSchema.optional(),
+    }),
   },
   'delivery.configure': {
     input: z.union([DeliverySettingsInputSchema, z.object({ file: FileSchema }).strict()]),
@@ -547,7 +556,7 @@ export const deliveryContract = {
   },
   'delivery.sendNow': {
     input: z.object({}).strict(),
-    output: z.object({ connection: ConnectionSchema, items: z.array(OutboxItemSchema) }),
+    output: z.object({ connection: ConnectionSchema, items: z.array(OutboxItemSchema), inbox: DeliveryInboxSchema.optional() }),
   },
   'city.pull': {
     input: z.object({}).strict(),

@@ -30,6 +30,8 @@ export const IntakeErrorCodeSchema = z.enum([
   'invalid_input',
   'not_found',
   'version_exists',
+  /** PUT /requests: another content under a request id and edition already held (issue 9). */
+  'request_conflict',
   'rate_limited',
   'internal',
 ]);
@@ -151,3 +153,82 @@ export const ReferenceSchema = z.object({
 export type Reference = z.infer<typeof ReferenceSchema>;
 
 export const HealthSchema = z.object({ ok: z.boolean(), time: z.string() });
+
+// ---- requests and reminders for the offices (issue 9) -------------------------------------------
+
+/**
+ * PUT /api/v1/requests (city): the signed request file (core/requests/sign.ts) as JSON. The intake
+ * reads only what it needs to route it (the payload's request id, edition and addressed units);
+ * the offices verify the signature. 201 stored, 200 the same edition with the same content again,
+ * 409 `request_conflict` another content under that id and edition.
+ */
+export const SignedRequestFileSchema = z.object({
+  format: z.literal('bao-cao-xa/signed'),
+  version: z.literal(1),
+  kind: z.literal('request'),
+  keyId: z.string().max(100),
+  payload: z.string().min(1),
+  signature: z.string().min(1).max(200),
+});
+/** What the intake reads of the payload (the rest travels untouched). */
+export const SignedRequestRoutingSchema = z.object({
+  request: z.looseObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/),
+    edition: z.number().int().positive(),
+    units: z.array(z.string().regex(/^\d{5}$/)).max(5000),
+  }),
+});
+export const RequestReceiptSchema = z.object({
+  requestId: z.string(),
+  edition: z.number().int(),
+  seq: z.number().int(),
+  alreadyStored: z.boolean(),
+  receivedAt: z.string(),
+  serverTime: z.string(),
+});
+export type RequestReceipt = z.infer<typeof RequestReceiptSchema>;
+
+/** POST /api/v1/reminders (city): reminders to units, idempotent by id. */
+export const ReminderInputSchema = z
+  .object({
+    id: z.string().min(1).max(100),
+    requestId: z.string().min(1).max(64),
+    unit: z.string().regex(/^\d{5}$/),
+    message: z.string().min(1).max(4000),
+    createdAt: z.string().min(10).max(40),
+  })
+  .strict();
+export type ReminderInput = z.infer<typeof ReminderInputSchema>;
+export const MAX_REMINDERS_PER_POST = 500;
+export const RemindersInputSchema = z.array(ReminderInputSchema).min(1).max(MAX_REMINDERS_PER_POST);
+export const RemindersReceiptSchema = z.object({
+  /** Reminders stored now (those already held by id are not counted). */
+  stored: z.number().int(),
+  serverTime: z.string(),
+});
+
+/**
+ * GET /api/v1/inbox?after=<seq> (unit): what the city sent this unit since `after`, in arrival
+ * order: request editions addressed to it (a withdrawal reaches the same units) and its reminders.
+ * Pass `next` back as `after`; `more` = call again now. At most INBOX_PAGE items a page.
+ */
+export const INBOX_PAGE = 50;
+export const InboxItemSchema = z.discriminatedUnion('kind', [
+  z.object({ seq: z.number().int(), kind: z.literal('request'), content: z.string() }),
+  z.object({
+    seq: z.number().int(),
+    kind: z.literal('reminder'),
+    id: z.string(),
+    requestId: z.string(),
+    message: z.string(),
+    createdAt: z.string(),
+  }),
+]);
+export type InboxItem = z.infer<typeof InboxItemSchema>;
+export const InboxSchema = z.object({
+  items: z.array(InboxItemSchema),
+  next: z.number().int(),
+  more: z.boolean(),
+  serverTime: z.string(),
+});
+export type Inbox = z.infer<typeof InboxSchema>;

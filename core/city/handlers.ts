@@ -8,13 +8,14 @@ import type { Kysely } from 'kysely';
 import type { Change, CityConflict, CompletenessRow, Handlers, Output, ImportResult, Lang, Role, Template, Unit, Values } from '../../shared/index.js';
 import type { Consolidation, ConsolidationReturn } from '../../shared/consolidate.js';
 import { cellLabel, findItem } from '../../shared/template/model.js';
-import { AppError, consolidate, countStates, countedRevision, defaultPeriods, parsePeriod, periodAllowed, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
+import { AppError, consolidate, countStates, countedRevision, defaultPeriods, isLate, parsePeriod, periodAllowed, periodDeadline, periodLabel, periodWindow, reportsFor } from '../../shared/index.js';
 import type { DB } from '../db.js';
 import type { Resources, UnitList } from '../resources.js';
 import type { IncomingFile, ImportOptions } from './import.js';
 import { importPackages, validatePackage } from './import.js';
 import type { ReviewedRow } from './store.js';
 import { cityStore } from './store.js';
+import { currentUser } from '../users/context.js';
 import { askAgainOf, attributeNames, compareUnitLists, parseUnitListFile, unitListCsv, unitOfRow } from './units.js';
 import { decisionQueue, retryRefused } from '../delivery/city.js';
 
@@ -54,8 +55,8 @@ export interface City {
   handlers: CityHandlers;
   /** The import used by the handler, the command line and the network pull. */
   importFiles(files: Iterable<IncomingFile> | AsyncIterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]>;
-  /** The consolidation of a period (shared/consolidate) from the stored packages. */
-  consolidation(template: string, period: string): Promise<Consolidation>;
+  /** The consolidation of a period (shared/consolidate) from the stored packages; `scope` narrows it to a request (issue 9). */
+  consolidation(template: string, period: string, scope?: ConsolidationScope): Promise<Consolidation>;
   /** Replace the unit list from a CSV or XLSX file (dryRun: only the preview; confirmRemovals: asked again and confirmed). */
   importUnitList(fileName: string, bytes: Buffer, opts?: UnitListOptions): Promise<Output<'units.import'>>;
   /** Restore an earlier unit list version as a new current version (dryRun, confirmRemovals as for an import). */
@@ -64,6 +65,16 @@ export interface City {
   claimCity(): Promise<void>;
   /** Row counts of the city tables (tests, diagnostics). */
   counts(): Record<string, number>;
+}
+
+/**
+ * A request's consolidation (issue 9, core/requests/followup.ts): only the units it addresses (a
+ * unit outside them is neither expected nor summed), on time or late by its own last day.
+ */
+export interface ConsolidationScope {
+  units?: readonly string[];
+  /** The last day on time (ISO, inclusive, Vietnam time): replaces the standing deadline's lateness. */
+  lastDay?: string;
 }
 
 export interface UnitListOptions {
@@ -265,12 +276,15 @@ export function createCity(deps: CityDeps): City {
     };
   }
 
-  async function consolidation(template: string, period: string): Promise<Consolidation> {
+  async function consolidation(template: string, period: string, scope: ConsolidationScope = {}): Promise<Consolidation> {
     const t = latestTemplate(template);
     checkPeriod(t, period);
-    const list = periodList(t.id, period, true);
+    const only = scope.units ? new Set(scope.units) : null;
+    const full = periodList(t.id, period, true);
+    const list = only ? { ...full, units: full.units.filter((u) => only.has(u.code)) } : full;
     const byUnit = new Map<string, ReviewedRow[]>();
     for (const r of store.revisionsOfPeriod(t.id, period)) {
+      if (only && !only.has(r.unit)) continue;
       const l = byUnit.get(r.unit);
       if (l) l.push(r);
       else byUnit.set(r.unit, [r]);
@@ -289,7 +303,7 @@ export function createCity(deps: CityDeps): City {
         values: counted ? (JSON.parse(counted.values_json) as Values) : null,
         state: current.review,
         submittedAt: submittedAt(current),
-        late: current.late === 1,
+        late: scope.lastDay ? isLate(submittedAt(current), scope.lastDay) : current.late === 1,
         ...(own.template_version !== t.version ? { template: templateOf(own.template, own.template_version) } : {}),
       });
     }
@@ -466,14 +480,17 @@ export function createCity(deps: CityDeps): City {
             review: r.review,
             reason: r.reason,
             decidedAt: r.decided_at,
+            ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
             editedOutside: r.edited_outside === 1,
             late: r.late === 1,
             templateVersion: r.template_version,
           })),
       };
     },
-    'city.review.decide': ({ template, period, unit, revision, decision, reason }) =>
-      deps.serial(async () => {
+    'city.review.decide': ({ template, period, unit, revision, decision, reason }) => {
+      // Who decides (issue 9): the signed-in city user, read before the write queue.
+      const by = currentUser()?.name ?? null;
+      return deps.serial(async () => {
         const t = latestTemplate(template);
         checkPeriod(t, period);
         const u = await unitOf(unit);
@@ -487,7 +504,7 @@ export function createCity(deps: CityDeps): City {
         const kept = decision === 'returned' ? why : null;
         // The decision and its push to the intake (for the commune's status) are recorded together.
         deps.sqlite.transaction(() => {
-          store.decide(r.id, decision, kept, at);
+          store.decide(r.id, decision, kept, at, by);
           decisions.queue(r.package_id, decision, kept, at);
         })();
         deps.decided?.();
@@ -495,7 +512,8 @@ export function createCity(deps: CityDeps): City {
         return {
           message: decision === 'accepted' ? `Đã tiếp nhận ${what}.` : `Đã trả lại ${what} để chỉnh sửa. Lý do: ${why}`,
         };
-      }),
+      });
+    },
     'city.review.diff': async ({ template, period, unit, from, to }) => {
       const t0 = latestTemplate(template);
       checkPeriod(t0, period);

@@ -19,6 +19,8 @@ export interface ReviewedRow extends PackageRow {
   review: Review;
   reason: string | null;
   decided_at: string | null;
+  /** The city user who decided (issue 9), when the city has users. */
+  decided_by: string | null;
 }
 
 export type NewPackage = Omit<PackageRow, 'id'> & { file_bytes: Uint8Array };
@@ -28,7 +30,7 @@ export type ConflictRow = Selectable<DB['city_conflicts']>;
 const COLUMNS = `p.id, p.package_id, p.template, p.template_version, p.unit, p.period, p.revision, p.standing, p.hash,
   p.edited_outside, p.values_json, p.explanations_json, p.as_of_json, p.created_at, p.submitted_at, p.submitted_by,
   p.app_version, p.late, p.imported_at, p.file_name, p.errors, p.warnings, p.unit_list_version`;
-const REVIEWED = `${COLUMNS}, coalesce(r.decision, 'received') AS review, r.reason, r.decided_at
+const REVIEWED = `${COLUMNS}, coalesce(r.decision, 'received') AS review, r.reason, r.decided_at, r.decided_by
   FROM city_packages p LEFT JOIN city_reviews r ON r.package = p.id`;
 
 export type CityStore = ReturnType<typeof cityStore>;
@@ -80,9 +82,10 @@ export function cityStore(sqlite: Database.Database) {
     repointConflicts: sqlite.prepare<[number, number]>(
       `UPDATE city_conflicts SET existing = ? WHERE existing = ? AND resolved_at IS NULL`,
     ),
-    decide: sqlite.prepare<[number, 'accepted' | 'returned', string | null, string]>(
-      `INSERT INTO city_reviews (package, decision, reason, decided_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (package) DO UPDATE SET decision = excluded.decision, reason = excluded.reason, decided_at = excluded.decided_at`,
+    decide: sqlite.prepare<[number, 'accepted' | 'returned', string | null, string, string | null]>(
+      `INSERT INTO city_reviews (package, decision, reason, decided_at, decided_by) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (package) DO UPDATE SET decision = excluded.decision, reason = excluded.reason, decided_at = excluded.decided_at,
+         decided_by = excluded.decided_by`,
     ),
     openConflicts: sqlite.prepare<[string], ConflictRow & { unit: string; period: string; revision: number }>(
       `SELECT c.*, p.unit, p.period, p.revision FROM city_conflicts c JOIN city_packages p ON p.id = c.incoming
@@ -120,7 +123,8 @@ export function cityStore(sqlite: Database.Database) {
     resolveConflict: (id: number, kept: 'existing' | 'incoming', at: string) => q.resolveConflict.run(at, kept, id),
     /** Pending conflicts against a package that lost now wait against its replacement. */
     repointConflicts: (from: number, to: number) => q.repointConflicts.run(to, from),
-    decide: (pkg: number, decision: 'accepted' | 'returned', reason: string | null, at: string) => q.decide.run(pkg, decision, reason, at),
+    decide: (pkg: number, decision: 'accepted' | 'returned', reason: string | null, at: string, by: string | null = null) =>
+      q.decide.run(pkg, decision, reason, at, by),
     /** Conflicts waiting for the clerk (issue 7 item 8), with the return they concern. */
     openConflicts: (template: string) => q.openConflicts.all(template),
     counts: () => q.counts.get()!,

@@ -6,11 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { DecisionInput, IntakeErrorCode, PackageList, PackageReceipt } from '../../shared/intake-api.js';
+import type {
+  DecisionInput,
+  Inbox,
+  IntakeErrorCode,
+  PackageList,
+  PackageReceipt,
+  ReminderInput,
+  RequestReceipt,
+} from '../../shared/intake-api.js';
 import {
   API_PREFIX,
   DecisionSchema,
   HealthSchema,
+  InboxSchema,
+  RemindersReceiptSchema,
+  RequestReceiptSchema,
   IntakeErrorSchema,
   PackageListSchema,
   PackageReceiptSchema,
@@ -60,6 +71,8 @@ export interface ClientOptions {
 
 export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
+/** An inbox page: up to ~3 MB of request files, or one of up to 8 MB (the intake's limit), as JSON. */
+const INBOX_MAX_BYTES = 12 * 1024 * 1024;
 /** A refusal's body: the intake's is a few hundred bytes. */
 const MAX_REFUSAL_BYTES = 64 * 1024;
 
@@ -231,6 +244,26 @@ export class IntakeClient {
       { method: 'POST', body: JSON.stringify(d), type: 'application/json' },
       json(DecisionSchema),
     );
+  }
+
+  /** PUT /requests (city token): a signed request file's bytes; 201 stored, 200 already held. */
+  putRequest(signed: Uint8Array): Promise<Result<RequestReceipt>> {
+    return this.request('/requests', { method: 'PUT', body: signed, type: 'application/json' }, json(RequestReceiptSchema));
+  }
+
+  /** POST /reminders (city token): idempotent by reminder id. */
+  postReminders(list: ReminderInput[]): Promise<Result<z.infer<typeof RemindersReceiptSchema>>> {
+    return this.request(
+      '/reminders',
+      { method: 'POST', body: JSON.stringify(list), type: 'application/json' },
+      json(RemindersReceiptSchema),
+    );
+  }
+
+  /** GET /inbox?after= (unit token): request editions addressed to this unit and its reminders. */
+  inbox(after: number): Promise<Result<Inbox>> {
+    // A page carries signed request files (their templates inside): larger than other answers.
+    return this.request(`/inbox?after=${after}`, { maxBytes: Math.max(this.maxJsonBytes, INBOX_MAX_BYTES) }, json(InboxSchema));
   }
 }
 

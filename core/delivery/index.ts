@@ -6,6 +6,9 @@
  * city's decisions, and after a "wait" failure (no network, busy server) tries again with
  * exponential backoff and full jitter (base 5 s, cap 30 min), reset on success. A rejected token
  * stops it until a new one is entered. Its state lives in SQLite, so it resumes after a restart.
+ *
+ * Issue 9 (requests.ts): the city's cycle also puts its request editions and reminders on the
+ * intake; a commune's cycle reads its inbox after sending (and every inboxIntervalMs when idle).
  */
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -28,6 +31,8 @@ import type { CycleOutcome } from './outbox.js';
 import { isTokenProblem, isWait, outbox } from './outbox.js';
 import type { DeliveryConfig } from './state.js';
 import { deliveryState } from './state.js';
+import type { CommuneRequests } from '../requests/commune.js';
+import { inboxState, pullInbox, pushRequests, requestPushQueue } from './requests.js';
 
 export { decisionQueue } from './city.js';
 export type { DecisionQueue } from './city.js';
@@ -50,6 +55,11 @@ export interface DeliveryOptions {
   idleTimeoutMs?: number;
   /** The jitter's random source (tests). */
   random?: () => number;
+  /**
+   * A commune with nothing to send or to wait for still asks its inbox (new requests, reminders)
+   * this often (default 15 min); every other connection reads it too.
+   */
+  inboxIntervalMs?: number;
 }
 
 export interface DeliveryDeps {
@@ -61,6 +71,8 @@ export interface DeliveryDeps {
   unitName(code: string): Promise<string>;
   importFiles(files: Iterable<IncomingFile>, opts: ImportOptions): Promise<ImportResult[]>;
   claimCity(): Promise<void>;
+  /** A commune's requests (issue 9): what its inbox brings is handed to them. */
+  requests?: Pick<CommuneRequests, 'receiveSigned' | 'receiveReminder'>;
   options?: DeliveryOptions;
   log?(message: string, cause?: unknown): void;
 }
@@ -117,6 +129,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const box = outbox(deps.db, state);
   const queue = decisionQueue(deps.sqlite);
   const pullDeps = { queue, state, importFiles: deps.importFiles, now: deps.now };
+  const requestQueue = requestPushQueue(deps.sqlite);
+  const inbox = inboxState(deps.db);
+  const inboxEvery = o.inboxIntervalMs ?? 15 * 60_000;
+  const pushDeps = { queue: requestQueue, state, log: deps.log };
+  /** The city's decisions, then its request editions and reminders. */
+  const pushAll = async (client: IntakeClient): Promise<Failure | null> =>
+    (await pushDecisions(pullDeps, client)) ?? (await pushRequests(pushDeps, client));
 
   const abort = new AbortController();
   let stopped = false;
@@ -201,12 +220,18 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const client = clientFor(c);
     if (s.role === 'commune') {
       const out = await box.cycle(client, () => stopped);
+      // After sending: what the city sent this office (requests, reminders).
+      if (!out.failure && !stopped && deps.requests) {
+        const got = await pullInbox({ db: deps.db, state, requests: deps.requests, log: deps.log }, client, () => stopped);
+        out.failure = got.failure;
+        out.inbox = true;
+      }
       if (!stopped) await finish(out.failure, out.refused, false);
       return out;
     }
-    const failure = await pushDecisions(pullDeps, client);
+    const failure = await pushAll(client);
     if (!stopped) await finish(failure, [], true);
-    return { failure, remaining: queue.pending().length, awaiting: 0, refused: [] };
+    return { failure, remaining: queue.pending().length + requestQueue.remaining(), awaiting: 0, refused: [] };
   }
 
   // ---- the background sender ----------------------------------------------------------------
@@ -232,8 +257,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
         ? null
         : backoff(out.failure.kind === 'answer' ? out.failure.retryAfterMs : null);
     if (out.remaining > 0) return startDelay;
-    if (out.awaiting > 0) return pollEvery;
-    return null;
+    if (out.awaiting > 0) return Math.min(pollEvery, out.inbox ? inboxEvery : pollEvery);
+    return out.inbox ? inboxEvery : null;
   }
 
   async function tick(): Promise<void> {
@@ -281,7 +306,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       await state.update({ authFailed: false, failures: 0, lastError });
       if (!before || before.token !== c.token || before.serverUrl !== c.serverUrl) {
         await box.clearTokenRefusals();
-        if (before?.serverUrl !== c.serverUrl) await state.setPullCursor('');
+        if (before?.serverUrl !== c.serverUrl) {
+          await state.setPullCursor('');
+          await inbox.reset();
+        }
       }
       if (started) schedule(startDelay);
     });
@@ -362,7 +390,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   async function status(): Promise<Output<'delivery.status'>> {
     const s = await deps.settings();
-    return { connection: await connection(), items: s.role === 'commune' ? await box.items() : [] };
+    if (s.role !== 'commune') return { connection: await connection(), items: [] };
+    const got = await inbox.read();
+    return {
+      connection: await connection(),
+      items: await box.items(),
+      ...(got.received > 0 ? { inbox: { received: got.received, at: got.at, message: `Đã nhận ${got.received} yêu cầu mới` } } : {}),
+    };
   }
 
   const handlers: Delivery['handlers'] = {
@@ -383,10 +417,10 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     if (!c) throw new AppError('not_configured', NOT_CONFIGURED);
     return exclusive(async () => {
       const client = clientFor(c);
-      let failure = await pushDecisions(pullDeps, client);
+      let failure = await pushAll(client);
       let results: ImportResult[] = [];
       if (!failure) ({ results, failure } = await pullPackages(pullDeps, client, () => stopped));
-      if (!failure) failure = await pushDecisions(pullDeps, client);
+      if (!failure) failure = await pushAll(client);
       if (!stopped) await finish(failure, [], true);
       return { connection: await connection(), results };
     });

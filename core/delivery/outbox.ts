@@ -48,6 +48,8 @@ export interface CycleOutcome {
   awaiting: number;
   /** Items the server refused for good, with their sentences. */
   refused: string[];
+  /** The cycle read the commune's inbox (so the sender asks it again later, issue 9). */
+  inbox?: boolean;
 }
 
 const STATUS_BATCH = 100;

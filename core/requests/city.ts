@@ -1,10 +1,12 @@
 /**
- * Requests at the city (issue 9): create, amend, withdraw, sign, export; completeness and
- * consolidation by the request's own deadline and addressees; reminders.
+ * Requests at the city (issue 9): create, amend, withdraw, sign, export (core/requests/issue.ts);
+ * completeness and consolidation by the request's own deadline and addressees, reminders
+ * (core/requests/followup.ts).
  */
 import type { Handlers } from '../../shared/index.js';
-import { AppError } from '../../shared/index.js';
 import type { RequestDeps } from './deps.js';
+import { createFollowup } from './followup.js';
+import { createIssuing } from './issue.js';
 
 export type CityRequestHandlers = Pick<
   Handlers,
@@ -29,28 +31,22 @@ export interface CityRequests {
   handlers: CityRequestHandlers;
 }
 
-const notYet = (): never => {
-  throw new AppError('refused', 'Chức năng này đang được xây dựng.');
-};
-
-export function createCityRequests(_deps: RequestDeps): CityRequests {
+export function createCityRequests(deps: RequestDeps): CityRequests {
+  const followup = createFollowup(deps);
+  const { counts: _counts, ...followupHandlers } = followup;
+  const issuing = createIssuing(deps, (e) => followup.counts(e));
   return {
     handlers: {
-      'requests.list': notYet,
-      'requests.get': notYet,
-      'requests.check': notYet,
-      'requests.create': notYet,
-      'requests.amend': notYet,
-      'requests.withdraw': notYet,
-      'requests.export': notYet,
-      'requests.completeness': notYet,
-      'requests.consolidation': notYet,
-      'requests.consolidation.export': notYet,
-      'requests.remindTargets': notYet,
-      'requests.remind': notYet,
-      'requests.missing.export': notYet,
-      'templates.exportSigned': notYet,
-      'keys.city': notYet,
+      ...followupHandlers,
+      'requests.list': (input) => issuing.list(input),
+      'requests.get': (input) => issuing.get(input),
+      'requests.check': (input) => issuing.check(input),
+      'requests.create': (input) => issuing.create(input),
+      'requests.amend': (input) => issuing.amend(input),
+      'requests.withdraw': (input) => issuing.withdraw(input),
+      'requests.export': (input) => issuing.export(input),
+      'templates.exportSigned': (input) => issuing.exportSigned(input),
+      'keys.city': () => issuing.cityKey(),
     },
   };
 }

@@ -43,21 +43,34 @@ const ID_MESSAGE =
 /** Check a compiled template given as JSON: the schema (messages in Vietnamese), then the cross-checks. */
 export function templateFromJson(text: string, fileName: string): CompiledFile {
   const at = (message: string): AuthoringProblem => ({ sheet: fileName, message });
-  if (text.length > MAX_TEMPLATE_JSON_BYTES)
-    return {
-      kind: 'json',
-      problems: [
-        at(
-          `Tệp "${fileName}" lớn ${(text.length / 1024 / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} MB, quá ${MAX_TEMPLATE_JSON_BYTES / 1024 / 1024} MB cho phép của một tệp mẫu báo cáo (một mẫu chỉ vài trăm KB), nên ứng dụng không đọc nó. Hãy dùng đúng tệp mẫu Thành phố gửi (hoặc tạo lại bằng lệnh "template build").`,
-        ),
-      ],
-    };
+  if (text.length > MAX_TEMPLATE_JSON_BYTES) return tooLarge(fileName, text.length);
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     return { kind: 'json', problems: [at(`Tệp "${fileName}" không phải là JSON hợp lệ. Hãy tạo lại tệp bằng lệnh "template build <sổ mẫu.xlsx> --out <tệp.json>".`)] };
   }
+  return templateFromParsed(data, fileName);
+}
+
+function tooLarge(fileName: string, length: number): CompiledFile {
+  return {
+    kind: 'json',
+    problems: [
+      {
+        sheet: fileName,
+        message: `Tệp "${fileName}" lớn ${(length / 1024 / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} MB, quá ${MAX_TEMPLATE_JSON_BYTES / 1024 / 1024} MB cho phép của một tệp mẫu báo cáo (một mẫu chỉ vài trăm KB), nên ứng dụng không đọc nó. Hãy dùng đúng tệp mẫu Thành phố gửi (hoặc tạo lại bằng lệnh "template build").`,
+      },
+    ],
+  };
+}
+
+/**
+ * A template already parsed from JSON (a signed file's payload, issue 9): the same checks as a
+ * template .json, the depth first (so that measuring its size cannot overflow the stack).
+ */
+export function templateFromParsed(data: unknown, fileName: string, checkSize = false): CompiledFile {
+  const at = (message: string): AuthoringProblem => ({ sheet: fileName, message });
   if (jsonDepth(data, MAX_TEMPLATE_JSON_DEPTH) > MAX_TEMPLATE_JSON_DEPTH)
     return {
       kind: 'json',
@@ -67,6 +80,10 @@ export function templateFromJson(text: string, fileName: string): CompiledFile {
         ),
       ],
     };
+  if (checkSize) {
+    const length = JSON.stringify(data ?? null).length;
+    if (length > MAX_TEMPLATE_JSON_BYTES) return tooLarge(fileName, length);
+  }
   const parsed = TemplateSchema.safeParse(data, { error: z.locales.vi().localeError });
   if (!parsed.success)
     return {

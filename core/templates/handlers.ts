@@ -9,6 +9,7 @@ import type { AuthoringProblem, Handlers, Lang, ReturnJson, Role, Template, Temp
 import { AppError, canonicalJson, consolidate, parsePeriod, periodAllowed, periodWindow, tx } from '../../shared/index.js';
 import { sampleReturn } from '../../shared/template/sample.js';
 import { loadXlsx } from '../packages.js';
+import { looksSigned } from '../requests/sign.js';
 import { compileTemplateFile, problemLine, templateFromData } from './files.js';
 import type { KnownTemplate, TemplateRegistry } from './registry.js';
 import { PRIMARY_TEMPLATE } from './registry.js';
@@ -40,6 +41,11 @@ export interface TemplateDeps {
   unitList(): Promise<{ version: string; units: Unit[] }>;
   /** Writes run one at a time (the core's queue). */
   serial<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A commune receives templates only as files the city signed (issue 9): a signed file goes here
+   * (core/requests/commune.ts); an unsigned one is refused. Absent: unsigned files are received.
+   */
+  receiveSigned?: (bytes: Buffer, fileName: string) => Promise<{ id: string; version: number; message: string }>;
 }
 
 type File = { fileName: string; data: string };
@@ -135,25 +141,18 @@ export function createTemplateHandlers(deps: TemplateDeps): TemplateHandlers {
         'refused',
         'Cơ sở dữ liệu này dùng cho vai trò Thành phố: mẫu báo cáo của Thành phố được công bố (Mẫu báo cáo → Công bố), không nhận từ tệp. Hãy dùng chức năng này ở máy của xã, phường, đặc khu.',
       );
+    const bytes = Buffer.from(file.data, 'base64');
+    // Issue 9: a commune takes templates only as files the city signed.
+    if (deps.receiveSigned && looksSigned(bytes)) return deps.receiveSigned(bytes, file.fileName);
+    if (deps.receiveSigned && role === 'commune') throw new AppError('refused', UNSIGNED_TEMPLATE);
     const c = await compile(file);
     if (!c.template || c.problems.length) throw refusedWith(c.problems, 'Chưa nhận mẫu');
     const t = c.template;
     return deps.serial(async () => {
-      const existing = registry.getTemplate(t.id, t.version);
-      if (existing) {
-        if (sameContent(existing, t, true))
-          return { id: t.id, version: t.version, message: `Ứng dụng đã có mẫu ${t.id} phiên bản ${t.version} giống hệt tệp này; không có gì thay đổi.` };
-        throw new AppError(
-          'refused',
-          `Ứng dụng đã có mẫu ${t.id} phiên bản ${t.version} nhưng nội dung khác với tệp "${file.fileName}", nên chưa nhận tệp này. Một phiên bản đã công bố không bao giờ thay đổi: hãy hỏi Thành phố tệp mẫu của phiên bản mới nhất rồi nhận lại.`,
-        );
-      }
-      registry.store(t, { source: 'received', sourceBytes: c.kind === 'workbook' ? Buffer.from(file.data, 'base64') : null, at: deps.now().toISOString() });
-      return {
-        id: t.id,
-        version: t.version,
-        message: `Đã nhận mẫu ${t.id} "${tx(t.title)}" phiên bản ${t.version}. Từ nay có thể lập báo cáo theo mẫu này (danh sách kỳ báo cáo của mẫu).`,
-      };
+      const r = receivedTemplate(registry, t, file.fileName);
+      if (r.status === 'new')
+        registry.store(t, { source: 'received', sourceBytes: c.kind === 'workbook' ? bytes : null, at: deps.now().toISOString() });
+      return { id: t.id, version: t.version, message: r.message };
     });
   }
 
@@ -266,6 +265,30 @@ export function defaultPeriod(t: Template, today: string): string {
   return (started[0] ?? parsePeriod(codes[0]!)!).code;
 }
 
+const UNSIGNED_TEMPLATE =
+  'Mẫu báo cáo phải là tệp do Thành phố ký (tệp .json nhận kèm yêu cầu báo cáo hoặc tệp mẫu Thành phố gửi). Hãy xin Thành phố gửi tệp đã ký.';
+
+/**
+ * A template received at a commune (a file, or a signed file of the city): 'new' (the caller stores
+ * it) or 'same' (already held, identical); refused, naming id@version, when this office holds that
+ * version with other content (a published version never changes). Nothing is stored here.
+ */
+export function receivedTemplate(registry: TemplateRegistry, t: Template, fileName: string): { status: 'new' | 'same'; message: string } {
+  const existing = registry.getTemplate(t.id, t.version);
+  if (!existing)
+    return {
+      status: 'new',
+      message: `Đã nhận mẫu ${t.id} "${tx(t.title)}" phiên bản ${t.version}. Từ nay có thể lập báo cáo theo mẫu này (danh sách kỳ báo cáo của mẫu).`,
+    };
+  if (sameContent(existing, t, true))
+    return { status: 'same', message: `Ứng dụng đã có mẫu ${t.id} phiên bản ${t.version} giống hệt tệp này; không có gì thay đổi.` };
+  throw new AppError(
+    'refused',
+    `Ứng dụng đã có mẫu ${t.id} phiên bản ${t.version} nhưng nội dung khác với tệp "${fileName}", nên chưa nhận tệp này. Một phiên bản đã công bố không bao giờ thay đổi: hãy hỏi Thành phố tệp mẫu của phiên bản mới nhất rồi nhận lại.`,
+    { template: t.id, version: t.version },
+  );
+}
+
 /** Two templates with the same content (the version aside unless `withVersion`). */
 export function sameContent(a: Template, b: Template, withVersion = false): boolean {
   return withVersion ? canonicalJson(a) === canonicalJson(b) : canonicalJson({ ...a, version: 0 }) === canonicalJson({ ...b, version: 0 });
@@ -298,7 +321,8 @@ export function sortTemplates(list: KnownTemplate[], lang: Lang): KnownTemplate[
   );
 }
 
-function refusedWith(problems: AuthoringProblem[], what: string): AppError {
+/** A template file refused with its problems (the first named by sheet, row and column). */
+export function refusedWith(problems: AuthoringProblem[], what: string): AppError {
   const n = problems.length;
   return new AppError(
     'invalid_input',

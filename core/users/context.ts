@@ -14,15 +14,26 @@ export interface CityUser {
   admin: boolean;
 }
 
-const store = new AsyncLocalStorage<CityUser | null>();
+interface CallContext {
+  user: CityUser | null;
+  /** The session's CSRF token (auth.me gives it to the page), when the call came through a session. */
+  csrf: string | null;
+}
 
-export function runAsUser<T>(user: CityUser | null, fn: () => T): T {
-  return store.run(user, fn);
+const store = new AsyncLocalStorage<CallContext>();
+
+export function runAsUser<T>(user: CityUser | null, fn: () => T, csrf: string | null = null): T {
+  return store.run({ user, csrf }, fn);
 }
 
 /** The signed-in city user of this call; null: no session (desktop, command line, a city without users). */
 export function currentUser(): CityUser | null {
-  return store.getStore() ?? null;
+  return store.getStore()?.user ?? null;
+}
+
+/** The CSRF token of this call's session; null without a session. */
+export function currentCsrf(): string | null {
+  return store.getStore()?.csrf ?? null;
 }
 
 /** Whether the caller sees everything: no session (the installation's own person) or an administrator. */

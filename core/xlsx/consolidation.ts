@@ -79,6 +79,11 @@ export interface ConsolidationWorkbookMeta {
   unitListVersion: string;
   /** Optional notes per unit code (e.g. the reason a return was sent back), shown on "Tình hình nộp". */
   reasons?: Record<string, string>;
+  /**
+   * The request the consolidation answers (issue 9): its line ("Yêu cầu YC-2026-0001 — Số 1234/UBND-NVKTGS: <title>")
+   * heads every sheet under the title, and its consolidating department replaces the template's receiving body.
+   */
+  request?: { line: string; receivingBody?: string };
 }
 
 export const CONSOLIDATION_FORMAT = 'city-consolidation/1';
@@ -448,7 +453,7 @@ export async function writeConsolidationWorkbook(
   // 2. Write.
   const wb = new ExcelJS.Workbook();
   wb.creator = 'commune-returns';
-  wb.title = `Biểu tổng hợp ${tx(t.title)} — ${periodText}`;
+  wb.title = `Biểu tổng hợp ${tx(t.title)} — ${periodText}${meta.request ? ` — ${meta.request.line}` : ''}`;
   wb.created = new Date(meta.createdAt);
   wb.calcProperties = { fullCalcOnLoad: true };
   const summary = addSheet(wb, SHEET_SUMMARY, ctx);
@@ -492,8 +497,10 @@ function addSheet(wb: ExcelJS.Workbook, name: string, ctx: Ctx, frozen?: { x: nu
 /** Title lines under the national heading, over columns 1..n. */
 function titleLines(ws: ExcelJS.Worksheet, ctx: Ctx, n: number, widths: number[], title: string): void {
   const rows = { national: HEAD.national, title: HEAD.title, report: HEAD.period };
-  sheetTitle(ws, rows, widths, title, `${tx(ctx.t.title)} — Kỳ báo cáo: ${ctx.periodText}`);
-  merge(ws, HEAD.body, 1, HEAD.body, n, `Đơn vị tổng hợp: ${tx(ctx.t.receivingBody)}`, { font: font({ size: 12 }), alignment: CENTER });
+  const request = ctx.meta.request;
+  sheetTitle(ws, rows, widths, title, request ? `${request.line} — Kỳ báo cáo: ${ctx.periodText}` : `${tx(ctx.t.title)} — Kỳ báo cáo: ${ctx.periodText}`);
+  if (request) ws.getRow(HEAD.period).height = heightFor(lines(`${request.line} — Kỳ báo cáo: ${ctx.periodText}`, widths.reduce((a, b) => a + b, 0), 12), 12);
+  merge(ws, HEAD.body, 1, HEAD.body, n, `Đơn vị tổng hợp: ${request?.receivingBody ?? tx(ctx.t.receivingBody)}`, { font: font({ size: 12 }), alignment: CENTER });
   merge(
     ws,
     HEAD.note,

@@ -41,8 +41,22 @@ export interface PackageMeta {
    * and the city refuses the file. `revision` is then the last submitted one it was edited from (0: none).
    */
   draft?: boolean;
+  /** The request the return answers (issue 9): shown under the heading ("Kính gửi", "Thực hiện") and kept in the identity. */
+  request?: PackageRequest;
 }
-export interface PackageIdentity extends PackageMeta {
+/** What a package says of the request it answers. */
+export interface PackageRequest {
+  id: string;
+  edition: number;
+  /** "Số 1234/UBND-NVKTGS ngày 10/06/2026". */
+  refLine: string;
+  summary: string;
+  /** "Kính gửi: UBND thành phố (qua Sở Tài chính)". */
+  addressee: string;
+}
+export interface PackageIdentity extends Omit<PackageMeta, 'request'> {
+  /** The request the package answers (packages made before issue 9, and standing reports: absent). */
+  request?: { id: string; edition: number };
   template: string;
   templateVersion: number;
   unit: string;
@@ -140,8 +154,9 @@ export async function writePackage(args: {
     hash: valuesHash(t, ret),
     // The as-of dates as given, to tell an explicit date from the default shown on the sheet.
     asOf: JSON.stringify(cleanTexts(t, ret.asOf, true)),
+    ...(meta.request ? { requestId: meta.request.id, requestEdition: String(meta.request.edition) } : {}),
   };
-  const { buffer } = await renderWorkbook({ template: t, ret, unit, identity });
+  const { buffer } = await renderWorkbook({ template: t, ret, unit, identity, request: meta.request });
   return buffer;
 }
 
@@ -244,6 +259,7 @@ export function readPackageFrom(wb: CellSource, getTemplate: GetTemplate): ReadR
     submittedBy: id.submittedBy || null,
     appVersion: id.appVersion ?? '',
     ...(id.draft === '1' ? { draft: true } : {}),
+    ...(id.requestId && Number.isInteger(Number(id.requestEdition)) ? { request: { id: id.requestId, edition: Number(id.requestEdition) } } : {}),
   };
   const ret: ReturnJson = {
     template: t.id,

@@ -113,6 +113,8 @@ export interface RenderArgs {
   ret: ReturnJson;
   unit: Unit;
   identity: Record<string, string>;
+  /** The request the return answers (issue 9): "Kính gửi" and "Thực hiện" under the heading. */
+  request?: { refLine: string; summary: string; addressee: string };
 }
 
 type Spec = Pick<
@@ -192,7 +194,7 @@ export async function renderWorkbook(args: RenderArgs): Promise<{ buffer: Buffer
   for (const sp of plan.sheets) {
     const ws = addSheet(wb, sp.name, sp.widths, sp.landscape, args.identity, t);
     const n = sp.widths.length;
-    heading(ws, sp.widths, `${sp.section.code.toUpperCase()}. ${tx(sp.section.title).toUpperCase()}`, t, unit, period);
+    heading(ws, sp.widths, `${sp.section.code.toUpperCase()}. ${tx(sp.section.title).toUpperCase()}`, t, unit, period, args.request);
     if (sp.na)
       // A section that does not apply to the unit: said under the title; no date, no inputs.
       merge(ws, HEAD.asOf, 1, HEAD.asOf, n, `Biểu này không áp dụng cho ${unit.name}.`, {
@@ -362,15 +364,24 @@ function heading(
   t: Template,
   unit: Unit,
   period: Period,
+  request?: RenderArgs['request'],
 ): void {
   const n = widths.length;
   sheetTitle(ws, HEAD, widths, title, `${tx(t.title)} — Kỳ báo cáo: ${periodLabel(period)}`);
   const unitLine = `Đơn vị báo cáo: ${unit.name} (mã đơn vị ${unit.code})`;
   merge(ws, HEAD.unit, 1, HEAD.unit, n, unitLine, { font: font({ size: 12 }), alignment: LEFT });
-  merge(ws, HEAD.receiver, 1, HEAD.receiver, n, `Đơn vị nhận báo cáo: ${tx(t.receivingBody)}`, {
+  // A return answering a request (issue 9): to whom, and which letter it carries out (the spacer row under it).
+  merge(ws, HEAD.receiver, 1, HEAD.receiver, n, request ? request.addressee : `Đơn vị nhận báo cáo: ${tx(t.receivingBody)}`, {
     font: font({ size: 12 }),
     alignment: LEFT,
   });
+  if (request) {
+    const text = `Thực hiện: ${request.refLine} — ${request.summary}`;
+    merge(ws, HEAD.receiver + 1, 1, HEAD.receiver + 1, n, text, { font: font({ size: 11, italic: true }), alignment: { ...LEFT, wrapText: true } });
+    // A long summary wraps: the row grows to show it (about one character per width unit).
+    const perLine = Math.max(20, widths.reduce((a, w) => a + w, 0));
+    ws.getRow(HEAD.receiver + 1).height = Math.min(6, Math.ceil(text.length / perLine)) * 15;
+  }
 }
 
 /** The value of an input cell as it is shown in Excel: numbers as numbers, options as their Vietnamese labels. */

@@ -194,11 +194,14 @@ export function Completeness({
   period,
   lang,
   onReview,
+  source,
 }: {
   template: string;
   period: string;
   lang: Lang;
   onReview: (unit: string) => void;
+  /** Where the rows come from when not the period's (a request's completeness, issue 9). */
+  source?: () => Promise<Data>;
 }) {
   const { t } = useTranslation();
   const [data, setData] = useState<Data | null>(null);
@@ -209,11 +212,10 @@ export function Completeness({
   const [page, setPage] = useState(1);
 
   const load = useCallback(() => {
-    api
-      .call('city.completeness', { template, period })
+    (source ? source() : api.call('city.completeness', { template, period }))
       .then(setData)
       .catch((e) => setError(messageOf(e)));
-  }, [template, period]);
+  }, [template, period, source]);
   useEffect(load, [load]);
 
   const types = useMemo(

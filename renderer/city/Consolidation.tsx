@@ -64,7 +64,18 @@ function pairLabel(tpl: Template, a: DeclaredAggregate, lang: Lang, t: T): strin
 }
 
 /** The Biểu tổng hợp of a period on screen, and as a workbook. */
-export function ConsolidationView({ template: tpl, period, lang }: { template: Template; period: string; lang: Lang }) {
+export function ConsolidationView({
+  template: tpl,
+  period,
+  lang,
+  source,
+}: {
+  template: Template;
+  period: string;
+  lang: Lang;
+  /** Where the figures and their workbook come from when not the period's (a request's, issue 9). */
+  source?: { load: () => Promise<unknown>; export: () => Promise<{ fileName: string; data: string }> };
+}) {
   const { t } = useTranslation();
   const [c, setC] = useState<(Consolidation & { unitListVersion?: string; currentUnitListVersion?: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -75,16 +86,15 @@ export function ConsolidationView({ template: tpl, period, lang }: { template: T
   const [page, setPage] = useState(1);
 
   const load = useCallback(() => {
-    api
-      .call('city.consolidation', { template: tpl.id, period })
+    (source ? source.load() : api.call('city.consolidation', { template: tpl.id, period }))
       .then((r) => setC(r as Consolidation))
       .catch((e) => setError(messageOf(e)));
-  }, [tpl.id, period]);
+  }, [tpl.id, period, source]);
   useEffect(load, [load]);
 
   const doExport = async () => {
     setExporting(true);
-    await exportFile(t, () => api.call('city.consolidation.export', { template: tpl.id, period }));
+    await exportFile(t, () => (source ? source.export() : api.call('city.consolidation.export', { template: tpl.id, period })));
     setExporting(false);
   };
 

@@ -262,6 +262,7 @@ export function Review({
       {current.review === 'returned' && current.reason && (
         <Alert color="red" icon={<IconArrowBackUp />} py="xs" data-testid="returned-reason">
           {t('review.returnedBecause', { reason: current.reason, at: formatDateTime(current.decidedAt) })}
+          {current.decidedBy && ` ${t('users.decidedBy', { name: current.decidedBy })}.`}
         </Alert>
       )}
       <Conflicts template={latest} period={period} unit={unit} lang={lang} onResolved={() => void load()} />
@@ -344,6 +345,11 @@ export function Review({
                     {r.reason && (
                       <Text size="xs" c="red.8">
                         {r.reason}
+                      </Text>
+                    )}
+                    {r.decidedBy && r.review !== 'received' && (
+                      <Text size="xs" c="dimmed" data-testid="decided-by">
+                        {t('users.decidedBy', { name: r.decidedBy })}
                       </Text>
                     )}
                     {r.editedOutside && (

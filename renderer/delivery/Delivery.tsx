@@ -20,6 +20,7 @@ import type { Output } from '../../shared/contract.js';
 import { DeliverySettingsInputSchema } from '../../shared/contract.js';
 import { formatDateTime } from '../../shared/format.js';
 import { api, messageOf, readFileBase64 } from '../api.js';
+import { TrustedKey } from '../requests/commune/TrustedKey.js';
 
 export type DeliveryStatus = Output<'delivery.status'>;
 export type Connection = DeliveryStatus['connection'];
@@ -509,6 +510,8 @@ export function SettingsDialog({
           <Text size="xs" c="dimmed">
             {t('delivery.neverBlocks')}
           </Text>
+          {/* Issue 9: the city key whose signed request and template files this office accepts. */}
+          {!isCity && <TrustedKey />}
         </Stack>
       </form>
     </Modal>

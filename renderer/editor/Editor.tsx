@@ -127,13 +127,17 @@ export function Editor({
   info,
   period: code,
   onBack,
+  backHome = false,
 }: {
   template: Template;
   info: AppInfo;
   period: string;
   onBack: () => void;
+  /** Back goes to the commune's home, "Việc phải nộp" (the return was opened there), not to the periods list. */
+  backHome?: boolean;
 }) {
   const { t } = useTranslation();
+  const backText = backHome ? t('editor.backHome') : t('editor.back');
   const lang = info.lang as Lang;
   const period = useMemo(() => parsePeriod(code), [code]);
   const win = useMemo(() => (period ? periodWindow(period) : { start: '', end: '' }), [period]);
@@ -593,7 +597,7 @@ export function Editor({
       <Alert color="red" icon={<IconAlertCircle />} m="md" role="alert" title={t('editor.openFailed')}>
         <Text>{loadError}</Text>
         <Button mt="sm" variant="light" onClick={onBack}>
-          {t('editor.back')}
+          {backText}
         </Button>
       </Alert>
     );
@@ -633,6 +637,7 @@ export function Editor({
           draft={printing.draft}
           warnings={result.warnings}
           explanations={draft.explanations}
+          request={state.request ?? null}
         />
       </div>
     );
@@ -656,13 +661,13 @@ export function Editor({
       <div className="editor-sticky no-print">
         <div className="editor-toolbar">
           <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-            <Tooltip label={t('editor.back')}>
+            <Tooltip label={backText}>
               <Button
                 variant="subtle"
                 size="compact-sm"
                 px={6}
                 onClick={() => void flushNow().then(onBack)}
-                aria-label={t('editor.back')}
+                aria-label={backText}
               >
                 <IconArrowLeft size={18} />
               </Button>
@@ -681,6 +686,23 @@ export function Editor({
               >
                 {template.id} — {tx(template.title, lang)}
               </Text>
+              {state.request && (
+                // Issue 9: the request this return answers, its document and deadline as the city wrote them.
+                <Text
+                  size="xs"
+                  c="orange.9"
+                  lh={1.2}
+                  truncate
+                  data-testid="editor-request"
+                  title={`${state.request.title}\n${state.request.refLine}: ${state.request.summary}\n${state.request.addressee}\n${state.request.deadlineText}`}
+                >
+                  {t('todo.editor.request', {
+                    title: state.request.title,
+                    ref: state.request.refLine,
+                    deadline: state.request.deadlineText,
+                  })}
+                </Text>
+              )}
               <Text fw={700} size="md" lh={1.2} data-testid="editor-title">
                 {periodName} · {state.unit.name}
               </Text>

@@ -1,5 +1,5 @@
 import { Fragment } from 'react';
-import type { Unit } from '../../shared/contract.js';
+import type { ReturnState, Unit } from '../../shared/contract.js';
 import { tx } from '../../shared/i18n.js';
 import { formatDate } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
@@ -41,6 +41,7 @@ export function PrintView({
   warnings,
   explanations,
   draft = false,
+  request = null,
 }: {
   template: Template;
   view: Values;
@@ -53,6 +54,8 @@ export function PrintView({
   explanations: Record<string, string>;
   /** Not a submitted revision: "BẢN NHÁP — CHƯA NỘP" on every page (issue 7). */
   draft?: boolean;
+  /** The request this return answers (issue 9): "Kính gửi: …" and "Thực hiện văn bản số …: …" at the head of the form. */
+  request?: ReturnState['request'];
 }) {
   const lang = 'vi';
   const [y, m, d] = today.slice(0, 10).split('-');
@@ -98,6 +101,16 @@ export function PrintView({
             <h3 className="print-subtitle">
               {s.code}: {tx(s.title, lang)}
             </h3>
+            {request && si === 0 && (
+              <div className="print-request" data-testid="print-request" style={{ margin: '4pt 0 6pt', textAlign: 'center' }}>
+                <div style={{ fontStyle: 'italic' }} data-testid="print-request-ref">
+                  Thực hiện văn bản {request.refLine.charAt(0).toLocaleLowerCase('vi') + request.refLine.slice(1)}: {request.summary}
+                </div>
+                <div style={{ fontWeight: 700, marginTop: '3pt' }} data-testid="print-request-addressee">
+                  {request.addressee}
+                </div>
+              </div>
+            )}
             <p className="print-meta">
               Kỳ báo cáo: {periodLabel(period, lang)} · Số liệu tính đến ngày {formatDate(asOf[s.key])}
               <br />

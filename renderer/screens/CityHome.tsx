@@ -6,7 +6,9 @@ import {
   IconFileImport,
   IconListCheck,
   IconListDetails,
+  IconSpeakerphone,
   IconTemplate,
+  IconUsers,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo, Output } from '../../shared/contract.js';
@@ -21,9 +23,15 @@ import { ImportPanel } from '../city/ImportPanel.js';
 import { Review } from '../city/Review.js';
 import { UnitLists } from '../city/UnitLists.js';
 import { TemplatesScreen } from '../templates/TemplatesScreen.js';
+import { RequestsScreen } from '../requests/city/RequestsScreen.js';
+import { Users, showsUsersTab, useMe } from '../city/Users.js';
 
-export type CityTab = 'import' | 'completeness' | 'consolidation' | 'units' | 'templates';
-export type CityRoute = { tab: CityTab } | { tab: 'review'; period: string; unit: string };
+export type CityTab = 'requests' | 'import' | 'completeness' | 'consolidation' | 'units' | 'templates' | 'users';
+export type CityRoute =
+  | { tab: CityTab }
+  | { tab: 'review'; period: string; unit: string }
+  /** One request (issue 9): its id ("new": the form to create one), and a unit's return opened from it. */
+  | { tab: 'requests'; id: string; unit?: string };
 
 type Periods = Output<'city.periods'>;
 
@@ -57,6 +65,7 @@ export function CityHome({
 }) {
   const { t } = useTranslation();
   const lang = info.lang as Lang;
+  const me = useMe(); // issue 9: the users tab is for administrators (when the city has users)
   const [periods, setPeriods] = useState<Periods | null>(null);
   const [period, setPeriod] = useState<string | null>(route.tab === 'review' ? route.period : null);
   const [error, setError] = useState<string | null>(null);
@@ -120,9 +129,12 @@ export function CityHome({
           {error}
         </Alert>
       )}
-      {route.tab !== 'templates' && choice}
+      {route.tab !== 'templates' && route.tab !== 'requests' && route.tab !== 'users' && choice}
       <Tabs value={route.tab} onChange={(v) => v && go(`/city/${v}`)} keepMounted={false}>
         <Tabs.List mb="md">
+          <Tabs.Tab value="requests" leftSection={<IconSpeakerphone size={18} />} data-testid="tab-requests">
+            {t('cityRequests.tab')}
+          </Tabs.Tab>
           <Tabs.Tab value="import" leftSection={<IconFileImport size={18} />}>
             {t('city.tabImport')}
           </Tabs.Tab>
@@ -138,7 +150,21 @@ export function CityHome({
           <Tabs.Tab value="templates" leftSection={<IconTemplate size={18} />} data-testid="tab-templates">
             {t('templates.tab')}
           </Tabs.Tab>
+          {showsUsersTab(me) && (
+            <Tabs.Tab value="users" leftSection={<IconUsers size={18} />} data-testid="tab-users">
+              {t('users.tab')}
+            </Tabs.Tab>
+          )}
         </Tabs.List>
+        <Tabs.Panel value="requests">
+          <RequestsScreen
+            info={info}
+            lang={lang}
+            id={'id' in route ? route.id : null}
+            unit={'unit' in route ? (route.unit ?? null) : null}
+            go={go}
+          />
+        </Tabs.Panel>
         <Tabs.Panel value="import">
           <ImportPanel
             lang={lang}
@@ -173,6 +199,7 @@ export function CityHome({
         <Tabs.Panel value="templates">
           <TemplatesScreen info={info} lang={lang} onPublished={(id) => onTemplatesChanged?.(id)} />
         </Tabs.Panel>
+        <Tabs.Panel value="users">{showsUsersTab(me) && <Users />}</Tabs.Panel>
       </Tabs>
     </Container>
   );

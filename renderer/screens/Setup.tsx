@@ -9,6 +9,7 @@ import { defaultPeriods, parsePeriod, periodDeadline, periodLabel, periodWindow 
 import type { Template } from '../../shared/template/schema.js';
 import { matchesQuery } from '../../shared/text.js';
 import { api, messageOf } from '../api.js';
+import { EMPTY_ADMIN, SetupAdmin, adminDraftProblem, createFirstAdmin } from '../city/Users.js';
 
 /** The periods a commune may start with (oldest first), and the one suggested when the list gives none. */
 function firstPeriodChoices(template: Template | null, today: string, fromList: string | undefined): { options: Period[]; suggested: string | null } {
@@ -44,6 +45,8 @@ export function Setup({
   const [template, setTemplate] = useState<Template | null>(null);
   // The first period the officer picked, for the unit it was picked for.
   const [picked, setPicked] = useState<{ unit: string; period: string } | null>(null);
+  // Issue 9: the city's optional administrator account (for the LAN), created through users.add.
+  const [admin, setAdmin] = useState(EMPTY_ADMIN);
   const lang = info.lang as Lang;
 
   useEffect(() => {
@@ -76,14 +79,19 @@ export function Setup({
       setError(t('setup.pickUnit'));
       return;
     }
+    const adminProblem = role === 'city' ? adminDraftProblem(admin, t) : null;
+    if (adminProblem) {
+      setError(adminProblem);
+      return;
+    }
     setBusy(true);
     try {
-      onDone(
-        await api.call(
-          'app.setup',
-          role === 'commune' ? { role, unitCode: unitCode!, ...(firstPeriod ? { firstPeriod } : {}) } : { role },
-        ),
+      const done = await api.call(
+        'app.setup',
+        role === 'commune' ? { role, unitCode: unitCode!, ...(firstPeriod ? { firstPeriod } : {}) } : { role },
       );
+      if (role === 'city') await createFirstAdmin(admin);
+      onDone(done);
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -180,6 +188,7 @@ export function Setup({
                 </Text>
               </Stack>
             )}
+            {role === 'city' && <SetupAdmin value={admin} onChange={setAdmin} />}
             {error && (
               <Alert color="red" icon={<IconAlertTriangle />} role="alert">
                 {error}

@@ -1,6 +1,8 @@
 /**
  * The city's intake server (issue 4): communes post their packages, the city pulls them and posts
  * its decisions back, communes read the decisions and the published template and unit list.
+ * Since issue 9 the city also puts its signed request editions and reminders, and each unit reads
+ * its own inbox of them (inbox.ts).
  * Every answer is JSON except a package download; every refusal is `{code, message, action,
  * serverTime}` with a Vietnamese message (api.ts, errors.ts).
  */
@@ -15,7 +17,17 @@ import { ArchiveRefusal, openPackageArchive } from '../../core/city/zip.js';
 import type { Resources } from '../../core/resources.js';
 import { defaultResourcesDir, loadResources, parseUnitCsv, unitListVersion } from '../../core/resources.js';
 import type { IntakeErrorBody, PackageReceipt, PackageSummary } from './api.js';
-import { API_PREFIX, DecisionInputSchema, XLSX_CONTENT_TYPE } from './api.js';
+import {
+  API_PREFIX,
+  DecisionInputSchema,
+  INBOX_PAGE,
+  MAX_REMINDERS_PER_POST,
+  RemindersInputSchema,
+  SignedRequestFileSchema,
+  SignedRequestRoutingSchema,
+  XLSX_CONTENT_TYPE,
+} from './api.js';
+import { putReminders, putRequest, readInbox } from './inbox.js';
 import type { IntakeDb } from './db.js';
 import { IntakeError, refuse } from './errors.js';
 import { identityWithoutTemplate, withTemplateCheck } from './unknown-template.js';
@@ -44,6 +56,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitOptions = { capacity: 20, refillPerSecond: 0.2 };
 const JSON_BODY_LIMIT = 1024 * 1024;
 const MAX_STATUS_IDS = 500;
+/** A signed request file carries its templates: a few hundred KB; 8 MB is far above, still capped. */
+export const REQUEST_BODY_LIMIT = 8 * 1024 * 1024;
+/** An inbox page stops adding request files past this many bytes (always one at least). */
+const INBOX_PAGE_BYTES = 3 * 1024 * 1024;
 
 /**
  * A workbook is a zip: refuse one whose entries declare more than `limit` bytes once unpacked,
@@ -395,6 +411,60 @@ export async function createIntakeApp(opts: IntakeAppOptions): Promise<FastifyIn
           ];
     if (ids && ids.length > MAX_STATUS_IDS) throw refuse.invalidInput(`hỏi tối đa ${MAX_STATUS_IDS} gói một lần`);
     return { unit, packages: await unitStatus(db, unit, ids), serverTime: now() };
+  });
+
+  // ---- requests and reminders for the offices (issue 9) -----------------------------------------
+  app.put(`${API_PREFIX}/requests`, { bodyLimit: REQUEST_BODY_LIMIT, onRequest: auth('city') }, async (req, reply) => {
+    const file = SignedRequestFileSchema.safeParse(req.body ?? null);
+    if (!file.success)
+      throw refuse.invalidInput('cần tệp yêu cầu báo cáo do Thành phố ký (JSON, loại "request")', {
+        issues: file.error.issues.slice(0, 20).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(file.data.payload, 'base64').toString('utf8'));
+    } catch {
+      throw refuse.invalidInput('nội dung đã ký của tệp yêu cầu không đọc được');
+    }
+    const routing = SignedRequestRoutingSchema.safeParse(payload);
+    if (!routing.success)
+      throw refuse.invalidInput('tệp yêu cầu thiếu mã yêu cầu, lần ban hành hoặc danh sách đơn vị nhận', {
+        issues: routing.error.issues.slice(0, 20).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    const { id, edition, units } = routing.data.request;
+    // Kept as the city's app writes it (signFile), so the same file put again is the same content.
+    const content = JSON.stringify(req.body, null, 1);
+    const r = await putRequest(db, { requestId: id, edition, units, content });
+    if (r.outcome === 'conflict') throw refuse.requestConflict(id, edition);
+    if (r.outcome === 'stored') req.log.info({ requestId: id, edition, units: units.length, seq: r.seq }, 'request edition stored');
+    return reply.code(r.outcome === 'stored' ? 201 : 200).send({
+      requestId: id,
+      edition,
+      seq: r.seq,
+      alreadyStored: r.outcome === 'same',
+      receivedAt: r.receivedAt,
+      serverTime: now(),
+    });
+  });
+
+  app.post(`${API_PREFIX}/reminders`, { onRequest: auth('city') }, async (req) => {
+    const parsed = RemindersInputSchema.safeParse(req.body ?? null);
+    if (!parsed.success)
+      throw refuse.invalidInput(
+        `cần danh sách nhắc việc [{id, requestId, unit, message, createdAt}], từ 1 đến ${MAX_REMINDERS_PER_POST} mục một lần`,
+        { issues: parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.')}: ${i.message}`) },
+      );
+    const stored = await putReminders(db, parsed.data);
+    return { stored, serverTime: now() };
+  });
+
+  app.get<{ Querystring: { after?: string } }>(`${API_PREFIX}/inbox`, { onRequest: auth('unit') }, async (req) => {
+    const after = req.query.after ?? '0';
+    // seq is an integer column (PostgreSQL refuses a larger number than it holds).
+    if (!/^\d{1,10}$/.test(after) || Number(after) > 2_147_483_647)
+      throw refuse.invalidInput('con trỏ "after" phải là giá trị "next" của lần lấy trước');
+    const page = await readInbox(db, who(req).unit!, Number(after), INBOX_PAGE, INBOX_PAGE_BYTES);
+    return { ...page, serverTime: now() };
   });
 
   app.get(`${API_PREFIX}/reference`, { onRequest: auth('any') }, async (req, reply) => {

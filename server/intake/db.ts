@@ -57,7 +57,35 @@ export interface ReferenceTable {
   published_at: string;
 }
 
+/**
+ * (0002_requests, issue 9) Request editions the city put, verbatim, for the addressed units' inbox.
+ * `seq` shares one arrival order with reminders (the inbox cursor), given under the insert lock.
+ */
+export interface RequestsTable {
+  seq: number;
+  request_id: string;
+  edition: number;
+  /** The addressed unit codes (JSON array), read from the signed payload's request.units. */
+  units_json: string;
+  /** The signed file's text. */
+  content: string;
+  received_at: string;
+}
+
+/** (0002_requests) Reminders the city sent to one unit each; idempotent by id. */
+export interface RemindersTable {
+  seq: number;
+  id: string;
+  request_id: string;
+  unit: string;
+  message: string;
+  created_at: string;
+  received_at: string;
+}
+
 export interface IntakeTables {
+  requests: RequestsTable;
+  reminders: RemindersTable;
   packages: PackagesTable;
   tokens: TokensTable;
   decisions: DecisionsTable;
@@ -131,6 +159,33 @@ function migrations(dialect: IntakeDialect): Record<string, Migration> {
           .addColumn('content', 'text', (c) => c.notNull())
           .addColumn('published_at', 'text', (c) => c.notNull())
           .execute();
+      },
+    },
+    '0002_requests': {
+      // Issue 9: request editions and reminders for the offices' inbox. One arrival order (seq)
+      // across both tables, given under the insert lock (store.ts nextInboxSeq), so one cursor reads both.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('requests')
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('edition', 'integer', (c) => c.notNull())
+          .addColumn('units_json', 'text', (c) => c.notNull())
+          .addColumn('content', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('requests_edition', ['request_id', 'edition'])
+          .execute();
+        await db.schema
+          .createTable('reminders')
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('unit', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('reminders_unit').on('reminders').columns(['unit', 'seq']).execute();
       },
     },
   };
@@ -221,11 +276,17 @@ export async function openIntakeDb(opts: IntakeDbOptions): Promise<IntakeDb> {
  * read the higher one would skip the lower one for ever; the transaction-scoped advisory lock makes
  * arrival order equal commit order. SQLite has a single writer already.
  */
-export function withInsertLock<T>(db: IntakeDb, fn: (trx: Kysely<IntakeTables>) => Promise<T>): Promise<T> {
+export function withInsertLock<T>(
+  db: IntakeDb,
+  fn: (trx: Kysely<IntakeTables>) => Promise<T>,
+  lock: number = PACKAGE_INSERT_LOCK,
+): Promise<T> {
   return db.kysely.transaction().execute(async (trx) => {
-    if (db.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${PACKAGE_INSERT_LOCK})`.execute(trx);
+    if (db.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${lock})`.execute(trx);
     return fn(trx);
   });
 }
 
 const PACKAGE_INSERT_LOCK = 740_411_001;
+/** The inbox's (requests and reminders) insert lock: its seq is given under it, so commit order = seq order. */
+export const INBOX_INSERT_LOCK = 740_411_002;

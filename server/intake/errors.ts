@@ -154,6 +154,14 @@ export const refuse = {
       `Mẫu ${id} phiên bản ${version} đã được công bố với nội dung khác. Hãy tăng số phiên bản của mẫu rồi công bố lại.`,
       'act',
     ),
+  requestConflict: (requestId: string, edition: number) =>
+    new IntakeError(
+      409,
+      'request_conflict',
+      `Máy chủ đã có yêu cầu ${requestId} lần ban hành ${edition} với nội dung khác, nên không nhận bản này. Mỗi lần sửa yêu cầu phải ban hành thành lần mới; hãy kiểm tra cơ sở dữ liệu của Thành phố (có thể đã khôi phục từ bản sao lưu cũ) rồi liên hệ người quản trị máy chủ.`,
+      'act',
+      { requestId, edition },
+    ),
   rateLimited: (retryAfterSeconds: number) =>
     new IntakeError(
       429,

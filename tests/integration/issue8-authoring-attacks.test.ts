@@ -8,7 +8,7 @@
  * nothing; the command line names what is wrong and never prints a stack.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../shared/index.js';
 import { AppError } from '../../shared/index.js';
 import type { Core } from '../../core/handlers.js';
+import { signFile } from '../../core/requests/sign.js';
 import { MAX_TEMPLATE_JSON_BYTES, MAX_TEMPLATE_JSON_DEPTH } from '../../core/templates/files.js';
 import { writeStarterWorkbook } from '../../core/templates/starter.js';
 import { buildTemplateFromWorkbook, writeAuthoringWorkbook } from '../../core/templates/workbook.js';
@@ -38,6 +39,18 @@ async function core(name: string, role: 'city' | 'commune'): Promise<Core> {
   return c;
 }
 const file = (bytes: Uint8Array, fileName: string) => ({ fileName, data: Buffer.from(bytes).toString('base64') });
+/** Since issue 9 a commune receives templates only as files the city signed (the fixture key matches the shipped public key). */
+const CITY_KEY = {
+  publicPem: readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'keys', 'city-public.pem'), 'utf8'),
+  privatePem: readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'keys', 'city-private.pem'), 'utf8'),
+};
+/** A signed template file whose payload holds `text` byte for byte (a payload nested 20,000 levels cannot go through JSON.stringify). */
+function signed(text: string, fileName: string) {
+  const payload = Buffer.from(`{"templates":[${text}]}`, 'utf8');
+  const shape = JSON.parse(signFile('template', {}, CITY_KEY).toString('utf8')) as Record<string, string>;
+  const signature = sign(null, payload, createPrivateKey(CITY_KEY.privatePem)).toString('base64');
+  return file(Buffer.from(JSON.stringify({ ...shape, payload: payload.toString('base64'), signature })), fileName);
+}
 /** The rows of the templates table, as stored. */
 const storedRows = (db: string) => {
   const d = new Database(tmp.file(db), { readonly: true });
@@ -196,11 +209,16 @@ describe('a commune receives a hostile template file', () => {
       ['duplicates', JSON.stringify({ ...t, periodTypes: Array(1000).fill('quarter') }), /Một loại kỳ báo cáo bị ghi nhiều lần trong "periodTypes"/],
       ['version', JSON.stringify({ ...t, version: 1e9 }), /Phiên bản 1000000000 quá lớn: phiên bản là số thứ tự lần công bố, từ 1 đến 9\.999/],
       ['id', JSON.stringify({ ...t, id: 'X'.repeat(500) }), /Mã mẫu dài 500 ký tự, quá 40 ký tự cho phép/],
-      ['not JSON', '{"id": "BC-TN", ', /không phải là JSON hợp lệ/],
       ['20,000 levels', deeplyNested(t), new RegExp(`lồng nhau quá ${MAX_TEMPLATE_JSON_DEPTH} lớp, điều một mẫu báo cáo không bao giờ có`)],
     ];
-    for (const [name, text, message] of cases) {
+    // Unsigned, whatever it holds: refused (issue 9), not even read.
+    for (const text of [JSON.stringify(t), '{"id": "BC-TN", ']) {
       const e = await refusal(call(commune, 'templates.receive', { file: file(Buffer.from(text), 'mau.json') }));
+      expect(e.message).toMatch(/^Mẫu báo cáo phải là tệp do Thành phố ký/);
+    }
+    // Signed by the city, and hostile all the same: the template model refuses it.
+    for (const [name, text, message] of cases) {
+      const e = await refusal(call(commune, 'templates.receive', { file: signed(text, 'mau.json') }));
       expect(e.message, name).toMatch(/^Chưa nhận mẫu: mẫu còn \d+ lỗi \(tệp "mau\.json": /);
       expect(e.message, name).toMatch(message);
       expect(e.message, name).toMatch(/chưa có gì thay đổi\.$/);
@@ -213,12 +231,12 @@ describe('a commune receives a hostile template file', () => {
   it('the same id@version twice: identical is a no-op, different content is refused and the first stays', async () => {
     const commune = await core('commune-twice.sqlite', 'commune');
     const t: Template = { ...structuredClone(commune.templates.getTemplate('BC-CX', 1)!), id: 'BC-TN', title: { vi: 'Báo cáo thử' } };
-    await call(commune, 'templates.receive', { file: file(Buffer.from(JSON.stringify(t)), 'BC-TN.json') });
+    await call(commune, 'templates.receive', { file: signed(JSON.stringify(t), 'BC-TN.json') });
     const first = storedRows('commune-twice.sqlite');
-    const same = await call(commune, 'templates.receive', { file: file(Buffer.from(JSON.stringify(t)), 'BC-TN.json') });
+    const same = await call(commune, 'templates.receive', { file: signed(JSON.stringify(t), 'BC-TN.json') });
     expect(same.message).toMatch(/giống hệt tệp này; không có gì thay đổi\./);
     const other = { ...t, title: { vi: 'Báo cáo thử (đã bị sửa)' } };
-    const e = await refusal(call(commune, 'templates.receive', { file: file(Buffer.from(JSON.stringify(other)), 'BC-TN-sua.json') }));
+    const e = await refusal(call(commune, 'templates.receive', { file: signed(JSON.stringify(other), 'BC-TN-sua.json') }));
     expect(e.message).toMatch(/^Ứng dụng đã có mẫu BC-TN phiên bản 1 nhưng nội dung khác với tệp "BC-TN-sua\.json", nên chưa nhận tệp này\./);
     expect(storedRows('commune-twice.sqlite')).toEqual(first);
     expect(commune.templates.getTemplate('BC-TN', 1)!.title).toEqual({ vi: 'Báo cáo thử' });

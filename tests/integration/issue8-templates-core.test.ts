@@ -5,6 +5,8 @@
  * latest; refusals store nothing; the registry serves every consumer.
  * Real SQLite files in a temp dir, real .xlsx packages and workbooks.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Consolidation, Template } from '../../shared/index.js';
@@ -12,6 +14,7 @@ import { canonicalJson, normalizeValues, parsePeriod, validate } from '../../sha
 import { sampleReturn } from '../../shared/template/sample.js';
 import type { Core } from '../../core/handlers.js';
 import { loadXlsx } from '../../core/packages.js';
+import { signFile } from '../../core/requests/sign.js';
 import { buildTemplateFromWorkbook } from '../../core/templates/workbook.js';
 import { call, openCore, saveWhole } from '../helpers/core.js';
 import { tempDir } from '../helpers/sample.js';
@@ -41,6 +44,12 @@ function derived(base: Template): { v1: Template; v2: Template } {
   return { v1, v2 };
 }
 const jsonFile = (t: unknown, fileName = 'mau.json') => ({ fileName, data: Buffer.from(JSON.stringify(t)).toString('base64') });
+/** Since issue 9 a commune receives templates only as files the city signed (the fixture key matches the shipped public key). */
+const CITY_KEY = {
+  publicPem: readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'keys', 'city-public.pem'), 'utf8'),
+  privatePem: readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'keys', 'city-private.pem'), 'utf8'),
+};
+const signedFile = (t: unknown, fileName = 'mau.json') => ({ fileName, data: signFile('template', { templates: [t] }, CITY_KEY).toString('base64') });
 
 describe('publish and versions', () => {
   it('publishes v1 then v2; a return started on v1 keeps v1 and still packages, reads back, imports and consolidates; a new return gets v2', async () => {
@@ -65,7 +74,7 @@ describe('publish and versions', () => {
 
     // The commune receives version 1 and starts a return on it.
     const commune = await core(tmp.file('commune.sqlite'), 'commune');
-    const r1 = await call(commune, 'templates.receive', { file: jsonFile(city.templates.getTemplate(ID, 1)) });
+    const r1 = await call(commune, 'templates.receive', { file: signedFile(city.templates.getTemplate(ID, 1)) });
     expect(r1).toMatchObject({ id: ID, version: 1 });
     const q1 = await call(commune, 'returns.open', { template: ID, period: '2026-Q1' });
     expect(q1.templateVersion).toBe(1);
@@ -75,7 +84,7 @@ describe('publish and versions', () => {
     expect(rev.revision).toBe(1);
 
     // Version 2 arrives: the Q1 return keeps v1, a new Q2 return takes v2; app.info lists the latest.
-    await call(commune, 'templates.receive', { file: jsonFile(city.templates.getTemplate(ID, 2)) });
+    await call(commune, 'templates.receive', { file: signedFile(city.templates.getTemplate(ID, 2)) });
     expect((await call(commune, 'returns.open', { template: ID, period: '2026-Q1' })).templateVersion).toBe(1);
     expect((await call(commune, 'returns.open', { template: ID, period: '2026-Q2' })).templateVersion).toBe(2);
     const info = await call(commune, 'app.info', {});
@@ -179,17 +188,22 @@ describe('refusals store nothing', () => {
     tmp = tempDir('cr-i8-tpl-');
     const commune = await core(tmp.file('commune.sqlite'), 'commune');
     const { v1 } = derived(commune.resources.latestTemplate('BC-CX')!);
-    await call(commune, 'templates.receive', { file: jsonFile(v1) });
-    const again = await call(commune, 'templates.receive', { file: jsonFile(v1) });
+    // Unsigned: refused at a commune (issue 9).
+    await expect(call(commune, 'templates.receive', { file: jsonFile(v1) })).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(/^Mẫu báo cáo phải là tệp do Thành phố ký/),
+    });
+    await call(commune, 'templates.receive', { file: signedFile(v1) });
+    const again = await call(commune, 'templates.receive', { file: signedFile(v1) });
     expect(again.message).toMatch(/đã có mẫu BC-TN phiên bản 1 giống hệt tệp này; không có gì thay đổi/);
     const other = { ...v1, title: { vi: 'Tên khác' } };
-    await expect(call(commune, 'templates.receive', { file: jsonFile(other, 'khac.json') })).rejects.toMatchObject({
+    await expect(call(commune, 'templates.receive', { file: signedFile(other, 'khac.json') })).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringMatching(/đã có mẫu BC-TN phiên bản 1 nhưng nội dung khác với tệp "khac.json"/),
     });
     // The built-in one cannot be replaced either.
     const builtin = commune.resources.latestTemplate('BC-CX')!;
-    await expect(call(commune, 'templates.receive', { file: jsonFile({ ...builtin, title: { vi: 'Khác' } }) })).rejects.toMatchObject({ code: 'refused' });
+    await expect(call(commune, 'templates.receive', { file: signedFile({ ...builtin, title: { vi: 'Khác' } }) })).rejects.toMatchObject({ code: 'refused' });
     expect(commune.templates.getTemplate(ID, 1)!.title.vi).toBe('Báo cáo thử nghiệm');
     expect((await call(commune, 'templates.list', {})).filter((t) => t.id === ID)).toHaveLength(1);
 
@@ -259,9 +273,10 @@ describe('workbooks, samples and previews', () => {
     expect(wb2.fileName).toBe(`${ID}_phien-ban-2.xlsx`);
     const back = await buildTemplateFromWorkbook(Buffer.from(wb2.data, 'base64'));
     expect(back.template).toMatchObject({ id: ID, version: 2, title: { vi: 'Báo cáo thử nghiệm, lần 2' } });
-    // A commune receiving that workbook gets version 2.
+    // A commune receiving that version (signed by the city, as issue 9 requires) gets version 2.
     const commune = await core(tmp.file('commune.sqlite'), 'commune');
-    expect(await call(commune, 'templates.receive', { file: wb2 })).toMatchObject({ id: ID, version: 2 });
+    await expect(call(commune, 'templates.receive', { file: wb2 })).rejects.toMatchObject({ code: 'refused' });
+    expect(await call(commune, 'templates.receive', { file: signedFile(back.template) })).toMatchObject({ id: ID, version: 2 });
     expect(commune.resources.latestTemplate(ID)?.version).toBe(2);
   });
 
