@@ -8,7 +8,9 @@
  * - delivery: bytes on the wire, one package over 64 kbit/s · 400 ms RTT · 5% loss, intake throughput (bench/delivery.ts)
  * - the editor of a 500-input template: open in Chromium (goal ≤ 300 ms), a keystroke's main-thread cost (goal ≤ 16 ms) (bench/editor.ts)
  * - the build of the BC-CX authoring workbook (goal ≤ 200 ms) (bench/templates.ts)
- * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import, delivery, editor, templates.
+ * - requests at city scale: requests.list (≤ 300 ms), completeness (≤ 200 ms) and consolidation of a request,
+ *   a commune's Việc phải nộp (≤ 100 ms), receiving editions by file and by inbox pull, sign-in (bench/requests.ts)
+ * `npm run bench -- <name>` runs one of: package, keystroke, bundle, first-form, import, delivery, editor, templates, requests.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { benchImport } from './import.js';
 import { benchDelivery } from './delivery.js';
 import { benchEditor } from './editor.js';
 import { benchTemplates } from './templates.js';
+import { benchRequests } from './requests.js';
 import { loadTemplates } from '../core/resources.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -193,6 +196,7 @@ for (const [name, fn] of [
   ['delivery', () => benchDelivery(report)],
   ['editor', () => benchEditor(report)],
   ['templates', () => benchTemplates(report)],
+  ['requests', () => benchRequests(report)],
 ] as const) {
   if (only && only !== name) continue;
   try {

@@ -4,11 +4,13 @@
  * from cli/requests.ts), `submit --request` (the JSON's template and period checked against the
  * request, or taken from it) and `trust` (the city key this office trusts).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { TodoItem } from '../shared/index.js';
 import { formatDate, formatDateTime } from '../shared/index.js';
 import type { Core } from '../core/handlers.js';
+import { MAX_SIGNED_FILE_BYTES, signedTooLarge } from '../core/requests/sign.js';
 import type { Io } from './main.js';
 import { Refusal, existingDb, readInputFile, withCore } from './main.js';
 
@@ -79,8 +81,23 @@ export async function requestReturnJson(core: Core, requestId: string, data: unk
   return { ...data, template: item.template, templateVersion: item.templateVersion, period: item.period };
 }
 
+/** A key file is a few hundred bytes. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** A file's size (0 when it cannot be read: readInputFile then says why). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 async function cmdRequestImport(file: string, o: { db: string }, io: Io): Promise<number> {
   existingDb(o.db);
+  // Not read at all when far too large to be a signed file (a wrong file, or one made to exhaust memory).
+  const size = sizeOf(file);
+  if (size > MAX_SIGNED_FILE_BYTES) throw new Refusal(signedTooLarge(size).message);
   const bytes = readInputFile(file);
   const r = await withCore(o.db, async (core) => core.handlers['requests.receive']({ file: { fileName: path.basename(file), data: bytes.toString('base64') } }));
   io.out(r.message);
@@ -89,6 +106,8 @@ async function cmdRequestImport(file: string, o: { db: string }, io: Io): Promis
 
 async function cmdTrust(o: { db: string; key?: string }, io: Io): Promise<number> {
   existingDb(o.db);
+  if (o.key && sizeOf(o.key) > MAX_KEY_FILE_BYTES)
+    throw new Refusal(`Tệp "${o.key}" quá lớn để là một tệp khóa công khai (tệp khóa chỉ vài trăm byte). Hãy chọn đúng tệp khóa .pem do Thành phố gửi.`);
   const pem = o.key ? readInputFile(o.key) : undefined;
   const t = await withCore(o.db, async (core) =>
     pem

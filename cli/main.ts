@@ -223,9 +223,12 @@ async function cmdValidate(opts: { fromJson: string; json?: boolean; template?: 
   return errors.length || missing.length ? EXIT_REFUSED : EXIT_OK;
 }
 
-async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; template?: string; request?: string }, io: Io): Promise<number> {
+async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; template?: string; request?: string; out?: string }, io: Io): Promise<number> {
   const templates = opts.template ? [await loadTemplateFile(opts.template)] : undefined;
   const read = readJsonFile(opts.fromJson);
+  // --out: say so before submitting when the package could not be written there.
+  const outDir = opts.out && (existsSync(opts.out) && statSync(opts.out).isDirectory() ? opts.out : path.dirname(path.resolve(opts.out)));
+  if (outDir && !existsSync(outDir)) throw new Refusal(`--out: thư mục "${outDir}" không tồn tại. Hãy tạo thư mục hoặc chọn nơi lưu khác; chưa nộp gì.`);
   const core = await createCore({ dbPath: opts.db, resourcesDir: defaultResourcesDir(), appVersion: appVersion(), templates });
   try {
     // --request (issue 9): the return answers that request; its template and period are the request's.
@@ -236,6 +239,16 @@ async function cmdSubmit(opts: { db: string; fromJson: string; by?: string; temp
     io.out(
       `Đã nộp lần ${info.revision} của báo cáo ${unit.name}, ${periodLabel(ret.period)}${info.late ? ' (nộp muộn)' : ''}. Mã gói: ${info.packageId}`,
     );
+    if (opts.out) {
+      // The package of this revision (issue 9: to email or copy to USB), as the window's "Xuất gói" gives it.
+      const { returnId } = await core.handlers['returns.open']({ template: ret.template, period: ret.period });
+      const pkg = await core.handlers['package.export']({ returnId, revision: info.revision });
+      // A package with attachments is a .zip named like the workbook.
+      const file = existsSync(opts.out) && statSync(opts.out).isDirectory() ? path.join(opts.out, pkg.fileName) : opts.out;
+      const target = /\.zip$/i.test(pkg.fileName) && !/\.zip$/i.test(file) ? `${file.replace(/\.xlsx$/i, '')}.zip` : file;
+      writeFileAtomic(target, Buffer.from(pkg.data, 'base64'));
+      io.out(`Đã ghi gói báo cáo: ${target}`);
+    }
     return EXIT_OK;
   } finally {
     await core.close();
@@ -777,7 +790,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--by <tên>', 'người nộp (mặc định: người lập biểu)')
     .option('--template <file>', TEMPLATE_FILE_HELP)
     .option('--request <mã>', 'báo cáo trả lời yêu cầu này (ví dụ YC-2026-0001): mẫu và kỳ lấy theo yêu cầu')
-    .action(async (o: { db: string; fromJson: string; by?: string; template?: string; request?: string }) => setExit(await cmdSubmit(o, io)));
+    .option('--out <gói.xlsx|thư-mục>', 'ghi gói báo cáo vừa nộp ra tệp (để gửi qua thư điện tử hoặc USB)')
+    .action(async (o: { db: string; fromJson: string; by?: string; template?: string; request?: string; out?: string }) => setExit(await cmdSubmit(o, io)));
   sub('web', 'chạy ứng dụng trong trình duyệt')
     .requiredOption('--db <file.sqlite>', 'tệp cơ sở dữ liệu (tạo mới nếu chưa có)')
     .option('--port <N>', 'cổng (0: tự chọn cổng trống)', parsePort, 0)

@@ -307,6 +307,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       templates: latestOfEach(templates, s.lang).map((t) => ({ id: t.id, version: t.version, title: tx(t.title, s.lang) })),
       unitListVersion: list.version,
       firstPeriod: s.role === 'commune' ? await firstPeriodOf(s) : null,
+      // Issue 9: who consolidates each standing report (the city home shows its tabs to that department).
+      standing: resources.standing.map((x) => ({ template: x.template, department: x.department })),
     };
   }
   async function requireUnit(): Promise<Unit> {

@@ -199,6 +199,7 @@ export function App() {
         onTemplatesChanged={() => setAttempt((n) => n + 1)}
         info={info}
         route={route.name === 'city' ? route.city : { tab: 'import' }}
+        landing={route.name !== 'city'}
         go={go}
       />
     );
@@ -253,7 +254,7 @@ export function App() {
               <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
                 <IconBuildingCommunity size={24} color="var(--mantine-color-blue-7)" aria-hidden />
                 <div style={{ minWidth: 0 }}>
-                  <Title order={1} size="h5" lh={1.2}>
+                  <Title order={1} size="h5" lh={1.2} lineClamp={1}>
                     {t('app.title')}
                   </Title>
                   <Text size="xs" c="dimmed" truncate>

@@ -101,6 +101,11 @@ const UNAUTHORIZED =
   'Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Hãy đăng nhập lại bằng mật khẩu của ứng dụng; những gì đã lưu vẫn an toàn.';
 const UNAUTHORIZED_USER =
   'Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Hãy đăng nhập lại bằng tên và mật khẩu của mình; những gì đã lưu vẫn an toàn.';
+const FORM_TOO_LARGE =
+  'Tên đăng nhập hoặc mật khẩu quá dài (có lẽ đã dán nhầm một đoạn văn bản). Hãy xóa đi rồi gõ lại tên và mật khẩu của mình.';
+const SIGN_IN_FAILED =
+  'Máy chủ gặp lỗi khi kiểm tra đăng nhập; những gì đã lưu vẫn an toàn. Hãy thử lại sau ít phút; nếu vẫn lỗi, hãy báo người quản lý máy chủ.';
+const FORM_UNREADABLE = 'Máy chủ không đọc được nội dung đăng nhập đã gửi. Hãy tải lại trang đăng nhập (phím F5) rồi nhập lại.';
 export const CSRF_REFUSED =
   'Trang này đã cũ nên yêu cầu bị từ chối (thiếu hoặc sai mã bảo vệ phiên làm việc). Hãy tải lại trang (phím F5) rồi làm lại; những gì đã lưu vẫn an toàn.';
 
@@ -212,7 +217,17 @@ export function registerLogin(app: FastifyInstance, login: WebLogin | undefined,
       .header('location', '/')
       .send();
 
-  app.post<{ Body: { name?: unknown; password?: unknown } }>('/login', { bodyLimit: 4096 }, async (req, reply) => {
+  // A form too large or unreadable (a long text pasted as the password): the sign-in page again with
+  // what to do, not the JSON refusal of the calls (a browser would show it raw).
+  const loginErrorHandler = (err: { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
+    const code = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 500) req.log.error({ ip: req.ip, err }, 'sign-in failed');
+    else req.log.warn({ ip: req.ip, err }, 'sign-in form refused');
+    const message = code === 413 ? FORM_TOO_LARGE : code === 500 ? SIGN_IN_FAILED : FORM_UNREADABLE;
+    return sendPage(reply, code === 413 ? 413 : code === 500 ? 500 : 400, message, usersMode() ? { name: '' } : null);
+  };
+
+  app.post<{ Body: { name?: unknown; password?: unknown } }>('/login', { bodyLimit: 4096, errorHandler: loginErrorHandler }, async (req, reply) => {
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     if (usersMode()) {
       const name = typeof req.body?.name === 'string' ? req.body.name.slice(0, 200) : '';

@@ -53,6 +53,8 @@ export const AppInfoSchema = z.object({
   unitListVersion: z.string(),
   /** A commune's first period (confirmed at setup): earlier periods are listed as before_start, never overdue. */
   firstPeriod: z.string().nullable().optional(),
+  /** The standing reports (resources/requests/standing.json) and the department that consolidates each (issue 9). */
+  standing: z.array(z.object({ template: z.string(), department: z.string() })).optional(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
@@ -803,6 +805,10 @@ export type CityUserInfo = z.infer<typeof CityUserSchema>;
 
 const PasswordSchema = z.string().min(1).max(200);
 
+/** The field of the request form a requests.check problem is about (issue 9). */
+export const RequestFieldSchema = z.enum(['template', 'period', 'due', 'ref', 'window', 'addressees', 'department']);
+export type RequestField = z.infer<typeof RequestFieldSchema>;
+
 export const requestContract = {
   /** Commune: what it owes, by deadline (open requests addressed to it and the standing reports' periods). */
   'requests.todo': {
@@ -832,7 +838,13 @@ export const requestContract = {
   /** City: check a request before publishing (what it addresses, what is wrong) without storing anything. */
   'requests.check': {
     input: RequestInputSchema,
-    output: z.object({ units: z.number(), problems: z.array(z.string()), addresseesLabel: z.string() }),
+    output: z.object({
+      units: z.number(),
+      problems: z.array(z.string()),
+      addresseesLabel: z.string(),
+      /** The form field each problem is about (same length as problems; null: the request as a whole). */
+      fields: z.array(RequestFieldSchema.nullable()).optional(),
+    }),
   },
   /** City: create and publish (sign) a request's first edition. */
   'requests.create': { input: RequestInputSchema, output: RequestEditionSchema },

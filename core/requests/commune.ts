@@ -6,7 +6,17 @@
  * only, templates first then the edition, in one transaction, after every check has passed.
  */
 import type { Handlers, Output, RequestEdition, ReturnState, Template } from '../../shared/index.js';
-import { AppError, RequestEditionSchema, addresseeLine, deadlineText, isAddressed, lastDay, refLine } from '../../shared/index.js';
+import {
+  AppError,
+  RequestEditionSchema,
+  addresseeLine,
+  deadlineText,
+  isAddressed,
+  lastDay,
+  parsePeriod,
+  periodAllowed,
+  refLine,
+} from '../../shared/index.js';
 import type { PackageRequest } from '../xlsx/index.js';
 import { templateFromParsed } from '../templates/files.js';
 import { receivedTemplate, refusedWith } from '../templates/handlers.js';
@@ -46,6 +56,32 @@ const NO_UNIT =
   'Máy này chưa chọn đơn vị báo cáo nên chưa nhận được yêu cầu: hãy thiết lập đơn vị trước (chọn vai trò "Xã, phường, đặc khu" và đơn vị của mình) rồi nhận lại tệp.';
 const NOT_REQUEST =
   'Tệp này được Thành phố ký nhưng nội dung không phải một yêu cầu báo cáo đúng dạng (có thể đã bị sửa hoặc do phiên bản ứng dụng mới hơn tạo ra). Hãy cập nhật ứng dụng, hoặc xin Thành phố gửi lại tệp.';
+
+/** A real calendar day ("2026-02-30" is not one), as the city checks them when it issues a request. */
+const realDay = (iso: string) => parsePeriod(iso)?.type === 'day';
+
+/**
+ * What a signed edition says that no edition the city issues can say (its schema checks only the
+ * shapes): a deadline, document date or data window that is not a real day, a period that is not
+ * one. Such an edition would list a return no office can open. In Vietnamese, or null.
+ */
+function editionProblem(e: RequestEdition): string | null {
+  if (!realDay(e.due)) return `hạn nộp "${e.due}" không phải một ngày có thật`;
+  if (!realDay(e.ref.date)) return `ngày văn bản "${e.ref.date}" không phải một ngày có thật`;
+  if (e.window && (!realDay(e.window.start) || !realDay(e.window.end) || e.window.start > e.window.end))
+    return `thời gian chốt số liệu "${e.window.start} – ${e.window.end}" không đúng`;
+  if (!parsePeriod(e.period)) return `kỳ báo cáo "${e.period}" không có thật`;
+  return null;
+}
+
+const PERIOD_TYPE: Record<string, string> = { month: 'tháng', quarter: 'quý', half: '6 tháng', year: 'năm' };
+
+const badEdition = (e: RequestEdition, problem: string) =>
+  new AppError(
+    'refused',
+    `Tệp yêu cầu ${e.id} có chữ ký của Thành phố nhưng ${problem}, nên không nhận; dữ liệu của đơn vị không thay đổi. Hãy báo Thành phố kiểm tra và gửi lại tệp yêu cầu.`,
+    { requestId: e.id, edition: e.edition },
+  );
 
 /** The payload bytes of a signed file (what its signature covers), to tell "the same edition" from another content. */
 function payloadOf(signed: Buffer): string {
@@ -137,6 +173,8 @@ export function createCommuneRequests(deps: RequestDeps): CommuneRequests {
     const parsed = RequestEditionSchema.safeParse((opened.payload as { request?: unknown } | null)?.request);
     if (!parsed.success) throw new AppError('refused', NOT_REQUEST, { cause: parsed.error.message });
     const e = parsed.data;
+    const problem = editionProblem(e);
+    if (problem) throw badEdition(e, problem);
     if (!isAddressed(e, unitCode)) {
       const unit = await deps.findUnit(unitCode);
       throw new AppError(
@@ -153,6 +191,9 @@ export function createCommuneRequests(deps: RequestDeps): CommuneRequests {
           'refused',
           `Tệp yêu cầu ${e.id} không kèm mẫu ${e.template} phiên bản ${e.templateVersion} và máy này chưa có mẫu đó, nên chưa nhận. Hãy xin Thành phố gửi lại tệp yêu cầu (có kèm mẫu).`,
         );
+      // A period the template is not kept by (a month for a quarterly template): no return could answer it.
+      if (!periodAllowed(known.periodTypes, parsePeriod(e.period)!))
+        throw badEdition(e, `kỳ báo cáo "${e.period}" không phải kỳ của mẫu ${e.template} (mẫu lập theo ${known.periodTypes.map((t) => PERIOD_TYPE[t]).join(', ')})`);
       const held = store.editions(e.id);
       const latest = held.at(-1);
       const same = held.find((h) => h.edition.edition === e.edition);

@@ -8,6 +8,7 @@ import type {
   Lang,
   Output,
   RequestEdition,
+  RequestField,
   RequestInput,
   RequestSummary,
   Template,
@@ -75,7 +76,8 @@ function addresseeProblems(a: Addressees, units: readonly Unit[], resolved: stri
 export function createIssuing(deps: RequestDeps, counts: (e: RequestEdition) => RequestCounts) {
   const store = requestStore(deps.sqlite);
   const lastRequestNo = deps.sqlite.prepare<[string], { id: string }>(
-    'SELECT id FROM requests WHERE id LIKE ? ORDER BY id DESC LIMIT 1',
+    // By length first: "YC-2026-10000" comes after "YC-2026-9999" (as text it sorts before it).
+    'SELECT id FROM requests WHERE id LIKE ? ORDER BY length(id) DESC, id DESC LIMIT 1',
   );
   const insertPush = deps.sqlite.prepare(
     "INSERT OR IGNORE INTO request_push (request_id, edition, state, attempts) VALUES (?, ?, 'pending', 0)",
@@ -127,11 +129,20 @@ export function createIssuing(deps: RequestDeps, counts: (e: RequestEdition) => 
   /** Every problem with a request as entered, in Vietnamese; the template and the addressed units when they resolve. */
   async function examine(input: RequestInput) {
     const problems: string[] = [];
+    /** The form field of each problem (requests.check's `fields`), pushed with it. */
+    const fields: (RequestField | null)[] = [];
+    const add = (field: RequestField | null, ...messages: string[]) => {
+      for (const m of messages) {
+        problems.push(m);
+        fields.push(field);
+      }
+    };
     const list = await deps.unitList();
     const template = knownTemplate(input.template, input.templateVersion);
     if (!template) {
       const versions = deps.registry.versions(input.template);
-      problems.push(
+      add(
+        'template',
         versions.length
           ? `Mẫu ${input.template} không có phiên bản ${input.templateVersion} (có các phiên bản ${versions.join(', ')}). Hãy chọn một phiên bản đã công bố.`
           : `Không có mẫu báo cáo "${input.template}" (có sẵn hoặc đã công bố). Hãy công bố mẫu trước, rồi ra yêu cầu.`,
@@ -139,50 +150,56 @@ export function createIssuing(deps: RequestDeps, counts: (e: RequestEdition) => 
     }
     const period = parsePeriod(input.period);
     if (!period)
-      problems.push(
+      add(
+        'period',
         `Kỳ báo cáo "${input.period}" không hợp lệ. Hãy chọn một kỳ (ví dụ 2026-Q2, 2026-H1, 2026) hoặc một ngày chốt số liệu (ví dụ 2026-06-20).`,
       );
     else if (template && !periodAllowed(template.periodTypes, period))
-      problems.push(
+      add(
+        'period',
         `Mẫu ${template.id} không lập theo kỳ "${requestPeriodLabel(input)}". Hãy chọn một kỳ của mẫu này hoặc một ngày chốt số liệu.`,
       );
     const today = deps.today();
     if (!parsePeriod(input.due) || parsePeriod(input.due)?.type !== 'day')
-      problems.push(`Hạn nộp "${input.due}" không phải một ngày có thật. Hãy chọn lại hạn nộp.`);
+      add('due', `Hạn nộp "${input.due}" không phải một ngày có thật. Hãy chọn lại hạn nộp.`);
     else if (input.due < today)
-      problems.push(`Hạn nộp ${d(input.due)} đã qua (hôm nay là ${d(today)}). Hãy chọn hạn nộp từ hôm nay trở đi.`);
+      add('due', `Hạn nộp ${d(input.due)} đã qua (hôm nay là ${d(today)}). Hãy chọn hạn nộp từ hôm nay trở đi.`);
     else if (lastDay(input.due, input.dueWording) < today)
       // "trước ngày <hôm nay>" ends yesterday: no office could be on time.
-      problems.push(
+      add(
+        'due',
         `Hạn "${deadlineText(input.due, input.dueWording)}" có ngày cuối cùng là ${d(lastDay(input.due, input.dueWording))}, đã qua. Hãy chọn hạn nộp muộn hơn hoặc dùng "trong ngày".`,
       );
     if (parsePeriod(input.ref.date)?.type !== 'day')
-      problems.push(`Ngày của văn bản "${input.ref.date}" không phải một ngày có thật. Hãy sửa ngày ban hành.`);
+      add('ref', `Ngày của văn bản "${input.ref.date}" không phải một ngày có thật. Hãy sửa ngày ban hành.`);
     if (input.window) {
       const { start, end } = input.window;
       if (parsePeriod(start)?.type !== 'day' || parsePeriod(end)?.type !== 'day')
-        problems.push('Thời gian chốt số liệu có ngày không có thật. Hãy chọn lại ngày bắt đầu và ngày kết thúc.');
+        add('window', 'Thời gian chốt số liệu có ngày không có thật. Hãy chọn lại ngày bắt đầu và ngày kết thúc.');
       else if (start > end)
-        problems.push(
+        add(
+          'window',
           `Thời gian chốt số liệu bắt đầu ${d(start)} sau ngày kết thúc ${d(end)}. Hãy đặt ngày bắt đầu trước hoặc bằng ngày kết thúc.`,
         );
     }
     const me = currentUser();
     if (me && !canSee(input.department))
-      problems.push(
+      add(
+        'department',
         `Bạn thuộc ${me.department} nên chỉ ra được yêu cầu do ${me.department} tổng hợp. Hãy chọn đúng sở tổng hợp, hoặc nhờ quản trị viên ra yêu cầu cho ${input.department}.`,
       );
     const units = resolveAddressees(input.addressees, list.units);
-    problems.push(...addresseeProblems(input.addressees, list.units, units));
+    add('addressees', ...addresseeProblems(input.addressees, list.units, units));
     if (units.length) {
       const o = overlapping(input.template, input.period, units);
-      if (o && canSee(o.department)) problems.push(overlapMessage(o));
+      if (o && canSee(o.department)) add('period', overlapMessage(o));
       else if (o)
-        problems.push(
+        add(
+          'period',
           'Đã có một yêu cầu đang mở (của sở khác) cho cùng mẫu và kỳ, gửi tới một số đơn vị giống yêu cầu này. Hãy liên hệ sở đó hoặc quản trị viên để ra bản mới của yêu cầu đó.',
         );
     }
-    return { problems, template, units, list };
+    return { problems, fields, template, units, list };
   }
 
   /** Sign an edition, store it and queue it for the intake, in one transaction; the id is given by `make` inside it. */
@@ -230,8 +247,13 @@ export function createIssuing(deps: RequestDeps, counts: (e: RequestEdition) => 
   return {
     async check(input: RequestInput): Promise<Output<'requests.check'>> {
       await cityOnly(false);
-      const { problems, units } = await examine(input);
-      return { units: units.length, problems, addresseesLabel: addresseesLabel(input.addressees, units.length) };
+      const { problems, fields, units } = await examine(input);
+      return {
+        units: units.length,
+        problems,
+        fields,
+        addresseesLabel: addresseesLabel(input.addressees, units.length),
+      };
     },
 
     async create(input: RequestInput): Promise<RequestEdition> {

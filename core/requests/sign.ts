@@ -87,6 +87,21 @@ export function looksSigned(bytes: Uint8Array): boolean {
   return head.trimStart().startsWith('{') && head.includes(SIGNED_FORMAT);
 }
 
+/**
+ * The largest signed file read: a request edition with its template is a few hundred KB (a template
+ * at most 2 MB, the intake takes request files up to 8 MB). Larger is refused before it is parsed.
+ */
+export const MAX_SIGNED_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The refusal of a file too large to be a signed file (also said by the command line before reading it). */
+export function signedTooLarge(size: number): AppError {
+  return new AppError(
+    'refused',
+    `Tệp lớn ${(size / 1024 / 1024).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} MB, quá ${MAX_SIGNED_FILE_BYTES / 1024 / 1024} MB của một tệp yêu cầu báo cáo hoặc mẫu do Thành phố ký (một tệp như vậy chỉ vài trăm KB), nên không đọc. Hãy chọn đúng tệp Thành phố gửi (yeu-cau-….json hoặc mau-….json).`,
+    { size },
+  );
+}
+
 const NOT_SIGNED =
   'Tệp này không phải tệp yêu cầu báo cáo hoặc mẫu báo cáo do Thành phố ký (có thể đã bị cắt ngắn khi tải về). Hãy xin Thành phố gửi lại tệp.';
 const ALTERED =
@@ -100,9 +115,11 @@ const OTHER_KEY =
  * by another key. `expected` narrows the kind.
  */
 export function openSignedFile(bytes: Uint8Array, trustedPublicPem: string, expected?: SignedKind[]): { kind: SignedKind; payload: unknown; keyId: string } {
+  if (bytes.length > MAX_SIGNED_FILE_BYTES) throw signedTooLarge(bytes.length);
   let file: Partial<SignedFile>;
   try {
-    file = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<SignedFile>;
+    // A byte-order mark (a Windows editor saved the file) changes nothing signed: the payload is base64 inside.
+    file = JSON.parse(Buffer.from(bytes).toString('utf8').replace(/^\uFEFF/, '')) as Partial<SignedFile>;
   } catch {
     throw new AppError('refused', NOT_SIGNED, { cause: 'not JSON' });
   }
@@ -190,8 +207,24 @@ export function trustedKey(sqlite: Database.Database, shippedPem: string | null)
   return shippedPem ? { pem: shippedPem, source: 'shipped' } : null;
 }
 
+/** Whether a PEM holds a private key (createPublicKey accepts one and derives its public half). */
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Replace the trusted city key (delivery settings). Validates it first. */
 export function setTrustedKey(sqlite: Database.Database, publicPem: string): string {
+  // The city's SECRET key given to an office: never kept, and the city must know it has leaked.
+  if (isPrivateKey(publicPem))
+    throw new AppError(
+      'invalid_input',
+      'Tệp này là khóa BÍ MẬT của Thành phố, không phải khóa công khai, nên không được dùng và không được lưu. Hãy xóa tệp này khỏi máy, báo ngay cho Thành phố (khóa bí mật chỉ được ở máy của Thành phố) và xin tệp khóa công khai (khoa-thanh-pho-….pem).',
+    );
   const id = keyIdOf(publicPem);
   putSetting(sqlite, TRUSTED, publicKeyOf(publicPem).export({ type: 'spki', format: 'pem' }).toString());
   return id;

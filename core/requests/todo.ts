@@ -10,6 +10,7 @@ import {
   addresseeLine,
   deadlineText,
   defaultPeriods,
+  isLate,
   lastDay,
   periodDeadline,
   periodLabel,
@@ -85,6 +86,9 @@ export async function communeTodo(deps: RequestDeps, store: RequestStore): Promi
     const t = deps.registry.getTemplate(e.template, e.templateVersion);
     const last = lastDay(e.due, e.dueWording);
     const r = reminder.get(e.id);
+    const facts = returnFacts(deps, unitCode, e.template, e.period);
+    // Late by the latest edition's last day, as the city counts it: an extended deadline can make an earlier submission on time.
+    if (facts.submittedAt) facts.late = isLate(facts.submittedAt, last);
     all.push({
       kind: 'request',
       requestId: e.id,
@@ -106,7 +110,7 @@ export async function communeTodo(deps: RequestDeps, store: RequestStore): Promi
       lastDay: last,
       ...left(last, today, lang),
       instruction: e.instruction?.trim() || null,
-      ...returnFacts(deps, unitCode, e.template, e.period),
+      ...facts,
       reminder: r ? { message: r.message, sentAt: r.created_at } : null,
     });
   }

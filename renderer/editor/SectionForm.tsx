@@ -405,7 +405,12 @@ const TableRowView = memo(
             const label = `${tx(r.label, p.lang)} — ${tx(c.label, p.lang)}`;
             if (p.readOnly)
               return (
-                <td key={c.key} className={`readonly-td ${c.type === 'longtext' ? 'longtext' : 'num'} ${sev ? `has-${sev}` : ''}`} data-value={path}>
+                <td
+                  key={c.key}
+                  // Figures to the right, words to the left, as in the editor (names and titles were right-aligned here).
+                  className={`readonly-td ${c.type === 'integer' || c.type === 'decimal' || c.type === 'money' || c.type === 'rate' ? 'num' : ''} ${c.type === 'longtext' ? 'longtext' : ''} ${sev ? `has-${sev}` : ''}`}
+                  data-value={path}
+                >
                   {c.type === 'file' ? <ShownFile value={rowValues?.[c.key]} label={label} /> : showValue(rowValues?.[c.key], c, p.lang)}
                 </td>
               );

@@ -10,10 +10,12 @@ import viRequests from './vi-requests.json';
 import enRequests from './en-requests.json';
 import viUsers from './vi-users.json';
 import enUsers from './en-users.json';
+import viSigned from './vi-signed.json';
+import enSigned from './en-signed.json';
 import type { Lang } from '../../shared/i18n.js';
 
-const vi = { ...viBase, ...viTodo, ...viRequests, ...viUsers };
-const en = { ...enBase, ...enTodo, ...enRequests, ...enUsers };
+const vi = { ...viBase, ...viTodo, ...viRequests, ...viUsers, ...viSigned };
+const en = { ...enBase, ...enTodo, ...enRequests, ...enUsers, ...enSigned };
 
 /** One message catalogue per language; Vietnamese is the default and the fallback. */
 void i18n.use(initReactI18next).init({

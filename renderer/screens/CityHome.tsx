@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { Alert, Container, Group, Select, Tabs } from '@mantine/core';
+import { Alert, Container, Group, Loader, Select, Tabs } from '@mantine/core';
 import {
   IconAlertTriangle,
   IconChartBar,
@@ -15,8 +15,9 @@ import type { AppInfo, Output } from '../../shared/contract.js';
 import type { Lang } from '../../shared/i18n.js';
 import { formatNumber } from '../../shared/format.js';
 import { periodLabel } from '../../shared/periods.js';
+import { sameDepartment } from '../../shared/requests.js';
 import type { Template } from '../../shared/template/schema.js';
-import { api, messageOf } from '../api.js';
+import { api, messageOf, whoAmI, type Me } from '../api.js';
 import { Completeness } from '../city/Completeness.js';
 import { ConsolidationView } from '../city/Consolidation.js';
 import { ImportPanel } from '../city/ImportPanel.js';
@@ -24,7 +25,7 @@ import { Review } from '../city/Review.js';
 import { UnitLists } from '../city/UnitLists.js';
 import { TemplatesScreen } from '../templates/TemplatesScreen.js';
 import { RequestsScreen } from '../requests/city/RequestsScreen.js';
-import { Users, showsUsersTab, useMe } from '../city/Users.js';
+import { Users, showsUsersTab } from '../city/Users.js';
 
 export type CityTab = 'requests' | 'import' | 'completeness' | 'consolidation' | 'units' | 'templates' | 'users';
 export type CityRoute =
@@ -45,14 +46,30 @@ function defaultPeriod(list: Periods, today: string): string | null {
   );
 }
 
+/**
+ * Whether the caller follows a template's standing report (its periods' completeness, review and
+ * consolidation, issue 9): the installation's own person (no users, or auth.me failed), an
+ * administrator, or a clerk of the department that consolidates it (AppInfo.standing). The core
+ * answers anyone else "not found" (core/users/scope.ts); their work is under "Yêu cầu báo cáo".
+ */
+export function followsStanding(me: Me | null, info: AppInfo, template: string): boolean {
+  const u = me?.user;
+  if (!u || u.admin) return true;
+  return (info.standing ?? []).some((s) => s.template === template && sameDepartment(s.department, u.department));
+}
+
+/** A signed-in clerk (not an administrator): lands on "Yêu cầu báo cáo". */
+const isClerk = (me: Me | null | undefined) => !!me?.user && !me.user.admin;
+
 /** The city role: import packages, completeness, review, the Biểu tổng hợp, the unit list. */
 export function CityHome({
   template,
   info,
-  route,
+  route: asked,
   go,
   choice,
   onTemplatesChanged,
+  landing = false,
 }: {
   template: Template;
   info: AppInfo;
@@ -62,16 +79,33 @@ export function CityHome({
   choice?: ReactNode;
   /** After a template was published: the app reloads the templates it knows. */
   onTemplatesChanged?: (id: string) => void;
+  /** The app was opened at its home (no tab in the address): a clerk is taken to "Yêu cầu báo cáo". */
+  landing?: boolean;
 }) {
   const { t } = useTranslation();
   const lang = info.lang as Lang;
-  const me = useMe(); // issue 9: the users tab is for administrators (when the city has users)
+  // Issue 9: the signed-in user (undefined while asked): the users tab is for administrators, the
+  // standing report's tabs for its department.
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    void whoAmI().then((m) => live && setMe(m));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const follows = me !== undefined && followsStanding(me, info, template.id);
+  // A clerk opening the app, or at a standing tab of a report their department does not follow, is
+  // shown "Yêu cầu báo cáo" (the address stays; choosing a tab changes it).
+  const standingTab = asked.tab === 'completeness' || asked.tab === 'consolidation' || asked.tab === 'review';
+  const route: CityRoute = isClerk(me) && (landing || (!follows && standingTab)) ? { tab: 'requests' } : asked;
   const [periods, setPeriods] = useState<Periods | null>(null);
   const [period, setPeriod] = useState<string | null>(route.tab === 'review' ? route.period : null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0); // bumped after an import, so the other tabs reload
 
   const loadPeriods = useCallback(() => {
+    if (!follows) return;
     api
       .call('city.periods', { template: template.id })
       .then((list) => {
@@ -79,13 +113,20 @@ export function CityHome({
         setPeriod((p) => (p && list.some((x) => x.code === p) ? p : defaultPeriod(list, info.today)));
       })
       .catch((e) => setError(messageOf(e)));
-  }, [template.id, info.today]);
+  }, [template.id, info.today, follows]);
   useEffect(loadPeriods, [loadPeriods]);
 
   const changed = useCallback(() => {
     setVersion((v) => v + 1);
     loadPeriods();
   }, [loadPeriods]);
+
+  if (me === undefined)
+    return (
+      <Container size="xl" py="md">
+        <Loader size="sm" />
+      </Container>
+    );
 
   if (route.tab === 'review')
     return (
@@ -138,12 +179,16 @@ export function CityHome({
           <Tabs.Tab value="import" leftSection={<IconFileImport size={18} />}>
             {t('city.tabImport')}
           </Tabs.Tab>
-          <Tabs.Tab value="completeness" leftSection={<IconListCheck size={18} />}>
-            {t('city.tabCompleteness')}
-          </Tabs.Tab>
-          <Tabs.Tab value="consolidation" leftSection={<IconChartBar size={18} />}>
-            {t('city.tabConsolidation')}
-          </Tabs.Tab>
+          {follows && (
+            <Tabs.Tab value="completeness" leftSection={<IconListCheck size={18} />} data-testid="tab-completeness">
+              {t('city.tabCompleteness')}
+            </Tabs.Tab>
+          )}
+          {follows && (
+            <Tabs.Tab value="consolidation" leftSection={<IconChartBar size={18} />} data-testid="tab-consolidation">
+              {t('city.tabConsolidation')}
+            </Tabs.Tab>
+          )}
           <Tabs.Tab value="units" leftSection={<IconListDetails size={18} />}>
             {t('city.tabUnits')}
           </Tabs.Tab>
@@ -171,10 +216,14 @@ export function CityHome({
             onImported={changed}
             period={period}
             template={template.id}
-            onOpenPeriod={(p) => {
-              setPeriod(p);
-              go('/city/completeness');
-            }}
+            onOpenPeriod={
+              follows
+                ? (p) => {
+                    setPeriod(p);
+                    go('/city/completeness');
+                  }
+                : undefined
+            }
           />
         </Tabs.Panel>
         <Tabs.Panel value="completeness">

@@ -51,7 +51,8 @@ export function pickTemplate(list: Known[], chosen: string | null): Known | unde
 
 /**
  * The template choice above the commune's periods and the city's screens ("BC-CX — Báo cáo định
- * kỳ…"), and at a commune "Nhận mẫu báo cáo": open a template file the city sent.
+ * kỳ…"), and at a commune "Nhận mẫu báo cáo": open a template file the city sent (signed, .json;
+ * an Excel workbook is refused by the core with a message shown under the button).
  */
 export function TemplateChoice({
   info,
@@ -104,7 +105,7 @@ export function TemplateChoice({
           data-testid="template-choice"
         />
         {onReceived && (
-          <FileButton resetRef={resetRef} onChange={(f) => void receive(f)} accept=".xlsx">
+          <FileButton resetRef={resetRef} onChange={(f) => void receive(f)} accept=".json,application/json,.xlsx">
             {(props) => (
               <Button
                 {...props}

@@ -7,6 +7,7 @@ import {
   IconFileSpreadsheet,
   IconFileUpload,
   IconSend,
+  IconSignature,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { AppInfo, AuthoringProblem, Output, TemplateInfo, Unit } from '../../shared/contract.js';
@@ -51,6 +52,45 @@ export function sortProblems(list: AuthoringProblem[]): AuthoringProblem[] {
 }
 
 /**
+ * "Tải tệp gửi xã (đã ký)": a template as the file a commune can receive (templates.exportSigned,
+ * issue 9): communes accept only templates the city signed.
+ */
+function SignedButton({
+  id,
+  version,
+  busy,
+  download,
+  label,
+  ariaLabel,
+  testId = `signed-${id}@${version}`,
+}: {
+  id: string;
+  version: number;
+  busy: string | null;
+  download: (key: string, make: () => Promise<{ fileName: string; data: string }>) => Promise<void>;
+  label: string;
+  ariaLabel: string;
+  testId?: string;
+}) {
+  const key = `signed:${id}@${version}`;
+  return (
+    <Button
+      size="xs"
+      variant="light"
+      color="teal"
+      leftSection={<IconSignature size={14} />}
+      loading={busy === key}
+      disabled={busy !== null && busy !== key}
+      onClick={() => void download(key, () => api.call('templates.exportSigned', { id, version }))}
+      aria-label={ariaLabel}
+      data-testid={testId}
+    >
+      {label}
+    </Button>
+  );
+}
+
+/**
  * The city's "Mẫu báo cáo": the templates and their versions (each as an authoring workbook), the
  * empty starter workbook, and a workbook opened to check, preview and publish.
  */
@@ -75,7 +115,7 @@ export function TemplatesScreen({
   const [dragging, setDragging] = useState(false);
   const [confirm, setConfirm] = useState(false);
   const [publishing, setPublishing] = useState(false);
-  const [published, setPublished] = useState<string | null>(null);
+  const [published, setPublished] = useState<{ message: string; id: string; version: number } | null>(null);
   const resetRef = useRef<() => void>(null);
 
   const load = useCallback(() => {
@@ -136,7 +176,7 @@ export function TemplatesScreen({
       const r = await api.call('templates.publish', { file: opened.file });
       setConfirm(false);
       setOpened(null);
-      setPublished(r.message);
+      setPublished(r);
       load();
       onPublished(r.id);
     } catch (e) {
@@ -156,8 +196,11 @@ export function TemplatesScreen({
         <Title order={3} size="h4" mb={4}>
           {t('templates.listTitle')}
         </Title>
-        <Text size="sm" c="dimmed" mb="sm">
+        <Text size="sm" c="dimmed" mb={4}>
           {t('templates.listIntro')}
+        </Text>
+        <Text size="sm" mb="sm" data-testid="template-signed-hint">
+          {t('signedTemplates.hint')}
         </Text>
         {listError && <RetryAlert message={listError} mb="sm" onRetry={load} />}
         {!list && !listError && <Loader size="sm" />}
@@ -172,7 +215,7 @@ export function TemplatesScreen({
                   <Table.Th>{t('templates.colSource')}</Table.Th>
                   <Table.Th>{t('templates.colPublished')}</Table.Th>
                   <Table.Th ta="right">{t('templates.colReturns')}</Table.Th>
-                  <Table.Th aria-label={t('templates.workbook')} />
+                  <Table.Th aria-label={`${t('templates.workbook')}, ${t('signedTemplates.download')}`} />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -185,28 +228,46 @@ export function TemplatesScreen({
                       </Table.Td>
                       <Table.Td>{k.title}</Table.Td>
                       <Table.Td ta="center">{k.version}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" c={k.source === 'builtin' ? 'dimmed' : 'blue.8'} fw={k.source === 'builtin' ? 400 : 600}>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                        <Text
+                          size="sm"
+                          c={k.source === 'builtin' ? 'dimmed' : 'blue.8'}
+                          fw={k.source === 'builtin' ? 400 : 600}
+                        >
                           {t(`templates.source.${k.source}`)}
                         </Text>
                       </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{k.publishedAt ? formatDateTime(k.publishedAt) : '—'}</Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                        {k.publishedAt ? formatDateTime(k.publishedAt) : '—'}
+                      </Table.Td>
                       <Table.Td ta="right">{formatNumber(k.returns)}</Table.Td>
                       <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                        <Button
-                          size="xs"
-                          variant="light"
-                          leftSection={<IconDownload size={14} />}
-                          loading={busy === key}
-                          disabled={busy !== null && busy !== key}
-                          onClick={() =>
-                            void download(key, () => api.call('templates.workbook', { id: k.id, version: k.version }))
-                          }
-                          aria-label={t('templates.workbookOf', { id: k.id, n: k.version })}
-                          data-testid={`workbook-${key}`}
-                        >
-                          {t('templates.workbook')}
-                        </Button>
+                        <Group gap="xs" justify="flex-end" wrap="nowrap">
+                          <Button
+                            size="xs"
+                            variant="light"
+                            leftSection={<IconDownload size={14} />}
+                            loading={busy === key}
+                            disabled={busy !== null && busy !== key}
+                            onClick={() =>
+                              void download(key, () => api.call('templates.workbook', { id: k.id, version: k.version }))
+                            }
+                            aria-label={t('templates.workbookOf', { id: k.id, n: k.version })}
+                            data-testid={`workbook-${key}`}
+                          >
+                            {t('templates.workbook')}
+                          </Button>
+                          {k.source !== 'received' && (
+                            <SignedButton
+                              id={k.id}
+                              version={k.version}
+                              busy={busy}
+                              download={download}
+                              label={t('signedTemplates.download')}
+                              ariaLabel={t('signedTemplates.downloadOf', { id: k.id, n: k.version })}
+                            />
+                          )}
+                        </Group>
                       </Table.Td>
                     </Table.Tr>
                   );
@@ -252,7 +313,12 @@ export function TemplatesScreen({
           </Text>
           <FileButton resetRef={resetRef} onChange={(f) => void open(f)} accept=".xlsx">
             {(props) => (
-              <Button {...props} leftSection={<IconFileUpload size={18} />} loading={checking} data-testid="template-open">
+              <Button
+                {...props}
+                leftSection={<IconFileUpload size={18} />}
+                loading={checking}
+                data-testid="template-open"
+              >
                 {t('templates.open')}
               </Button>
             )}
@@ -265,7 +331,19 @@ export function TemplatesScreen({
         )}
         {published && (
           <Alert color="green" icon={<IconCircleCheck />} mt="sm" data-testid="template-published">
-            {published}
+            <Text size="sm">{published.message}</Text>
+            <Group gap="sm" mt={6} wrap="wrap">
+              <Text size="sm">{t('signedTemplates.afterPublish')}</Text>
+              <SignedButton
+                id={published.id}
+                version={published.version}
+                busy={busy}
+                download={download}
+                label={t('signedTemplates.download')}
+                ariaLabel={t('signedTemplates.downloadOf', { id: published.id, n: published.version })}
+                testId="template-published-signed"
+              />
+            </Group>
           </Alert>
         )}
       </Card>

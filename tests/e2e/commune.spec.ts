@@ -87,6 +87,11 @@ test('first start: choose the commune role and find the unit without accents; pe
   await page.getByRole('button', { name: 'Bắt đầu' }).click();
 
   await expect(page.getByText('Phường Hồng Bàng · mã 11311')).toBeVisible();
+  // The commune's home is "Việc phải nộp" (issue 9); the periods of one template are one link away.
+  await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
+  await expect(page.locator('[data-testid="todo-item"][data-template="BC-CX"]').first()).toBeVisible(); // the standing quarters
+  await page.getByRole('button', { name: 'Tất cả kỳ báo cáo theo mẫu' }).click();
+  await expect(page).toHaveURL(/#\/periods$/);
   const rows = page.locator('[data-period]');
   await expect(rows).toHaveCount(8);
   await expect(page.locator(`[data-period="${year}-Q4"]`)).toContainText(`Quý IV/${year}`);
@@ -106,7 +111,7 @@ test('first start: choose the commune role and find the unit without accents; pe
 test('fill a whole return with the keyboard, meet errors, fix them, explain a warning, submit, revise, diff, export and re-import', async ({
   page,
 }) => {
-  await page.goto('/');
+  await page.goto('/#/periods');
   // Open Quý II with the keyboard.
   await page.locator(`[data-period="${Q2}"]`).focus();
   await page.keyboard.press('Enter');
@@ -482,7 +487,7 @@ test('crash: the server is killed with SIGKILL while typing; what was shown as s
 test('English labels on request; a refused file shows a Vietnamese message, never a stack trace; city role screen', async ({
   page,
 }) => {
-  await page.goto('/');
+  await page.goto('/#/periods');
   await page.getByText('English', { exact: true }).click();
   await expect(page.getByRole('columnheader', { name: 'Period' })).toBeVisible();
   await expect(page.locator(`[data-period="${Q2}"]`)).toContainText('Submitted (revision 2)');
@@ -529,5 +534,8 @@ test('English labels on request; a refused file shows a Vietnamese message, neve
   await unit.pressSequentially('hồng bàng');
   await page.getByRole('option', { name: 'Phường Hồng Bàng' }).click();
   await page.getByRole('button', { name: 'Bắt đầu' }).click();
+  // Back on the commune's home (issue 9), whose periods still hold what was submitted.
+  await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
+  await page.getByRole('button', { name: 'Tất cả kỳ báo cáo theo mẫu' }).click();
   await expect(page.locator(`[data-period="${Q2}"]`)).toContainText('Đã nộp (lần 2)');
 });

@@ -66,10 +66,22 @@ test('not configured: the header says so honestly and work goes on', async ({ pa
   await expect(indicator).toHaveText(NOT_CONFIGURED);
   await expect(indicator).toHaveAttribute('data-state', 'off');
   await shot(page, '01-not-configured');
-  // Nothing is blocked: the periods open and the editor works.
-  await page.locator('[data-period]').first().click();
+  // Nothing is blocked: the reports due on the home ("Việc phải nộp", issue 9) open and the editor works.
+  await page.getByTestId('todo-open').first().click();
   await expect(page.getByTestId('editor-title')).toBeVisible();
   await expect(indicator).toHaveText(NOT_CONFIGURED);
+  // Opened from the home, the editor's back button says it goes there, and does.
+  const back = page.getByRole('button', { name: 'Về Việc phải nộp' });
+  await back.hover();
+  await expect(page.getByRole('tooltip')).toHaveText('Về Việc phải nộp');
+  await page.waitForTimeout(250); // the tooltip's transition settles before the picture
+  await page.screenshot({ path: path.join(SHOTS, 'issue9-specs-editor-back-home-1366.png') });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(SHOTS, 'issue9-specs-editor-back-home-1024.png') });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await back.click();
+  await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
+  await page.screenshot({ path: path.join(SHOTS, 'issue9-specs-home-after-back-1366.png') });
 });
 
 test('settings dialog: every field is checked with a Vietnamese message before anything is sent', async ({ page }) => {

@@ -149,7 +149,7 @@ test.afterAll(async () => {
 });
 
 test('the commune enters the address and its token once; the submitted return is sent', async ({ page }) => {
-  await page.goto(COMMUNE);
+  await page.goto(`${COMMUNE}/#/periods`); // the periods list (the home is "Việc phải nộp", issue 9)
   await expect(page.getByText(`Phường Hồng Bàng · mã ${UNIT}`)).toBeVisible();
   const indicator = page.getByTestId('connection-indicator');
   await expect(indicator).toHaveText(NOT_CONFIGURED);
@@ -193,7 +193,7 @@ test('the city pulls it and returns it with a reason; the commune reads the reas
   await expect(cityPage.getByTestId('review-state')).toHaveText('Đã trả lại');
 
   // ── The commune asks for the result (the app also asks by itself every few minutes).
-  await page.goto(COMMUNE);
+  await page.goto(`${COMMUNE}/#/periods`);
   await expect(badge(page)).toHaveText(/^Đã gửi lúc/);
   await expect(async () => {
     await page.getByTestId('check-now').click();
@@ -249,7 +249,7 @@ test('the intake stops: the commune keeps working and says so; it comes back and
   page,
 }) => {
   await stop(intake);
-  await page.goto(COMMUNE);
+  await page.goto(`${COMMUNE}/#/periods`);
   await periodRow(page).getByRole('button').last().click();
   await page.getByRole('tab', { name: /Biểu 02/ }).click();
   await page.locator('[data-cell="staff.transferred_in"]').focus();

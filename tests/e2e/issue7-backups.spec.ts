@@ -38,7 +38,7 @@ test('restore a backup from the header link, with confirmation, without restarti
       expect(r.code, r.stderr).toBe(0);
     }
 
-    await page.goto('/');
+    await page.goto('/#/periods'); // the periods list (the home is "Việc phải nộp", issue 9)
     const q2 = page.getByRole('row', { name: /Quý II\/2026/ });
     await expect(q2).toContainText('Đã nộp (lần 2)');
 
@@ -72,7 +72,7 @@ test('restore a backup from the header link, with confirmation, without restarti
     await page.setViewportSize({ width: 1366, height: 768 });
 
     // The running server reads the restored database: revision 1 only.
-    await page.goto('/#/');
+    await page.goto('/#/periods');
     await expect(page.getByRole('row', { name: /Quý II\/2026/ })).toContainText('Đã nộp (lần 1)');
     await shot(page, 'issue7-backups-after-restore-periods');
   } finally {

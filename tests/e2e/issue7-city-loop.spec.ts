@@ -300,7 +300,7 @@ test('item 11: a package the pull refuses stays listed with its reason; the offi
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      await office.goto(`http://127.0.0.1:${PORT + 6}/`);
+      await office.goto(`http://127.0.0.1:${PORT + 6}/#/periods`); // not the home ("Việc phải nộp", issue 9)
       await expect(office.locator('[data-delivery="city-refused"]').first()).toHaveText('Thành phố chưa nhận được');
       await expect(office.getByTestId('delivery-city-refusal').first()).toContainText(
         `Thành phố chưa nhận được báo cáo này (lý do phía thành phố: Mã đơn vị ${fx.away.code} không có trong danh sách`,

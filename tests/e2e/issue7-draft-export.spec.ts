@@ -56,7 +56,7 @@ async function expectSaved(page: Page): Promise<void> {
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 });
 }
 async function openQ2(page: Page): Promise<void> {
-  await page.goto('/');
+  await page.goto('/#/periods'); // the periods list (the home is "Việc phải nộp", issue 9)
   await page.locator(`[data-period="${PERIOD}"]`).click();
   await expect(page.getByTestId('editor-title')).toContainText('Quý II/2026 · Đặc khu Bạch Long Vĩ');
 }

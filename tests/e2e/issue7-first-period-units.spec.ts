@@ -60,6 +60,11 @@ test('commune setup: the first period is shown and can be changed; earlier perio
   await shot(page, '02-setup-first-period-changed');
   await page.getByRole('button', { name: 'Bắt đầu' }).click();
 
+  // The home, "Việc phải nộp" (issue 9), owes nothing from before the first period; all the periods are one link away.
+  await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
+  await expect(page.getByTestId('todo-item').first()).toBeVisible();
+  await expect(page.locator('[data-testid="todo-item"][data-period="2026-Q2"]')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Tất cả kỳ báo cáo theo mẫu' }).click();
   await expect(page.getByTestId('first-period-note')).toContainText('Kỳ báo cáo đầu tiên của đơn vị: Quý III/2026');
   const rows = page.locator('[data-period]');
   await expect(rows).toHaveCount(8);

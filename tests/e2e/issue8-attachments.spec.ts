@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { parseTemplate } from '../../shared/index.js';
 import { createRegistry } from '../../core/templates/registry.js';
 import { ownServer } from './own-server.js';
+import { signedTemplateFile } from '../helpers/city-key.js';
 
 /**
  * Issue 8 item 4 in the browser mode (real server, real SQLite, Chromium): a commune attaches a
@@ -75,7 +76,8 @@ test.afterEach(() => {
 
 test.beforeAll(async ({ request }) => {
   await rpc(request, 'app.setup', { role: 'commune', unitCode: UNIT });
-  await rpc(request, 'templates.receive', { file: { fileName: 'issue8-attachments.json', data: readFileSync(FIXTURE).toString('base64') } });
+  // Signed by the city: a commune receives no other template file (issue 9).
+  await rpc(request, 'templates.receive', { file: signedTemplateFile([JSON.parse(readFileSync(FIXTURE, 'utf8'))], 'issue8-attachments.json') });
 });
 
 let zip: { fileName: string; data: string } | undefined;

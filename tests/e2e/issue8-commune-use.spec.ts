@@ -2,6 +2,7 @@ import { test, expect, type APIRequestContext, type Locator, type Page } from '@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ownServer } from './own-server.js';
+import { signedTemplateFile } from '../helpers/city-key.js';
 
 /**
  * Issue 8, second round (engineer K): a commune officer (Phường Hồng Bàng) fills a template received
@@ -94,8 +95,8 @@ test.afterEach(() => {
 
 test.beforeAll(async ({ request }) => {
   await rpc(request, 'app.setup', { role: 'commune', unitCode: HONG_BANG });
-  const data = readFileSync(FIXTURE).toString('base64');
-  await rpc(request, 'templates.receive', { file: { fileName: 'issue8-types.json', data } });
+  // Signed by the city: a commune receives no other template file (issue 9).
+  await rpc(request, 'templates.receive', { file: signedTemplateFile([JSON.parse(readFileSync(FIXTURE, 'utf8'))], 'issue8-types.json') });
 });
 
 test('dates and money typed the ways people type them are understood, shown, saved and printed as meant', async ({ page }) => {
@@ -239,7 +240,7 @@ test('another template chosen in a second tab: the first tab, reloaded, still sh
     const b = await ctx.newPage();
     for (const p of [a, b]) p.on('pageerror', (e) => pageErrors.push(e.message));
     const choose = async (p: Page, id: RegExp) => {
-      await p.goto('/');
+      await p.goto('/#/periods'); // the periods list, where the template is chosen (the home is "Việc phải nộp", issue 9)
       await p.getByTestId('template-choice').click();
       await p.getByRole('option', { name: id }).click();
       await expect(p.getByTestId('template-choice')).toHaveValue(id);

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { largeTemplate } from '../../bench/editor.js';
 import { ownServer } from './own-server.js';
+import { signedTemplateFile } from '../helpers/city-key.js';
 
 /**
  * Issue 8, speed of the editor of a big template (500 input cells in one biểu, bench/editor.ts's
@@ -46,8 +47,8 @@ test.afterEach(() => {
 
 test.beforeAll(async ({ request }) => {
   await rpc(request, 'app.setup', { role: 'commune', unitCode: PHUONG });
-  const data = Buffer.from(JSON.stringify(largeTemplate())).toString('base64');
-  await rpc(request, 'templates.receive', { file: { fileName: 'bench-500.json', data } });
+  // Signed by the city: a commune receives no other template file (issue 9).
+  await rpc(request, 'templates.receive', { file: signedTemplateFile([largeTemplate()], 'bench-500.json') });
 });
 
 async function openEditor(page: Page): Promise<void> {

@@ -2,6 +2,7 @@ import { test, expect, type APIRequestContext, type Locator, type Page } from '@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ownServer } from './own-server.js';
+import { signedTemplateFile } from '../helpers/city-key.js';
 
 /**
  * Issue 8, item 4 in the browser mode (real server, real SQLite, Chromium): a template received
@@ -82,8 +83,8 @@ test.afterEach(() => {
 
 test.beforeAll(async ({ request }) => {
   await rpc(request, 'app.setup', { role: 'commune', unitCode: HONG_BANG });
-  const data = readFileSync(FIXTURE).toString('base64');
-  await rpc(request, 'templates.receive', { file: { fileName: 'issue8-types.json', data } });
+  // Signed by the city: a commune receives no other template file (issue 9).
+  await rpc(request, 'templates.receive', { file: signedTemplateFile([JSON.parse(readFileSync(FIXTURE, 'utf8'))], 'issue8-types.json') });
 });
 
 test('every new type is typed, checked next to its cell, saved, reloaded and printed; what does not apply is hidden', async ({

@@ -84,7 +84,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function openFirstPeriod(page: Page, t: Tpl): Promise<string> {
-  await page.goto(`${base}/`);
+  await page.goto(`${base}/#/periods`); // the periods list (the home is "Việc phải nộp", issue 9)
   const name = `${t.id} — ${t.title.vi}`;
   await page.getByTestId('template-choice').click();
   await page.getByRole('option', { name }).click();

@@ -76,7 +76,8 @@ async function rendererCopy(): Promise<string> {
   for (let i = 0; ; i++) {
     rmSync(to, { recursive: true, force: true });
     try {
-      cpSync(path.resolve('dist/renderer'), to, { recursive: true });
+      // The build playwright.config.ts made: RENDERER_DIR when set (as vite.config.ts and the server read it).
+      cpSync(path.resolve(process.env.RENDERER_DIR || 'dist/renderer'), to, { recursive: true });
       const html = readFileSync(path.join(to, 'index.html'), 'utf8');
       const assets = [...html.matchAll(/(?:src|href)="(?:\.?\/)?(assets\/[^"]+)"/g)].map((m) => m[1]!);
       if (assets.length > 0 && assets.every((a) => existsSync(path.join(to, a)))) return to;
@@ -317,7 +318,7 @@ async function commune(
   edit?: (v: Sample['values']) => void,
 ): Promise<{ file: string; period: string; values: Sample['values'] }> {
   const t = templates[id]!;
-  await open(page, `${base}/`);
+  await open(page, `${base}/#/periods`); // the periods list (the home is "Việc phải nộp", issue 9)
   await expect(page.getByText(`${unit.name} · mã ${unit.code}`)).toBeVisible();
   await chooseTemplate(page, id);
   await expect(page.getByRole('heading', { name: t.title.vi })).toBeVisible();

@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,9 +11,10 @@ import { ownServer } from './own-server.js';
  * - the city: "Mẫu báo cáo" → download the empty starter, fill it (here with ExcelJS, as a clerk
  *   would in Excel) into a small template, open it → preview (sample values, a unit chooser) →
  *   publish version 1; a broken workbook → every problem with its sheet, row and column; a changed
- *   workbook → version 2; the authoring workbook of version 2 downloaded;
- * - a commune (its own server): "Nhận mẫu báo cáo" with that workbook, choose the template, fill
- *   it, submit, export the package;
+ *   workbook → version 2; the authoring workbook of version 2 and the file for communes (signed by
+ *   the city, issue 9) downloaded;
+ * - a commune (its own server): "Nhận mẫu báo cáo" refuses the workbook beside the button and takes
+ *   the signed file; choose the template, fill it, submit, export the package;
  * - the city: import that package, see it in completeness and in the Biểu tổng hợp.
  * Screens go to tests/output/screenshots/issue8-templates-*.png (1366x768, the main ones 1024x768).
  */
@@ -198,11 +200,20 @@ test.beforeEach(async ({ page }) => {
 
 let starter = '';
 let published = '';
+let publishedSigned = '';
 let packageFile = '';
 
 test('the city writes a template from the starter, previews it and publishes version 1', async ({ page }) => {
   const setup = await page.request.post(`${city.base}/api/rpc/app.setup`, { data: { role: 'city' } });
   expect((await setup.json()).ok).toBe(true);
+  // The city's signing key: the one whose public key ships with the app (tests/fixtures/keys), as
+  // `city key import` installs it, so that the commune below trusts the files this city signs.
+  const said = execFileSync(
+    process.execPath,
+    ['bin/commune-returns.js', 'city', 'key', 'import', '--db', city.db, '--in', path.resolve('tests/fixtures/keys/city-private.pem')],
+    { encoding: 'utf8' },
+  );
+  expect(said).toContain('Đã cài khóa ký của Thành phố');
   await page.goto(`${city.base}/`);
   await expect(page.getByRole('tab', { name: 'Nhập báo cáo' })).toHaveAttribute('aria-selected', 'true');
   // The template choice shows BC-CX first (today's tests see its periods right away).
@@ -364,6 +375,10 @@ test('a broken workbook lists every problem with its sheet, row and column; vers
   let found = false;
   form.eachRow((r) => r.eachCell((c) => (found ||= c.text === 'so_vu_phuc_tap')));
   expect(found).toBe(true);
+
+  // What a commune can receive: the same version as a file the city signed (issue 9).
+  publishedSigned = await download(page, () => page.getByTestId(`signed-${TEMPLATE_ID}@2`).click());
+  expect(path.basename(publishedSigned)).toBe(`mau-${TEMPLATE_ID}-v2.json`);
 });
 
 test('a commune receives the template, fills it, submits and exports the package', async ({ page }) => {
@@ -373,12 +388,25 @@ test('a commune receives the template, fills it, submits and exports the package
   expect((await setup.json()).ok).toBe(true);
   await page.goto(`${commune.base}/`);
   await expect(page.getByText(`${UNIT.name} · mã ${UNIT.code}`)).toBeVisible();
+  // The home is "Việc phải nộp" (issue 9); the templates and their periods are one link away.
+  await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
+  await expect(page.locator('[data-testid="todo-item"][data-template="BC-CX"]').first()).toBeVisible(); // the standing quarters
+  await shot(page, '09-commune-home-1366');
+  await page.getByRole('button', { name: 'Tất cả kỳ báo cáo theo mẫu' }).click();
   await expect(page.getByTestId('template-choice')).toHaveValue(/^BC-CX — /);
   await expect(page.locator('[data-period]').first()).toBeVisible();
-  await shot(page, '09-commune-home-1366');
 
+  // The authoring workbook is not what an office takes (issue 9): refused beside the button, saying what to do.
   await chooseFile(page, 'template-receive', published);
+  await expect(page.getByTestId('template-receive-error')).toContainText(
+    'Mẫu báo cáo phải là tệp do Thành phố ký',
+    { timeout: 30_000 },
+  );
+  await expect(page.getByTestId('template-receive-error')).toContainText('Hãy xin Thành phố gửi tệp đã ký');
+  await expect(page.getByTestId('template-choice')).toHaveValue(/^BC-CX — /);
+  await chooseFile(page, 'template-receive', publishedSigned);
   await expect(page.getByText('Đã nhận mẫu báo cáo')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('template-receive-error')).toHaveCount(0);
   await expect(page.getByTestId('template-choice')).toHaveValue(`${TEMPLATE_ID} — ${TITLE}`);
   await expect(page.getByRole('heading', { name: TITLE })).toBeVisible();
   await shotBoth(page, '10-commune-received');

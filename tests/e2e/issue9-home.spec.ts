@@ -257,7 +257,7 @@ test('Việc phải nộp: receive a request by file and by drop, file it from t
   await page.getByRole('button', { name: /Quay lại/ }).first().click();
 
   // ── Back home: no longer owed; under "Đã nộp" (collapsed by default) as "Đã nộp lần 1".
-  await page.getByRole('button', { name: 'Về danh sách kỳ báo cáo' }).click();
+  await page.getByRole('button', { name: 'Về Việc phải nộp' }).click();
   await expect(page.getByRole('heading', { name: 'Việc phải nộp' })).toBeVisible();
   await expect(requestItem(page)).toHaveCount(0);
   const toggle = page.getByTestId('todo-done-toggle');

@@ -270,7 +270,7 @@ describe('addressees', () => {
   it('resolves by type, by a list, by a unit-list attribute, and labels each', async () => {
     const c = await city();
     const check = (a: Input<'requests.check'>['addressees']) => call(c, 'requests.check', req({ addressees: a }));
-    expect(await check({ kind: 'all' })).toEqual({ units: 114, problems: [], addresseesLabel: 'Tất cả 114 đơn vị' });
+    expect(await check({ kind: 'all' })).toEqual({ units: 114, problems: [], fields: [], addresseesLabel: 'Tất cả 114 đơn vị' });
     expect(await check({ kind: 'types', types: ['xã', 'đặc khu'] })).toMatchObject({
       units: 69,
       addresseesLabel: 'Các xã, đặc khu (69)',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Tabs, Text, Timeline, Title } from '@mantine/core';
-import { IconArrowLeft, IconBan, IconBell, IconChartBar, IconFileCertificate, IconHistory, IconListCheck, IconPencilPlus } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowLeft, IconBan, IconBell, IconChartBar, IconFileCertificate, IconHistory, IconListCheck, IconPencilPlus } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Output, RequestSummary } from '../../../shared/contract.js';
 import { tx, type Lang } from '../../../shared/i18n.js';
@@ -9,7 +9,7 @@ import { addresseeLine, deadlineText, refLine, requestPeriodLabel, type RequestE
 import { parseTemplate } from '../../../shared/template/model.js';
 import type { Template } from '../../../shared/template/schema.js';
 import { RetryAlert } from '../../RetryAlert.js';
-import { api, messageOf } from '../../api.js';
+import { ApiError, api, messageOf } from '../../api.js';
 import { Completeness } from '../../city/Completeness.js';
 import { ConsolidationView } from '../../city/Consolidation.js';
 import { Review } from '../../city/Review.js';
@@ -51,6 +51,8 @@ export function RequestDetail({
   const [template, setTemplate] = useState<Template | null>(null);
   const [templateTitle, setTemplateTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // Not there (or another department's): trying again cannot help, so no "Thử lại".
+  const [missing, setMissing] = useState(false);
   const [tab, setTab] = useState<string>('completeness');
   const [amending, setAmending] = useState(false);
   const [withdrawing, setWithdrawing] = useState(false);
@@ -72,7 +74,10 @@ export function RequestDetail({
         setTemplateTitle(tx(tpl.title, lang));
         setSummary(list.find((r) => r.id === id) ?? null);
       })
-      .catch((e) => setError(messageOf(e)));
+      .catch((e) => {
+        setMissing(e instanceof ApiError && e.code === 'not_found');
+        setError(messageOf(e));
+      });
   }, [id, lang]);
   useEffect(load, [load, version]);
 
@@ -91,13 +96,19 @@ export function RequestDetail({
     return (
       <Stack>
         {back}
-        <RetryAlert
-          message={error}
-          onRetry={() => {
-            setError(null);
-            load();
-          }}
-        />
+        {missing ? (
+          <Alert color="orange" icon={<IconAlertTriangle />} role="alert" data-testid="request-not-found">
+            {error}
+          </Alert>
+        ) : (
+          <RetryAlert
+            message={error}
+            onRetry={() => {
+              setError(null);
+              load();
+            }}
+          />
+        )}
       </Stack>
     );
   if (!got || !template) return <Loader size="sm" />;

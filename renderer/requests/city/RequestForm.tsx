@@ -22,7 +22,7 @@ import {
 import { DateInput } from '@mantine/dates';
 import { IconAlertTriangle, IconArrowLeft, IconSend } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { AppInfo, Output, TemplateInfo, Unit } from '../../../shared/contract.js';
+import type { AppInfo, Output, RequestField, TemplateInfo, Unit } from '../../../shared/contract.js';
 import type { Lang } from '../../../shared/i18n.js';
 import { formatNumber, parseDate } from '../../../shared/format.js';
 import { defaultPeriods, periodLabel, type PeriodType } from '../../../shared/periods.js';
@@ -101,19 +101,16 @@ const EMPTY: Form = {
   instruction: '',
 };
 
-/** Which field a problem the core found is about, by its words (the rest are shown above "Phát hành"). */
-function fieldOf(problem: string): Field | null {
-  const p = problem.toLocaleLowerCase('vi');
-  if (/hạn nộp|thời hạn|hạn chót/.test(p)) return 'due';
-  if (/chốt số liệu|thời gian số liệu/.test(p)) return 'window';
-  if (/kỳ báo cáo|theo kỳ|ngày số liệu|số liệu đến ngày|trùng|đang mở/.test(p)) return 'period';
-  if (/văn bản|ngày ban hành/.test(p)) return 'refDate';
-  if (/đơn vị/.test(p)) return 'addressees';
-  if (/mẫu/.test(p)) return 'template';
-  if (/số hiệu/.test(p)) return 'refNumber';
-  if (/cơ quan|sở |tổng hợp/.test(p)) return 'department';
-  return null;
-}
+/** The form field of each field requests.check names for a problem (the rest are shown above "Phát hành"). */
+const FIELD_OF: Record<RequestField, Field> = {
+  template: 'template',
+  period: 'period',
+  due: 'due',
+  ref: 'refDate',
+  window: 'window',
+  addressees: 'addressees',
+  department: 'department',
+};
 
 /** A date typed the Vietnamese way (dd/mm/yyyy), with a calendar. */
 function DateField({
@@ -335,11 +332,12 @@ export function RequestForm({
 
   const problems: Partial<Record<Field, string[]>> = {};
   const general: string[] = [];
-  for (const p of check?.problems ?? []) {
-    const at = fieldOf(p);
+  (check?.problems ?? []).forEach((p, i) => {
+    const named = check?.fields?.[i];
+    const at = named ? FIELD_OF[named] : null;
     if (at) (problems[at] ??= []).push(p);
     else general.push(p);
-  }
+  });
   const errorOf = (field: Field): ReactNode => {
     const list = [errors[field], ...(problems[field] ?? [])].filter(Boolean) as string[];
     if (!list.length) return undefined;
