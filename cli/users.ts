@@ -7,7 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { formatDateTime } from '../shared/index.js';
+import type { z } from 'zod';
+import { contract, formatDateTime } from '../shared/index.js';
+import { checkInput } from '../core/inputs.js';
 import type { Io } from './main.js';
 import { Refusal, existingDb, withCore } from './main.js';
 
@@ -76,15 +78,31 @@ async function readNewPassword(): Promise<string> {
   return line;
 }
 
+const OPTION_OF: Record<string, string> = { name: '--name', department: '--department', password: 'mật khẩu' };
+
+/**
+ * The contract's check of an input, which the other transports make before the core sees it: a
+ * blank name or department, a name longer than a sign-in reads, refused naming the option.
+ */
+function checked<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = checkInput(schema, input);
+  if (r.ok) return r.data;
+  const lines = r.problems.map((p) => `${OPTION_OF[p.path] ?? p.path}: ${p.message}`);
+  throw new Refusal(`Chưa làm được vì ${lines.join('; ')}. Hãy sửa rồi chạy lại.`);
+}
+
 async function cmdUserAdd(
   o: { db: string; name: string; department: string; admin?: boolean },
   io: Io,
 ): Promise<number> {
+  // Name and department first, before a password is asked for.
+  checked(contract['users.add'].input.pick({ name: true, department: true }), { name: o.name, department: o.department });
   const password = await readNewPassword();
+  const input = checked(contract['users.add'].input, { name: o.name, department: o.department, admin: !!o.admin, password });
   return withCore(o.db, async (core) => {
     // A new database made for the city by its first user (the command line's first start).
     if ((await core.handlers['app.info']({})).role === null) await core.handlers['app.setup']({ role: 'city' });
-    const u = await core.handlers['users.add']({ name: o.name, department: o.department, admin: !!o.admin, password });
+    const u = await core.handlers['users.add'](input);
     io.out(`Đã thêm người dùng ${u.name} (${u.department})${u.admin ? ', quản trị viên' : ''}.`);
     if (u.admin && !o.admin) io.out('Đây là người dùng đầu tiên nên được đặt làm quản trị viên.');
     return EXIT_OK;
@@ -95,7 +113,7 @@ async function cmdUserPassword(o: { db: string; name: string }, io: Io): Promise
   existingDb(o.db);
   const password = await readNewPassword();
   return withCore(o.db, async (core) => {
-    const r = await core.handlers['users.setPassword']({ name: o.name, password });
+    const r = await core.handlers['users.setPassword'](checked(contract['users.setPassword'].input, { name: o.name, password }));
     io.out(r.message);
     return EXIT_OK;
   });

@@ -65,7 +65,7 @@ import type { RequestDeps } from './requests/deps.js';
 import { createUserHandlers } from './users/handlers.js';
 import type { CityAuth } from './users/sessions.js';
 import { cityAuth } from './users/sessions.js';
-import { scopeCityCalls } from './users/scope.js';
+import { guardAdminCalls, scopeCityCalls } from './users/scope.js';
 import { revisionPackage } from './attachments/package.js';
 import { ArchiveRefusal, openPackageArchive } from './city/zip.js';
 
@@ -975,6 +975,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   // Issue 9: a clerk sees the standing calls of their own department only (core/users/scope.ts).
   scopeCityCalls(handlers, { standing: resources.standing, sqlite: opened.sqlite });
+  guardAdminCalls(handlers);
 
   // A full disk reaches a person as a disk-full sentence, whatever call met it.
   const guarded = <A extends unknown[], R>(fn: (...a: A) => Promise<R> | R) =>

@@ -20,6 +20,14 @@ const viError: z.core.$ZodErrorMap = (iss) => {
     if (iss.input === undefined) return 'thiếu trường này. Hãy thêm trường này vào';
     return `phải là ${TYPE_VI[iss.expected] ?? iss.expected}. Hãy sửa lại giá trị`;
   }
+  // Lengths said plainly (zod's locale names the JS type: "string").
+  if ((iss.code === 'too_big' || iss.code === 'too_small') && (iss.origin === 'string' || iss.origin === 'array')) {
+    const n = Number(iss.code === 'too_big' ? iss.maximum : iss.minimum);
+    const unit = iss.origin === 'string' ? 'ký tự' : 'mục';
+    if (iss.code === 'too_big') return `dài quá ${n} ${unit}. Hãy rút ngắn lại`;
+    if (n <= 1) return 'không được để trống. Hãy điền vào';
+    return `phải có ít nhất ${n} ${unit}. Hãy điền thêm`;
+  }
   if (iss.code === 'unrecognized_keys') return `có trường không được phép: ${iss.keys.join(', ')}. Hãy bỏ các trường này`;
   return vi.localeError(iss);
 };

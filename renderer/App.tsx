@@ -302,7 +302,7 @@ export function App() {
                     </Tooltip>
                   </>
                 )}
-                {info.role && !needsSetup && (
+                {info.role && !needsSetup && !(me?.user && !me.user.admin) && (
                   <Tooltip label={t('app.changeUnit')}>
                     <ActionIcon variant="subtle" onClick={() => go('/setup')} aria-label={t('app.changeUnit')}>
                       <IconSwitchHorizontal size={18} />

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AddresseesSchema, DueWordingSchema, RequestEditionSchema, RequestInputSchema, RequestRefSchema, RequestStateSchema } from './requests.js';
+import { AddresseesSchema, DueWordingSchema, visibleText, RequestEditionSchema, RequestInputSchema, RequestRefSchema, RequestStateSchema } from './requests.js';
 import { AttachmentRefSchema } from './template/schema.js';
 
 /**
@@ -857,7 +857,7 @@ export const requestContract = {
         dueWording: DueWordingSchema.optional(),
         addressees: AddresseesSchema.optional(),
         instruction: z.string().max(4000).optional(),
-        title: z.string().trim().min(1).max(300).optional(),
+        title: visibleText(300).optional(),
         note: z.string().trim().min(1).max(1000),
       })
       .strict(),
@@ -924,7 +924,7 @@ export const userContract = {
   'users.list': { input: empty, output: z.array(CityUserSchema) },
   /** Add a city user (administrator only; the first one when none exists, made an administrator). */
   'users.add': {
-    input: z.object({ name: z.string().trim().min(1).max(100), department: z.string().trim().min(1).max(200), admin: z.boolean().optional(), password: PasswordSchema }).strict(),
+    input: z.object({ name: visibleText(100), department: visibleText(200), admin: z.boolean().optional(), password: PasswordSchema }).strict(),
     output: CityUserSchema,
   },
   'users.setPassword': {

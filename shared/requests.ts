@@ -16,6 +16,12 @@ import type { Unit } from './contract.js';
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
+/** Has a letter or a digit: a text of spaces or invisible characters (U+200B…) is empty to a reader. */
+export const hasVisibleText = (s: string): boolean => /[\p{L}\p{N}]/u.test(s);
+/** A trimmed text a person must fill in, of at most `max` characters, with something visible in it. */
+export const visibleText = (max: number) =>
+  z.string().trim().min(1).max(max).refine(hasVisibleText, { message: 'không có chữ hay số nào. Hãy điền nội dung' });
+
 /** "trong ngày 24/6" includes the 24th; "trước ngày 27/6" ends on the 26th (DOMAIN.md). */
 export const DueWordingSchema = z.enum(['trong', 'truoc']);
 export type DueWording = z.infer<typeof DueWordingSchema>;
@@ -35,11 +41,11 @@ export type Addressees = z.infer<typeof AddresseesSchema>;
 export const RequestRefSchema = z
   .object({
     /** Số hiệu: "1234/UBND-NVKTGS". */
-    number: z.string().trim().min(1).max(120),
+    number: visibleText(120),
     /** Ngày ban hành. */
     date: IsoDate,
     /** Trích yếu. */
-    summary: z.string().trim().min(1).max(1000),
+    summary: visibleText(1000),
   })
   .strict();
 export type RequestRef = z.infer<typeof RequestRefSchema>;
@@ -51,7 +57,7 @@ export const RequestInputSchema = z
     templateVersion: z.number().int().positive(),
     ref: RequestRefSchema,
     /** A short title shown in lists: "Rà soát, sắp xếp trụ sở, tài sản công". */
-    title: z.string().trim().min(1).max(300),
+    title: visibleText(300),
     addressees: AddresseesSchema,
     /** The reporting period (2026-H1) or the as-of date (2026-06-20). */
     period: z.string().min(4).max(10),
@@ -60,7 +66,7 @@ export const RequestInputSchema = z
     due: IsoDate,
     dueWording: DueWordingSchema,
     /** The consolidating department: "Sở Nội vụ". */
-    department: z.string().trim().min(1).max(200),
+    department: visibleText(200),
     /** Whom the answer is addressed to; default "UBND thành phố". */
     recipient: z.string().trim().min(1).max(200).optional(),
     /** A short instruction (hướng dẫn) shown to the office. */

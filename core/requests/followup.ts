@@ -98,8 +98,19 @@ export function createFollowup(deps: RequestDeps): Followup {
    */
   function listOf(e: RequestEdition): Map<string, Unit> {
     const version = listVersionOf(e);
-    return new Map(version ? q.listUnits.all(version).map((r) => [r.code, unitOfRow(r)] as const) : []);
+    if (!version) return new Map();
+    // requests.list asks once per request, mostly for the same version: read each version once. A
+    // version's rows never change once stored (installUnitList writes a new version only), so
+    // keeping them is safe; a handful at most. Callers only read the map.
+    let units = listCache.get(version);
+    if (!units) {
+      if (listCache.size >= 4) listCache.clear();
+      units = new Map(q.listUnits.all(version).map((r) => [r.code, unitOfRow(r)] as const));
+      listCache.set(version, units);
+    }
+    return units;
   }
+  const listCache = new Map<string, Map<string, Unit>>();
   const listVersionOf = (e: RequestEdition) => q.pinned.get(e.template, e.period)?.list_version ?? q.currentVersion.get()?.version;
 
   const lateBy = (e: RequestEdition) => {

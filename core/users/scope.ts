@@ -63,3 +63,34 @@ export function scopeCityCalls(handlers: Handlers, deps: ScopeDeps): void {
     };
   }
 }
+
+/**
+ * Calls that change the installation itself (its role, its unit list, its delivery settings, a
+ * restore): only an administrator when a user is signed in; the installation's own person (no
+ * session: the desktop app, the command line) as before.
+ */
+export const ADMIN_CALLS = [
+  'app.setup',
+  'units.import',
+  'units.restore',
+  'backups.restore',
+  'delivery.configure',
+  'city.periodList.useCurrent',
+] as const satisfies readonly (keyof Handlers)[];
+
+export const ADMIN_ONLY =
+  'Chỉ quản trị viên mới làm được việc này (đổi vai trò, danh mục đơn vị, cài đặt gửi qua mạng, khôi phục bản sao lưu). Hãy nhờ quản trị viên của Thành phố.';
+
+/** Wrap the administrator-only calls of a handler table in place. */
+export function guardAdminCalls(handlers: Handlers): void {
+  const table = handlers as unknown as Record<string, (input: unknown) => unknown>;
+  for (const name of ADMIN_CALLS) {
+    const inner = table[name];
+    if (!inner) continue;
+    table[name] = (input) => {
+      const u = currentUser();
+      if (u && !u.admin) throw new AppError('refused', ADMIN_ONLY);
+      return inner(input);
+    };
+  }
+}

@@ -7,6 +7,7 @@
  * Real parts: SQLite files in a temp dir, the real command line, real HTTP servers on 127.0.0.x
  * (other loopback addresses stand for other machines of the LAN), signatures by the fixture city key.
  */
+import { spawn } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import http from 'node:http';
@@ -19,7 +20,7 @@ import { generateCityKey, keyIdOf, signFile } from '../../core/requests/sign.js'
 import { requestStore } from '../../core/requests/store.js';
 import { buildServer, listen } from '../../server/app.js';
 import { CITY_KEY } from '../helpers/city-key.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { call, openCore, saveWhole } from '../helpers/core.js';
 import { startIntake } from '../helpers/intake-server.js';
 import { tempDir } from '../helpers/sample.js';
@@ -365,6 +366,42 @@ async function cityServer(): Promise<string> {
   closers.push(() => app.close());
   return url;
 }
+
+/** The command line with `stdin` on its standard input (a password). */
+function cliWithStdin(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('users on the command line', () => {
+  it('user add with a blank name or department, or a name no sign-in can type, is refused before a password is asked; nobody is added', async () => {
+    const c = await core('city.sqlite');
+    await call(c, 'app.setup', { role: 'city' });
+    await c.close();
+    const db = tmp!.file('city.sqlite');
+    const blank = await cliWithStdin(['user', 'add', '--db', db, '--name', '   ', '--department', '   ', '--admin'], `${PW}\n`);
+    expect(blank.code).toBe(1);
+    expect(blank.stderr).toContain('--name');
+    expect(blank.stderr).toContain('--department');
+    const long = await cliWithStdin(['user', 'add', '--db', db, '--name', 'a'.repeat(300), '--department', 'Sở Nội vụ'], `${PW}\n`);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/--name: .*100/);
+    const longPassword = await cliWithStdin(['user', 'add', '--db', db, '--name', 'Lan', '--department', 'Sở Nội vụ'], `${'x'.repeat(300)}\n`);
+    expect(longPassword.code).toBe(1);
+    expect(longPassword.stderr).toContain('mật khẩu');
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: 0 });
+    sqlite.close();
+  }, 120_000);
+});
 
 describe('sign-in', () => {
   it('a password of 10,000 characters: the sign-in page again with what to do, not a JSON refusal about 32 MB', async () => {
