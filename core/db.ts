@@ -572,7 +572,10 @@ function lowOnSpace(dir: string): boolean {
 export function storageError(e: unknown, dbPath: string): unknown {
   const code = sqliteCode(e);
   if (code === undefined) return e;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (/^SQLITE_(IOERR|CANTOPEN)/.test(code) && lowOnSpace(path.dirname(path.resolve(dbPath)))))
+  // A transaction SQLite rolled back itself on a full disk surfaces as "cannot rollback - no
+  // transaction is active" from the rollback that follows: the disk is the cause there too.
+  const secondary = code === 'SQLITE_ERROR' && /cannot (rollback|commit)/i.test(e instanceof Error ? e.message : '');
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || ((/^SQLITE_(IOERR|CANTOPEN)/.test(code) || secondary) && lowOnSpace(path.dirname(path.resolve(dbPath)))))
     return new AppError('disk_full', DISK_FULL, undefined, { cause: e });
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED')
     return new AppError('db_busy', DB_BUSY, undefined, { cause: e });
