@@ -6,6 +6,7 @@
  * of a city without users) there is no user: the installation's single person, an administrator.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sameDepartment } from '../../shared/requests.js';
 
 export interface CityUser {
   id: number;
@@ -46,6 +47,5 @@ export function seesAll(): boolean {
 export function canSee(department: string): boolean {
   const u = currentUser();
   if (!u || u.admin) return true;
-  const fold = (s: string) => s.normalize('NFC').trim().toLocaleLowerCase('vi').replace(/\s+/g, ' ');
-  return fold(u.department) === fold(department);
+  return sameDepartment(u.department, department);
 }
